@@ -1,0 +1,62 @@
+"""API-key authentication as a pure ASGI middleware.
+
+Every route except the public ones needs `Authorization: Bearer <secret>`; a
+missing or wrong key is a bare 401. The caller is put in the request scope for
+the routes and the GraphQL context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .domain.keys import Caller
+
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+PUBLIC_PREFIXES = ("/admin",)
+
+Authenticator = Callable[[Headers], Awaitable[Caller | None]]
+
+
+def is_public(scope: Scope, headers: Headers) -> bool:
+    path = scope["path"]
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return True
+    # The GraphiQL page itself (a browser GET asking for HTML, with no query) is public.
+    return (
+        path == "/graphql"
+        and scope["method"] == "GET"
+        and "text/html" in headers.get("accept", "")
+        and b"query=" not in scope.get("query_string", b"")
+    )
+
+
+def bearer_secret(headers: Headers) -> str | None:
+    scheme, _, secret = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+class ApiKeyMiddleware:
+    def __init__(self, app: ASGIApp, authenticate: Authenticator):
+        self.app = app
+        self.authenticate = authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if scope["method"] == "OPTIONS" or is_public(scope, headers):
+            await self.app(scope, receive, send)
+            return
+        caller = await self.authenticate(headers)
+        if caller is None:
+            await Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)

@@ -1,0 +1,306 @@
+"""Account fields and the rules every entry point applies to them.
+
+`validate_request` is the one place where a request to open or change an
+account becomes a validated `AccountFields`; GraphQL, CSV rows and REST all
+go through it.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import uuid
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
+from stdnum.br import cnpj, cpf
+
+from .errors import AccountErrorCode, AccountRuleViolation, FieldError
+from .money import (
+    MAX_CREDIT_LIMIT_CENTS,
+    TOLERANCE_SCALE,
+    MagnitudeError,
+    PrecisionError,
+    cents_to_decimal,
+    decimal_to_cents,
+    decimal_to_tolerance_units,
+    tolerance_units_to_decimal,
+)
+
+ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+DOCUMENT_PUNCTUATION = re.compile(r"[.\-/\s]")
+OTHER_DOCUMENT_PATTERN = re.compile(r"[A-Za-z0-9]{1,32}")
+MAX_DESCRIPTION_LENGTH = 500
+DEFAULT_CREDIT_LIMIT_CENTS = 100_00
+
+
+class DocumentType(str, enum.Enum):
+    CPF = "CPF"
+    CNPJ = "CNPJ"
+    OTHER = "OTHER"
+
+
+class AccountStatus(str, enum.Enum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class EventSource(str, enum.Enum):
+    API = "API"
+    IMPORT = "IMPORT"
+
+
+@dataclass(frozen=True)
+class AccountFields:
+    """The validated, normalised state of an account's editable fields."""
+
+    email: str
+    document_type: DocumentType | None
+    document: str | None
+    credit_limit_cents: int
+    tolerance_units: int
+    description: str | None
+    status: AccountStatus = AccountStatus.OPEN
+
+    @property
+    def email_key(self) -> str:
+        return email_key(self.email)
+
+    @property
+    def document_key(self) -> str | None:
+        if self.document is None or self.document_type is None:
+            return None
+        return f"{self.document_type.value}:{self.document}"
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """What a caller asks for; None means "not given" (left unchanged on a change)."""
+
+    email: str | None = None
+    document_type: str | None = None
+    document: str | None = None
+    credit_limit: Decimal | None = None
+    tolerance: Decimal | None = None
+    description: str | None = None
+    close: bool = False
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str | None
+    after: str | None
+
+
+def new_account_id() -> str:
+    return str(uuid.uuid4())
+
+
+def validate_account_id(raw: str) -> str:
+    if not isinstance(raw, str) or not ACCOUNT_ID_PATTERN.fullmatch(raw):
+        raise AccountRuleViolation.single(
+            "id", AccountErrorCode.INVALID_ID, "Id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'."
+        )
+    return raw
+
+
+def normalize_email(raw: str) -> str:
+    """The address as the maintained validator normalises it (domain lower-cased, IDNA applied)."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise AccountRuleViolation.single("email", AccountErrorCode.INVALID_EMAIL, f"Email is not valid: {exc}") from None
+
+
+def email_key(email: str) -> str:
+    """Emails are unique and searched case-insensitively."""
+    return email.lower()
+
+
+def compact_document(raw: str) -> str:
+    return DOCUMENT_PUNCTUATION.sub("", raw).upper()
+
+
+def parse_document_type(raw: str) -> DocumentType:
+    try:
+        return DocumentType(raw.strip().upper())
+    except (ValueError, AttributeError):
+        raise AccountRuleViolation.single(
+            "documentType", AccountErrorCode.INVALID_DOCUMENT_TYPE, "Document type must be CPF, CNPJ or OTHER."
+        ) from None
+
+
+def normalize_document(document_type: DocumentType, raw: str) -> str:
+    """Strip punctuation and check the document against its type's rules."""
+    document = compact_document(raw)
+    if document_type is DocumentType.CPF:
+        valid = len(document) == 11 and len(set(document)) > 1 and cpf.is_valid(document)
+        message = "CPF must have 11 digits with valid check digits."
+    elif document_type is DocumentType.CNPJ:
+        valid = len(document) == 14 and len(set(document)) > 1 and cnpj.is_valid(document)
+        message = "CNPJ must have 14 characters with valid check digits."
+    else:
+        valid = OTHER_DOCUMENT_PATTERN.fullmatch(document) is not None
+        message = "Document must be 1 to 32 letters or digits."
+    if not valid:
+        raise AccountRuleViolation.single("document", AccountErrorCode.INVALID_DOCUMENT, message)
+    return document
+
+
+def credit_limit_cents(value: Decimal) -> int:
+    error = AccountRuleViolation.single(
+        "creditLimit",
+        AccountErrorCode.INVALID_CREDIT_LIMIT,
+        "Credit limit must be between 0 and 1000000000.00 with at most 2 decimal places.",
+    )
+    try:
+        cents = decimal_to_cents(value)
+    except (PrecisionError, MagnitudeError, ValueError):
+        raise error from None
+    if not 0 <= cents <= MAX_CREDIT_LIMIT_CENTS:
+        raise error
+    return cents
+
+
+def tolerance_units(value: Decimal) -> int:
+    error = AccountRuleViolation.single(
+        "tolerance", AccountErrorCode.INVALID_TOLERANCE, "Tolerance must be between 0 and 1 with at most 4 decimal places."
+    )
+    try:
+        units = decimal_to_tolerance_units(value)
+    except (PrecisionError, MagnitudeError, ValueError):
+        raise error from None
+    if not 0 <= units <= TOLERANCE_SCALE:
+        raise error
+    return units
+
+
+def normalize_description(raw: str) -> str | None:
+    text = raw.strip()
+    if len(text) > MAX_DESCRIPTION_LENGTH:
+        raise AccountRuleViolation.single(
+            "description",
+            AccountErrorCode.INVALID_DESCRIPTION,
+            f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters.",
+        )
+    return text or None
+
+
+def validate_request(
+    request: AccountRequest,
+    *,
+    current: AccountFields | None,
+    default_credit_limit_cents: int = DEFAULT_CREDIT_LIMIT_CENTS,
+) -> AccountFields:
+    """Merge a request into the current fields (None: opening) and check every rule.
+
+    All failures are collected, so a caller sees every bad field at once.
+    """
+    errors: list[FieldError] = []
+
+    def attempt(check, *args):
+        try:
+            return check(*args)
+        except AccountRuleViolation as violation:
+            errors.extend(violation.errors)
+            return None
+
+    if current is not None and current.status is AccountStatus.CLOSED:
+        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, "A closed account cannot be changed.")
+
+    email = current.email if current else None
+    if (request.email is None and current is None) or (request.email is not None and not request.email.strip()):
+        errors.append(FieldError("email", AccountErrorCode.REQUIRED, "Email is required."))
+    elif request.email is not None:
+        email = attempt(normalize_email, request.email)
+
+    type_given = bool(request.document_type and request.document_type.strip())
+    document_given = bool(request.document and request.document.strip())
+    document_type = current.document_type if current else None
+    document = current.document if current else None
+    if type_given:
+        document_type = attempt(parse_document_type, request.document_type)
+    if type_given or document_given:
+        raw_document = request.document if document_given else document
+        if raw_document is None:
+            errors.append(FieldError("document", AccountErrorCode.REQUIRED, "Document is required with a document type."))
+        elif document_type is None:
+            if not type_given:
+                errors.append(
+                    FieldError("documentType", AccountErrorCode.REQUIRED, "Document type is required with a document.")
+                )
+        else:
+            document = attempt(normalize_document, document_type, raw_document)
+
+    if request.credit_limit is not None:
+        limit = attempt(credit_limit_cents, request.credit_limit)
+    else:
+        limit = current.credit_limit_cents if current else default_credit_limit_cents
+
+    if request.tolerance is not None:
+        tolerance = attempt(tolerance_units, request.tolerance)
+    else:
+        tolerance = current.tolerance_units if current else 0
+
+    if request.description is not None:
+        description = attempt(normalize_description, request.description)
+    else:
+        description = current.description if current else None
+
+    if errors:
+        raise AccountRuleViolation(errors)
+    status = AccountStatus.CLOSED if request.close else AccountStatus.OPEN
+    return AccountFields(
+        email=email,
+        document_type=document_type if document is not None else None,
+        document=document,
+        credit_limit_cents=limit,
+        tolerance_units=tolerance,
+        description=description,
+        status=status,
+    )
+
+
+def close(fields: AccountFields) -> AccountFields:
+    if fields.status is AccountStatus.CLOSED:
+        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, "The account is already closed.")
+    return replace(fields, status=AccountStatus.CLOSED)
+
+
+def _display(fields: AccountFields | None) -> dict[str, str | None]:
+    if fields is None:
+        return {}
+    return {
+        "email": fields.email,
+        "documentType": fields.document_type.value if fields.document_type else None,
+        "document": fields.document,
+        "creditLimit": str(cents_to_decimal(fields.credit_limit_cents)),
+        "tolerance": str(tolerance_units_to_decimal(fields.tolerance_units)),
+        "description": fields.description,
+        "status": fields.status.value,
+    }
+
+
+def diff(before: AccountFields | None, after: AccountFields) -> list[FieldChange]:
+    """The changed fields, by GraphQL name, with display values before and after."""
+    old, new = _display(before), _display(after)
+    return [
+        FieldChange(field, old.get(field), value)
+        for field, value in new.items()
+        if old.get(field) != value and not (before is None and value is None)
+    ]
+
+
+@dataclass(frozen=True)
+class AccountEvent:
+    """One change of an account: the state after it is the account at `version`."""
+
+    account_id: str
+    version: int
+    at_ms: int
+    actor: str
+    source: EventSource
+    changes: tuple[FieldChange, ...]
+    import_run_id: str | None = None

@@ -1,0 +1,43 @@
+"""Error codes and the error value shared by every entry point (GraphQL, CSV, REST)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class AccountErrorCode(str, enum.Enum):
+    REQUIRED = "REQUIRED"
+    INVALID_ID = "INVALID_ID"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_DOCUMENT = "INVALID_DOCUMENT"
+    INVALID_DOCUMENT_TYPE = "INVALID_DOCUMENT_TYPE"
+    INVALID_CREDIT_LIMIT = "INVALID_CREDIT_LIMIT"
+    INVALID_TOLERANCE = "INVALID_TOLERANCE"
+    INVALID_DESCRIPTION = "INVALID_DESCRIPTION"
+    EMAIL_IN_USE = "EMAIL_IN_USE"
+    DOCUMENT_IN_USE = "DOCUMENT_IN_USE"
+    ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
+    NOT_FOUND = "NOT_FOUND"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with a request; `field` is the input field's GraphQL name, or None."""
+
+    field: str | None
+    code: AccountErrorCode
+    message: str
+
+
+class AccountRuleViolation(Exception):
+    """Raised by validation and persistence when a request breaks a business rule."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def single(cls, field: str | None, code: AccountErrorCode, message: str) -> "AccountRuleViolation":
+        return cls([FieldError(field, code, message)])

@@ -1,0 +1,57 @@
+"""API keys and scopes: who is calling and what they may do."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+ADMIN = "admin"
+SCOPES = (
+    "accounts:read",
+    "accounts:write",
+    "imports:read",
+    "imports:write",
+    "pii:read",
+    "metrics:read",
+    ADMIN,
+)
+SECRET_PREFIX = "cc_"
+KEY_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated key behind a request."""
+
+    name: str
+    scopes: frozenset[str]
+
+    def has(self, scope: str) -> bool:
+        return ADMIN in self.scopes or scope in self.scopes
+
+
+def generate_secret() -> str:
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    """Secrets are random and long, so a plain SHA-256 is enough (no password stretching needed)."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_scopes(text: str) -> frozenset[str]:
+    scopes = frozenset(s.strip() for s in text.split(",") if s.strip())
+    unknown = sorted(scopes - set(SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(unknown)}; known: {', '.join(SCOPES)}")
+    if not scopes:
+        raise ValueError("at least one scope is required")
+    return scopes
+
+
+def validate_key_name(name: str) -> str:
+    if not KEY_NAME_PATTERN.fullmatch(name):
+        raise ValueError("a key name is 1 to 64 characters of letters, digits, '_', '.', '@' or '-'")
+    return name

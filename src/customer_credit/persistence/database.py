@@ -1,0 +1,86 @@
+"""The one Motor client of the process and the collections the service uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import PyMongoError
+
+ACCOUNTS = "accounts"
+ACCOUNT_EVENTS = "account_events"
+API_KEYS = "api_keys"
+IMPORT_RUNS = "import_runs"
+IMPORT_CHUNKS = "import_file_chunks"
+IMPORT_ROW_ERRORS = "import_row_errors"
+
+INDEXES: dict[str, list[IndexModel]] = {
+    ACCOUNTS: [
+        # Present only while the account is OPEN, so uniqueness holds among open accounts
+        # (partial indexes are not honoured by every backend; sparse ones are).
+        IndexModel([("email_key", ASCENDING)], unique=True, sparse=True, name="email_key_open_unique"),
+        IndexModel([("document_key", ASCENDING)], unique=True, sparse=True, name="document_key_open_unique"),
+        # Sort keys for keyset pages. Not compound with _id: the embedded server cannot
+        # index `_id` inside a compound index; ties on a sort key are few and short.
+        IndexModel([("email_lower", ASCENDING)], name="email_lower"),
+        IndexModel([("document", ASCENDING)], name="document"),
+        IndexModel([("created_at", ASCENDING)], name="created_at"),
+        IndexModel([("updated_at", ASCENDING)], name="updated_at"),
+        IndexModel([("credit_limit_cents", ASCENDING)], name="credit_limit"),
+    ],
+    ACCOUNT_EVENTS: [
+        IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),
+        IndexModel([("import_run_id", ASCENDING)], sparse=True, name="import_run"),
+    ],
+    API_KEYS: [IndexModel([("secret_hash", ASCENDING)], unique=True, name="secret_hash_unique")],
+    IMPORT_RUNS: [
+        IndexModel([("created_at", DESCENDING)], name="created_at"),
+        IndexModel([("status", ASCENDING)], name="status"),
+    ],
+    IMPORT_CHUNKS: [IndexModel([("run_id", ASCENDING), ("n", ASCENDING)], unique=True, name="run_chunk")],
+    IMPORT_ROW_ERRORS: [IndexModel([("run_id", ASCENDING), ("row", ASCENDING)], name="run_row")],
+}
+
+
+@dataclass
+class Database:
+    """A database handle plus its client, so the lifespan can close what it opened."""
+
+    client: AsyncIOMotorClient
+    db: AsyncIOMotorDatabase
+
+    def collection(self, name: str) -> AsyncIOMotorCollection:
+        return self.db[name]
+
+    async def ping(self) -> bool:
+        try:
+            await self.db.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+    async def create_indexes(self) -> None:
+        for name, models in INDEXES.items():
+            await self.db[name].create_indexes(models)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connect(uri: str, database: str, *, timeout_ms: int = 5000) -> Database:
+    """Bounded timeouts everywhere, so an unreachable store fails fast instead of hanging."""
+    client = AsyncIOMotorClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=max(timeout_ms * 6, 30_000),
+        uuidRepresentation="standard",
+    )
+    return Database(client=client, db=client[database])
+
+
+def wrap(client, database: str) -> Database:
+    """Adopt an existing client (tests hand in a mongomock-motor client)."""
+    return Database(client=client, db=client[database])

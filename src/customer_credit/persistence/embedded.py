@@ -1,0 +1,371 @@
+"""The embedded MongoDB-wire-compatible server (nx-27017) that `serve` runs when
+MONGODB_URI is unset, so that a new user gets a persistent store with one command.
+
+The server is a child process on a loopback port, supervised: if it dies it is
+started again on the same port and data, so the URI handed to clients stays valid.
+Everything it owns lives under one data directory::
+
+    DATA_DIR/db/              one SQLite file per logical database
+    DATA_DIR/nx-27017.pid     written and removed by nx-27017 itself
+    DATA_DIR/nx-27017.log     everything the child prints
+    DATA_DIR/embedded.json    {"pid", "port", "host", "owner_pid"}: lets other
+                              commands find a server that `serve` already runs
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import PyMongoError
+
+logger = logging.getLogger("customer_credit.embedded")
+
+PID_FILE = "nx-27017.pid"
+LOG_FILE = "nx-27017.log"
+STATE_FILE = "embedded.json"
+DB_DIR = "db"
+
+# nx-27017 ships no `__main__` module and its console script need not sit next to
+# sys.executable (user installs, distro Pythons), so the child imports the entry
+# point itself: same interpreter, same environment as the service.
+_LAUNCHER = "import sys; from nx_27017.nx_27017 import main; sys.exit(main())"
+
+_READY_TIMEOUT = 20.0
+_STOP_TIMEOUT = 5.0
+_STABLE_AFTER = 30.0  # a child that lived this long resets the restart back-off
+_POLL_INTERVAL = 0.1
+_LOG_TAIL_BYTES = 3000
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded server could not be started (the message carries its log tail)."""
+
+
+class EmbeddedMongo:
+    """A supervised nx-27017 child process serving one data directory."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        restart_backoff: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0),
+    ) -> None:
+        if not restart_backoff:
+            raise ValueError("restart_backoff needs at least one delay")
+        self._data_dir = Path(data_dir)
+        self._host = host
+        self._port = port
+        self._backoff = restart_backoff
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ready_at: float | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self.restarts = 0
+
+    @property
+    def uri(self) -> str:
+        if self._port is None:
+            raise EmbeddedServerError("the embedded server has not been started")
+        return _uri(self._host, self._port)
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    async def start(self) -> str:
+        if self._supervisor is not None:
+            return self.uri
+        (self._data_dir / DB_DIR).mkdir(parents=True, exist_ok=True)
+        if self._port is None:
+            self._port = _free_port(self._host)
+        await self._launch()
+        self._write_state()
+        self._supervisor = asyncio.create_task(
+            self._supervise(), name=f"nx-27017 supervisor ({self._data_dir})"
+        )
+        logger.info(
+            "embedded store at %s (nx-27017 pid %s, data in %s)",
+            self.uri, self.pid, self._data_dir,
+        )
+        return self.uri
+
+    async def stop(self) -> None:
+        """Stop supervising first, so that stopping the child is not taken for a crash."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        proc = self._proc
+        await self._terminate()
+        if proc is not None:
+            # A SIGKILLed child leaves both files behind; another server's are not ours to remove.
+            if _read_pid(self._data_dir / PID_FILE) == proc.pid:
+                (self._data_dir / PID_FILE).unlink(missing_ok=True)
+            state = _read_state(self._data_dir)
+            if state is not None and state.get("pid") == proc.pid:
+                (self._data_dir / STATE_FILE).unlink(missing_ok=True)
+        self._proc = None
+
+    async def _launch(self) -> None:
+        """Spawn the child and wait until it answers; on failure leave no child behind."""
+        assert self._port is not None
+        self._clear_stale_pid_file()
+        self._ready_at = None
+        log_path = self._data_dir / LOG_FILE
+        log_offset = log_path.stat().st_size if log_path.exists() else 0
+        command = [
+            sys.executable, "-c", _LAUNCHER,
+            "--host", self._host,
+            "--port", str(self._port),
+            "--data-dir", str((self._data_dir / DB_DIR).resolve()),
+            "--pid-file", str((self._data_dir / PID_FILE).resolve()),
+            # Its own log file would only repeat what it prints, minus what it prints
+            # before opening that file (a pid-file refusal, a crash at import), so its
+            # output goes to our log file instead and its log file to the null device.
+            "--log-file", os.devnull,
+        ]
+        with log_path.open("ab") as log:
+            # A new session keeps a Ctrl-C in the terminal from killing the child
+            # before `serve` has shut down in order.
+            self._proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self._data_dir,
+                start_new_session=True,
+            )
+        try:
+            await self._wait_until_ready(self._proc, log_offset)
+        except BaseException:
+            await self._terminate()
+            raise
+        self._ready_at = time.monotonic()
+
+    async def _wait_until_ready(self, proc: subprocess.Popen[bytes], log_offset: int) -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT
+        while True:
+            code = proc.poll()
+            if code is not None:
+                raise EmbeddedServerError(
+                    f"nx-27017 exited during startup ({_describe_exit(code)});"
+                    f" log {self._data_dir / LOG_FILE}:\n{self._log_tail(log_offset)}"
+                )
+            if await _accepts_connections(self._host, self._port, 0.5) and await _pings(self.uri):
+                return
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(
+                    f"nx-27017 did not answer on {self.uri} within {_READY_TIMEOUT:.0f}s;"
+                    f" log {self._data_dir / LOG_FILE}:\n{self._log_tail(log_offset)}"
+                )
+            await asyncio.sleep(0.05)
+
+    async def _supervise(self) -> None:
+        """Restart the child whenever it dies; log every failure and keep trying."""
+        attempt = 0
+        while True:
+            try:
+                proc = self._proc
+                while proc is not None and proc.poll() is None:
+                    await asyncio.sleep(_POLL_INTERVAL)
+                if self._ready_at is not None and time.monotonic() - self._ready_at >= _STABLE_AFTER:
+                    attempt = 0
+                delay = self._backoff[min(attempt, len(self._backoff) - 1)]
+                attempt += 1
+                if proc is not None:
+                    logger.warning(
+                        "embedded server (pid %s) %s; restarting in %.1fs",
+                        proc.pid, _describe_exit(proc.returncode), delay,
+                    )
+                await asyncio.sleep(delay)
+                await self._launch()
+                self.restarts += 1
+                self._write_state()
+                logger.warning(
+                    "embedded server restarted on %s (pid %s, restart #%d)",
+                    self.uri, self.pid, self.restarts,
+                )
+            except Exception:
+                logger.exception("embedded server restart failed; will retry")
+
+    async def _terminate(self) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        if not await _exited(proc, _STOP_TIMEOUT):
+            logger.warning(
+                "embedded server (pid %s) ignored SIGTERM for %.0fs; killing it",
+                proc.pid, _STOP_TIMEOUT,
+            )
+            proc.kill()
+            await _exited(proc, None)
+
+    def _clear_stale_pid_file(self) -> None:
+        """nx-27017 refuses to start while its pid file names a live process, and a
+        SIGKILLed server leaves its pid file behind."""
+        pid_file = self._data_dir / PID_FILE
+        pid = _read_pid(pid_file)
+        if pid is None:
+            return
+        if _is_live_server(pid):
+            raise EmbeddedServerError(
+                f"another nx-27017 (pid {pid}) is already serving {self._data_dir}"
+                f" (see {pid_file}); stop it or use another data directory"
+            )
+        pid_file.unlink(missing_ok=True)
+        logger.info("removed stale pid file %s (pid %s is gone)", pid_file, pid)
+
+    def _write_state(self) -> None:
+        """Replace the file atomically: other commands read it at any moment."""
+        state_file = self._data_dir / STATE_FILE
+        tmp = state_file.with_name(STATE_FILE + ".tmp")
+        tmp.write_text(
+            json.dumps(
+                {"pid": self.pid, "port": self._port, "host": self._host, "owner_pid": os.getpid()}
+            )
+        )
+        os.replace(tmp, state_file)
+
+    def _log_tail(self, offset: int) -> str:
+        try:
+            with (self._data_dir / LOG_FILE).open("rb") as log:
+                log.seek(max(offset, log.seek(0, os.SEEK_END) - _LOG_TAIL_BYTES))
+                return log.read().decode("utf-8", "replace")
+        except OSError as exc:
+            return f"(log unreadable: {exc})"
+
+
+def running_server_uri(data_dir: Path) -> str | None:
+    """The URI of an embedded server that a running `serve` already started on this data directory, if its process is alive and its port accepts connections; else None (and a stale state file is ignored)."""
+    state = _read_state(Path(data_dir))
+    if state is None:
+        return None
+    try:
+        pid, port, host = int(state["pid"]), int(state["port"]), str(state.get("host", "127.0.0.1"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not _is_live_server(pid):
+        return None
+    try:
+        socket.create_connection((host, port), timeout=1.0).close()
+    except OSError:
+        return None
+    return _uri(host, port)
+
+
+@contextlib.asynccontextmanager
+async def embedded_store(data_dir: Path) -> AsyncIterator[str]:
+    """Yield a URI for the store on data_dir: the running server's if `serve` already runs one there (so CLI commands never open the same SQLite files from a second server), else a temporary EmbeddedMongo that is stopped on exit."""
+    uri = running_server_uri(data_dir)
+    if uri is not None:
+        yield uri
+        return
+    server = EmbeddedMongo(data_dir)
+    uri = await server.start()
+    try:
+        yield uri
+    finally:
+        await server.stop()
+
+
+def _uri(host: str, port: int) -> str:
+    if ":" in host:
+        host = f"[{host}]"
+    return f"mongodb://{host}:{port}/?directConnection=true"
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+async def _accepts_connections(host: str, port: int, timeout: float) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    except (OSError, asyncio.TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+async def _pings(uri: str) -> bool:
+    client: AsyncIOMotorClient = AsyncIOMotorClient(
+        uri, serverSelectionTimeoutMS=1000, connectTimeoutMS=1000, socketTimeoutMS=2000
+    )
+    try:
+        await client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+async def _exited(proc: subprocess.Popen[bytes], timeout: float | None) -> bool:
+    """Poll rather than block, so the event loop keeps serving; poll() also reaps."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while proc.poll() is None:
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"
+
+
+def _read_pid(pid_file: Path) -> int | None:
+    try:
+        return int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_state(data_dir: Path) -> dict | None:
+    try:
+        state = json.loads((data_dir / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _is_live_server(pid: int) -> bool:
+    """Whether pid is a running nx-27017: a zombie is dead, and a recycled pid that
+    now belongs to another program does not count (checked where /proc exists)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    proc_dir = Path("/proc") / str(pid)
+    try:
+        state = (proc_dir / "stat").read_text().rpartition(")")[2].split()[0]
+        cmdline = (proc_dir / "cmdline").read_bytes()
+    except (OSError, IndexError):
+        return True
+    return state != "Z" and (b"nx_27017" in cmdline or b"nx-27017" in cmdline)

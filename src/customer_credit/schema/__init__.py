@@ -1,0 +1,41 @@
+"""The GraphQL schema: one Query and one Mutation merged from each domain's types."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import strawberry
+from graphql import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from ..settings import Settings
+from .accounts.mutations import AccountMutations
+from .accounts.queries import AccountQueries
+from .core.masking import MaskUnexpectedErrors
+
+Query = merge_types("Query", (AccountQueries,))
+Mutation = merge_types("Mutation", (AccountMutations,))
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """Limits come from settings; extensions are passed as classes or factories, one instance per operation."""
+    settings = settings or Settings()
+    extensions = [
+        MaskUnexpectedErrors,
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -1,0 +1,118 @@
+"""The `account` and `accounts` queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from ...persistence.accounts import AccountQuery
+from ...resolvers.accounts import list_accounts
+from ..core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
+from ..core.errors import RequestError
+from ..core.permissions import requires
+from ..core.selection import connection_selection, field_names
+from .types import Account, AccountConnection, AccountEdge, AccountFilter, AccountOrder, AccountOrderField, OrderDirection
+
+STORED_FIELDS = {
+    "id": ["_id"],
+    "email": ["email"],
+    "documentType": ["document_type"],
+    "document": ["document"],
+    "creditLimit": ["credit_limit_cents"],
+    "tolerance": ["tolerance_units"],
+    "status": ["status"],
+    "description": ["description"],
+    "createdAt": ["created_at"],
+    "updatedAt": ["updated_at"],
+    "version": ["version"],
+    "history": ["version", "last_event"],
+}
+
+
+def projection_for(fields: set[str], *extra: str) -> list[str]:
+    """The stored fields behind the selected GraphQL fields (partners select few)."""
+    stored = {"_id", *extra}
+    for name in fields:
+        stored.update(STORED_FIELDS.get(name, ()))
+    return sorted(stored)
+
+
+def account_position(cursor: str, query_id: str) -> tuple[int | str, str]:
+    value, account_id = decode_cursor(cursor, query_id, 2)
+    if not isinstance(account_id, str) or isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
+    return value, account_id
+
+
+def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -> AccountQuery:
+    order_field = order_by.field if order_by else AccountOrderField.CREATED_AT
+    direction = order_by.direction if order_by else OrderDirection.DESC
+    filter = filter or AccountFilter()
+    return AccountQuery(
+        email=filter.email,
+        document=filter.document,
+        document_type=filter.document_type.value if filter.document_type else None,
+        status=filter.status.value if filter.status else None,
+        search=filter.search,
+        order_field=order_field.value,
+        descending=direction is OrderDirection.DESC,
+    )
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(permission_classes=[requires("accounts:read")])
+    async def account(self, info: Info, id: strawberry.ID) -> Account | None:
+        selected = set(field_names(info.selected_fields[0].selections))
+        document = await info.context.services.accounts.get(str(id), projection_for(selected))
+        if document is None:
+            return None
+        return Account.from_document(document, pii=info.context.can_read_pii)
+
+    @strawberry.field(permission_classes=[requires("accounts:read")])
+    async def accounts(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: AccountFilter | None = None,
+        order_by: AccountOrder | None = None,
+    ) -> AccountConnection:
+        context = info.context
+        first = check_page_size(first, context.settings.max_page_size)
+        query = account_query(filter, order_by)
+        query_id = fingerprint("accounts", query)
+        position = account_position(after, query_id) if after else None
+        _, node_fields = connection_selection(info)
+        page = await list_accounts(
+            context.services.accounts,
+            query,
+            first=first,
+            after=position,
+            projection=projection_for(node_fields, query.sort_key),
+        )
+        pii = context.can_read_pii
+        edges = [
+            AccountEdge(
+                cursor=encode_cursor(query_id, [document.get(query.sort_key), document["_id"]]),
+                node=Account.from_document(document, pii=pii),
+            )
+            for document in page.documents
+        ]
+
+        async def count() -> int:
+            return await context.services.accounts.count(query)
+
+        return AccountConnection(
+            edges=edges,
+            nodes=[edge.node for edge in edges],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            count=count,
+        )

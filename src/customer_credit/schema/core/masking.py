@@ -1,0 +1,49 @@
+"""Unexpected failures reach the client as an error id, never as a message or trace.
+
+Expected failures (GraphQLError and its subclasses: validation, scopes, bad
+cursors) keep their message. Anything else is logged in full under a fresh
+error id, and only that id goes to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout, ServerSelectionTimeoutError
+from strawberry.extensions import SchemaExtension
+
+logger = logging.getLogger("customer_credit.errors")
+
+DATABASE_UNAVAILABLE = (ServerSelectionTimeoutError, AutoReconnect, ConnectionFailure, NetworkTimeout, ExecutionTimeout)
+
+
+def public_error(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    error_id = uuid.uuid4().hex
+    if isinstance(original, DATABASE_UNAVAILABLE):
+        message, code = "The database is unavailable; try again shortly.", "DATABASE_UNAVAILABLE"
+        logger.warning("database unavailable [error_id=%s path=%s]: %r", error_id, error.path, original)
+    else:
+        message, code = "Internal server error.", "INTERNAL_SERVER_ERROR"
+        logger.error("unexpected error [error_id=%s path=%s]", error_id, error.path, exc_info=original)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": code, "errorId": error_id},
+    )
+
+
+class MaskUnexpectedErrors(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [public_error(error) for error in result.errors]

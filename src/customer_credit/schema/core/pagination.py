@@ -1,0 +1,56 @@
+"""Opaque keyset cursors and the shared connection types.
+
+A cursor carries the position (sort value and id) plus a fingerprint of the
+query it came from, so a cursor from another filter or order is refused
+instead of silently giving a wrong page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+import strawberry
+
+from .errors import RequestError
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+def encode_cursor(query_fingerprint: str, position: list[Any]) -> str:
+    raw = json.dumps([query_fingerprint, *position], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, query_fingerprint: str, size: int) -> list[Any]:
+    """The position inside a cursor made by the same query; anything else is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        decoded = None
+    if not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] != query_fingerprint:
+        raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
+    return decoded[1:]
+
+
+def check_page_size(first: int | None, maximum: int, default: int = 20) -> int:
+    """A page size within bounds; a larger request is an error, never silently truncated."""
+    if first is None:
+        return default
+    if first < 0 or first > maximum:
+        raise RequestError(f"`first` must be between 0 and {maximum}.", "PAGE_SIZE")
+    return first

@@ -1,0 +1,114 @@
+"""Fixtures shared by every test: a database on each backend, the app, and clients carrying API keys.
+
+The `database` fixture runs each test twice: on mongomock-motor (in process) and on the
+embedded nx-27017 server over a real socket (marked `integration`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from mongomock_motor import AsyncMongoMockClient
+
+from customer_credit.app import create_app
+from customer_credit.persistence.database import Database, connect, wrap
+from customer_credit.persistence.embedded import EmbeddedMongo
+from customer_credit.settings import Settings
+
+BACKENDS = ["mongomock", pytest.param("embedded", marks=pytest.mark.integration)]
+
+
+@pytest.fixture(scope="session")
+def embedded_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One embedded server for the session, supervised from a loop of its own in a thread."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="embedded-mongo", daemon=True)
+    thread.start()
+    server = EmbeddedMongo(Path(tmp_path_factory.mktemp("embedded")))
+    try:
+        yield asyncio.run_coroutine_threadsafe(server.start(), loop).result(60)
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest_asyncio.fixture
+async def database(backend: str, request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    if backend == "mongomock":
+        db = wrap(AsyncMongoMockClient(), name)
+    else:
+        db = connect(request.getfixturevalue("embedded_uri"), name, timeout_ms=5000)
+    await db.create_indexes()
+    yield db
+    if backend != "mongomock":
+        await db.client.drop_database(name)
+    db.close()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent"))
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database):
+    return create_app(settings, database=database)
+
+
+async def make_key(database: Database, name: str, scopes: set[str]) -> str:
+    from customer_credit.persistence.api_keys import ApiKeyRepository
+
+    return await ApiKeyRepository(database).create(name, frozenset(scopes))
+
+
+def http_client(app, secret: str | None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers)
+
+
+@pytest_asyncio.fixture
+async def client(app, database: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose key has every scope."""
+    async with http_client(app, await make_key(database, "tester", {"admin"})) as c:
+        yield c
+
+
+@pytest_asyncio.fixture
+async def anonymous(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with http_client(app, None) as c:
+        yield c
+
+
+@pytest_asyncio.fixture
+async def client_with(app, database: Database):
+    """Build a client whose key has exactly the given scopes."""
+    opened: list[httpx.AsyncClient] = []
+
+    async def build(*scopes: str) -> httpx.AsyncClient:
+        c = http_client(app, await make_key(database, f"key-{uuid.uuid4().hex[:8]}", set(scopes)))
+        opened.append(c)
+        return c
+
+    yield build
+    for c in opened:
+        await c.aclose()
+
+
+async def graphql(client: httpx.AsyncClient, query: str, **variables) -> dict:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    return response.json()

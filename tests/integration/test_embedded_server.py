@@ -1,0 +1,255 @@
+"""The embedded nx-27017 server as `serve` runs it: a real child process on a real
+socket, driven through Motor, because its failure modes (stale pid files, crashes,
+second servers on the same files) only show up there."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from motor.motor_asyncio import AsyncIOMotorClient
+
+from customer_credit.persistence.embedded import (
+    EmbeddedMongo,
+    EmbeddedServerError,
+    embedded_store,
+    running_server_uri,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[list[EmbeddedMongo]]:
+    """Servers a test appends here are stopped even when the test fails."""
+    started: list[EmbeddedMongo] = []
+    yield started
+    for server in started:
+        await server.stop()
+
+
+@contextlib.asynccontextmanager
+async def client(uri: str) -> AsyncIterator[AsyncIOMotorClient]:
+    motor = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000)
+    try:
+        yield motor
+    finally:
+        motor.close()
+
+
+def alive(pid: int) -> bool:
+    """A reaped process is gone; an unreaped one would show up as a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    return True
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+async def test_data_survives_a_stop_and_start(data_dir: Path, servers: list[EmbeddedMongo]) -> None:
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    uri = await server.start()
+    assert uri.startswith("mongodb://127.0.0.1:")
+    state = json.loads((data_dir / "embedded.json").read_text())
+    assert state["pid"] == server.pid and state["owner_pid"] == os.getpid()
+    async with client(uri) as motor:
+        await motor.customer_credit.accounts.insert_one({"_id": "a1", "email": "ana@example.com"})
+    await server.stop()
+    assert server.pid is None
+
+    again = EmbeddedMongo(data_dir)
+    servers.append(again)
+    async with client(await again.start()) as motor:
+        assert await motor.customer_credit.accounts.find_one({"_id": "a1"}) == {
+            "_id": "a1",
+            "email": "ana@example.com",
+        }
+    assert (data_dir / "db" / "customer_credit.db").exists()
+    assert (data_dir / "nx-27017.log").exists()
+
+
+async def test_supervisor_restarts_a_killed_child_on_the_same_port(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    uri = await server.start()
+    first_pid = server.pid
+    assert first_pid is not None
+    async with client(uri) as motor:
+        await motor.customer_credit.accounts.insert_one({"_id": "a1"})
+
+    os.kill(first_pid, signal.SIGKILL)
+
+    deadline = time.monotonic() + 15
+    async with client(uri) as motor:
+        while True:
+            if server.pid not in (None, first_pid):
+                with contextlib.suppress(Exception):
+                    await motor.admin.command("ping")
+                    break
+            assert time.monotonic() < deadline, "the embedded server was not restarted"
+            await asyncio.sleep(0.1)
+        assert await motor.customer_credit.accounts.find_one({"_id": "a1"}) == {"_id": "a1"}
+    assert server.uri == uri
+    assert server.restarts == 1
+    assert not alive(first_pid)
+    assert json.loads((data_dir / "embedded.json").read_text())["pid"] == server.pid
+
+
+async def test_supervisor_keeps_retrying_while_the_port_is_taken(
+    data_dir: Path, servers: list[EmbeddedMongo], caplog: pytest.LogCaptureFixture
+) -> None:
+    server = EmbeddedMongo(data_dir, restart_backoff=(0.1, 0.2))
+    servers.append(server)
+    uri = await server.start()
+    port = json.loads((data_dir / "embedded.json").read_text())["port"]
+    os.kill(server.pid, signal.SIGKILL)
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + 5
+    while True:  # no await: the supervisor must not get the port back first
+        try:
+            blocker.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    with blocker:
+        blocker.listen()
+        while "restart failed" not in caplog.text:
+            assert time.monotonic() < deadline + 10, "no failed restart was logged"
+            await asyncio.sleep(0.1)
+        assert server.restarts == 0
+    while server.restarts == 0:
+        assert time.monotonic() < deadline + 20, "the supervisor gave up"
+        await asyncio.sleep(0.1)
+    async with client(uri) as motor:
+        assert (await motor.admin.command("ping"))["ok"] == 1
+    assert "was killed by SIGKILL" in caplog.text
+
+
+async def test_stale_pid_file_does_not_prevent_start(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    data_dir.mkdir(parents=True)
+    (data_dir / "nx-27017.pid").write_text(str(dead_pid()))
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    async with client(await server.start()) as motor:
+        assert (await motor.admin.command("ping"))["ok"] == 1
+    assert (data_dir / "nx-27017.pid").read_text().strip() == str(server.pid)
+
+
+async def test_a_second_server_on_the_same_data_is_refused(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    first = EmbeddedMongo(data_dir)
+    second = EmbeddedMongo(data_dir)
+    servers.extend([first, second])
+    await first.start()
+    with pytest.raises(EmbeddedServerError, match="already serving"):
+        await second.start()
+    assert second.pid is None
+    assert first.pid is not None and alive(first.pid)
+
+
+async def test_a_child_that_cannot_start_is_reported_with_its_log(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = EmbeddedMongo(data_dir, port=taken.getsockname()[1])
+        servers.append(server)
+        with pytest.raises(EmbeddedServerError, match="address already in use"):
+            await server.start()
+    assert server.pid is None
+
+
+async def test_running_server_uri_and_embedded_store_reuse_a_running_server(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    assert running_server_uri(data_dir) is None
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    uri = await server.start()
+    pid = server.pid
+    assert running_server_uri(data_dir) == uri
+
+    async with embedded_store(data_dir) as store_uri:
+        assert store_uri == uri
+    assert server.pid == pid
+    async with client(uri) as motor:
+        assert (await motor.admin.command("ping"))["ok"] == 1
+
+    await server.stop()
+    assert running_server_uri(data_dir) is None
+
+
+async def test_embedded_store_starts_and_stops_a_temporary_server(data_dir: Path) -> None:
+    async with embedded_store(data_dir) as uri:
+        assert running_server_uri(data_dir) == uri
+        pid = json.loads((data_dir / "embedded.json").read_text())["pid"]
+        async with client(uri) as motor:
+            await motor.customer_credit.accounts.insert_one({"_id": "a1"})
+    assert not alive(pid)
+    assert running_server_uri(data_dir) is None
+
+    async with embedded_store(data_dir) as uri, client(uri) as motor:
+        assert await motor.customer_credit.accounts.count_documents({}) == 1
+
+
+def test_a_stale_state_file_is_ignored(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True)
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        state = {"pid": dead_pid(), "port": port, "host": "127.0.0.1", "owner_pid": dead_pid()}
+        (data_dir / "embedded.json").write_text(json.dumps(state))
+        assert running_server_uri(data_dir) is None
+        (data_dir / "embedded.json").write_text("{not json")
+        assert running_server_uri(data_dir) is None
+
+
+async def test_stop_leaves_no_process_or_files_behind(data_dir: Path) -> None:
+    server = EmbeddedMongo(data_dir)
+    await server.start()
+    pid = server.pid
+    assert pid is not None
+    await server.stop()
+    assert not alive(pid)
+    assert not (data_dir / "nx-27017.pid").exists()
+    assert not (data_dir / "embedded.json").exists()
+    if Path("/proc").is_dir():
+        needle = str(data_dir.resolve()).encode()
+        serving = []
+        for proc in Path("/proc").iterdir():
+            with contextlib.suppress(OSError):
+                if proc.name.isdigit() and needle in (proc / "cmdline").read_bytes():
+                    serving.append(proc.name)
+        assert serving == []
