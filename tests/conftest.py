@@ -112,3 +112,91 @@ async def graphql(client: httpx.AsyncClient, query: str, **variables) -> dict:
     response = await client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _patch_mongomock_bulk_update() -> None:
+    """mongomock#912: with PyMongo >= 4.11 an UpdateOne in bulk_write passes `sort`, which mongomock
+    does not accept. Test fixtures only: production code runs the real driver."""
+    from mongomock.collection import BulkOperationBuilder
+
+    original = BulkOperationBuilder.add_update
+    if getattr(original, "patched", False):
+        return
+
+    def add_update(self, selector, doc, multi=False, upsert=False, collation=None, array_filters=None, hint=None, sort=None, **kw):
+        return original(self, selector, doc, multi, upsert, collation=collation, array_filters=array_filters, hint=hint)
+
+    add_update.patched = True
+    BulkOperationBuilder.add_update = add_update
+
+
+_patch_mongomock_bulk_update()
+
+IMPORT_CSV = """
+mutation Import($file: Upload!, $mode: ImportMode!, $dryRun: Boolean! = false) {
+  importCsv(file: $file, mode: $mode, dryRun: $dryRun) {
+    importRun { id status totalRows fileName fileSize fileSha256 dryRun mode }
+    errors { code message }
+  }
+}
+"""
+
+IMPORT_RUN = """
+query Run($id: ID!) {
+  importRun(id: $id) {
+    id status mode dryRun totalRows processedRows createdCount updatedCount unchangedCount failedCount
+    createdAt startedAt finishedAt errorReportUrl
+    errors(first: 100) { totalCount nodes { row column code message accountId } }
+  }
+}
+"""
+
+TERMINAL = {"SUCCEEDED", "COMPLETED_WITH_ERRORS", "FAILED"}
+
+
+@pytest_asyncio.fixture
+async def worker(app):
+    """The background import worker, with small batches so that every test crosses batch boundaries."""
+    from customer_credit.imports.worker import ImportWorker
+
+    services = app.state.services
+    services.import_worker = ImportWorker(
+        services.imports, services.account_batches, batch_size=3, lease_seconds=30,
+        default_credit_limit_cents=100_00, poll_seconds=0.05,
+    )
+    services.import_worker.start()
+    yield services.import_worker
+    await services.import_worker.stop()
+
+
+async def upload_csv(client: httpx.AsyncClient, content: bytes, mode: str = "CREATE", *, dry_run: bool = False,
+                     filename: str = "accounts.csv") -> dict:
+    """A GraphQL multipart request, as the spec describes it."""
+    import json
+
+    operations = {"query": IMPORT_CSV, "variables": {"file": None, "mode": mode, "dryRun": dry_run}}
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (filename, content, "text/csv")},
+        headers={"Apollo-Require-Preflight": "true"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def wait_for_run(client: httpx.AsyncClient, run_id: str, timeout: float = 30.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        data = await graphql(client, IMPORT_RUN, id=run_id)
+        run = data["data"]["importRun"]
+        if run["status"] in TERMINAL:
+            return run
+        assert asyncio.get_running_loop().time() < deadline, f"run {run_id} still {run['status']}"
+        await asyncio.sleep(0.05)
+
+
+async def import_and_wait(client: httpx.AsyncClient, content: bytes, mode: str = "CREATE", **kwargs) -> dict:
+    payload = (await upload_csv(client, content, mode, **kwargs))["data"]["importCsv"]
+    assert payload["errors"] == [], payload
+    return await wait_for_run(client, payload["importRun"]["id"])

@@ -10,15 +10,20 @@ from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
 from .auth import ApiKeyMiddleware, bearer_secret
 from .context import RequestContext, Services
 from .domain.keys import Caller
+from .domain.money import decimal_to_cents
+from .imports.report import error_report
 from .imports.template import template_csv
+from .imports.worker import ImportWorker
+from .limits import RequestLimits
 from .persistence.database import Database, connect
 from .persistence.embedded import EmbeddedMongo
 from .schema import build_schema
@@ -34,9 +39,21 @@ class GraphQLView(GraphQL):
         return RequestContext(
             request=request,
             response=response,
-            caller=request.scope["state"]["caller"],
+            caller=request.scope.get("state", {}).get("caller"),
             services=request.app.state.services,
         )
+
+    async def on_ws_connect(self, context: RequestContext):
+        """Browsers cannot set headers on a WebSocket: the key may come in `connection_init`'s payload."""
+        params = context.connection_params or {}
+        value = params.get("Authorization") or params.get("authorization") if isinstance(params, dict) else None
+        headers = Headers({"authorization": value}) if isinstance(value, str) else context.request.headers
+        secret = bearer_secret(headers)
+        caller = await context.services.api_keys.authenticate(secret) if secret else None
+        if caller is None:
+            raise ConnectionRejectionError()
+        context.caller = caller
+        return await super().on_ws_connect(context)
 
 
 async def healthz(request: Request) -> Response:
@@ -55,6 +72,32 @@ async def import_template(request: Request) -> Response:
         template_csv(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customer-credit-template.csv"'},
+    )
+
+
+async def import_error_report(request: Request) -> Response:
+    caller = request.scope["state"]["caller"]
+    if not caller.has("imports:read"):
+        return JSONResponse({"code": "FORBIDDEN", "message": "This API key lacks the scope 'imports:read'."}, 403)
+    runs = request.app.state.services.imports
+    run = await runs.get(request.path_params["run_id"])
+    if run is None:
+        return JSONResponse({"code": "NOT_FOUND", "message": "No import run has this id."}, 404)
+    return StreamingResponse(
+        error_report(run["header"], runs.all_row_errors(run["_id"])),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{run["_id"]}-errors.csv"'},
+    )
+
+
+def import_worker(services: Services) -> ImportWorker:
+    settings = services.settings
+    return ImportWorker(
+        services.imports,
+        services.account_batches,
+        batch_size=settings.import_batch_size,
+        lease_seconds=settings.import_lease_seconds,
+        default_credit_limit_cents=decimal_to_cents(settings.default_credit_limit),
     )
 
 
@@ -94,6 +137,9 @@ def create_app(
             services = Services.build(settings, connected)
             if announce_admin_key is not None:
                 await bootstrap_admin_key(services, announce_admin_key)
+            services.import_worker = import_worker(services)
+            services.import_worker.start()
+            stack.push_async_callback(services.import_worker.stop)
             app.state.services = services
             yield
 
@@ -115,6 +161,7 @@ def create_app(
         Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),
         Route("/imports/template.csv", import_template),
+        Route("/imports/{run_id}/errors.csv", import_error_report),
     ]
     middleware = [
         Middleware(
@@ -124,6 +171,9 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"],
         ),
         Middleware(ApiKeyMiddleware, authenticate=authenticate),
+        Middleware(
+            RequestLimits, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+        ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     if database is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .domain.keys import Caller
 from .persistence.accounts import AccountRepository
 from .persistence.api_keys import ApiKeyRepository
+from .persistence.account_batches import AccountBatchRepository
 from .persistence.database import Database
+from .persistence.imports import ImportRunRepository
 from .settings import Settings
 
 
@@ -20,7 +22,9 @@ class Services:
     database: Database
     accounts: AccountRepository
     api_keys: ApiKeyRepository
-    extras: dict[str, Any] = field(default_factory=dict)
+    imports: ImportRunRepository
+    account_batches: AccountBatchRepository
+    import_worker: Any = None
 
     @classmethod
     def build(cls, settings: Settings, database: Database) -> "Services":
@@ -29,6 +33,8 @@ class Services:
             database=database,
             accounts=AccountRepository(database),
             api_keys=ApiKeyRepository(database),
+            imports=ImportRunRepository(database),
+            account_batches=AccountBatchRepository(database),
         )
 
 
@@ -36,8 +42,9 @@ class Services:
 class RequestContext:
     request: Any
     response: Any
-    caller: Caller
+    caller: Caller | None
     services: Services
+    connection_params: dict[str, Any] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -45,4 +52,4 @@ class RequestContext:
 
     @property
     def can_read_pii(self) -> bool:
-        return self.caller.has("pii:read")
+        return self.caller is not None and self.caller.has("pii:read")

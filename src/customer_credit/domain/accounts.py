@@ -304,3 +304,4 @@ class AccountEvent:
     source: EventSource
     changes: tuple[FieldChange, ...]
     import_run_id: str | None = None
+    import_row: int | None = None

@@ -65,6 +65,7 @@ def event_document(event: AccountEvent) -> dict[str, Any]:
     }
     if event.import_run_id is not None:
         document["import_run_id"] = event.import_run_id
+        document["import_row"] = event.import_row
     return document
 
 

@@ -31,7 +31,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     ACCOUNT_EVENTS: [
         IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),
-        IndexModel([("import_run_id", ASCENDING)], sparse=True, name="import_run"),
+        IndexModel([("import_run_id", ASCENDING), ("import_row", ASCENDING)], sparse=True, name="import_run_row"),
     ],
     API_KEYS: [IndexModel([("secret_hash", ASCENDING)], unique=True, name="secret_hash_unique")],
     IMPORT_RUNS: [
@@ -39,7 +39,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("status", ASCENDING)], name="status"),
     ],
     IMPORT_CHUNKS: [IndexModel([("run_id", ASCENDING), ("n", ASCENDING)], unique=True, name="run_chunk")],
-    IMPORT_ROW_ERRORS: [IndexModel([("run_id", ASCENDING), ("row", ASCENDING)], name="run_row")],
+    IMPORT_ROW_ERRORS: [IndexModel([("run_id", ASCENDING), ("row", ASCENDING), ("seq", ASCENDING)], name="run_row")],
 }
 
 

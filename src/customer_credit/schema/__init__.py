@@ -20,9 +20,13 @@ from ..settings import Settings
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
 from .core.masking import MaskUnexpectedErrors
+from .imports.mutations import ImportMutations
+from .imports.queries import ImportQueries
+from .imports.subscriptions import ImportSubscriptions
 
-Query = merge_types("Query", (AccountQueries,))
-Mutation = merge_types("Mutation", (AccountMutations,))
+Query = merge_types("Query", (AccountQueries, ImportQueries))
+Mutation = merge_types("Mutation", (AccountMutations, ImportMutations))
+Subscription = merge_types("Subscription", (ImportSubscriptions,))
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -38,4 +42,4 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

@@ -16,7 +16,8 @@ def requires(scope: str) -> type[BasePermission]:
         error_extensions = {"code": "FORBIDDEN"}
 
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            return info.context.caller.has(scope)
+            caller = info.context.caller
+            return caller is not None and caller.has(scope)
 
     RequireScope.__name__ = RequireScope.__qualname__ = f"Require_{scope.replace(':', '_')}"
     return RequireScope

@@ -1,0 +1,28 @@
+"""File-level import errors: the whole file is rejected before any row is applied."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ImportCsvErrorCode(str, enum.Enum):
+    EMPTY_FILE = "EMPTY_FILE"
+    NOT_CSV = "NOT_CSV"
+    ENCODING = "ENCODING"
+    TOO_LARGE = "TOO_LARGE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    MISSING_REQUIRED_COLUMN = "MISSING_REQUIRED_COLUMN"
+    UNKNOWN_COLUMN = "UNKNOWN_COLUMN"
+    DUPLICATE_COLUMN = "DUPLICATE_COLUMN"
+
+
+class CsvFileError(Exception):
+    """Raised for a file that cannot be imported at all; `message` is shown to the user as is."""
+
+    def __init__(self, code: ImportCsvErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"CsvFileError({self.code.value}, {self.message!r})"

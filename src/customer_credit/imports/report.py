@@ -1,0 +1,40 @@
+"""CSV written back to people: the error report (and exports) are safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Iterable
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str | None) -> str:
+    """Neutralise formula injection: a cell a spreadsheet would evaluate gets a leading quote."""
+    if not text:
+        return ""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_line(cells: Iterable[str | None]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([safe_cell(c) for c in cells])
+    return buffer.getvalue()
+
+
+async def error_report(header: list[str], errors: AsyncIterator[dict]) -> AsyncIterator[bytes]:
+    """The failed rows as uploaded, plus `Row` and `Error` (all of the row's messages), streamed."""
+    yield ("\ufeff" + csv_line([*header, "Row", "Error"])).encode("utf-8")
+    row, cells, messages = None, [], []
+    async for error in errors:
+        if error["row"] != row:
+            if row is not None:
+                yield csv_line(padded(cells, len(header)) + [str(row), " | ".join(messages)]).encode("utf-8")
+            row, cells, messages = error["row"], error.get("cells") or [], []
+        messages.append(f"{error['column']}: {error['message']}" if error.get("column") else error["message"])
+    if row is not None:
+        yield csv_line(padded(cells, len(header)) + [str(row), " | ".join(messages)]).encode("utf-8")
+
+
+def padded(cells: list[str], width: int) -> list[str]:
+    return list(cells[:width]) + [""] * (width - len(cells))

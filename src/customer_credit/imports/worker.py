@@ -1,0 +1,119 @@
+"""The background worker that claims import runs and processes them.
+
+One worker per service process. Runs are claimed through a lease in the
+database, so several processes can share one database: each run is processed
+by one worker at a time, and a dead worker's run is taken over once its
+lease expires. A transient database outage pauses the worker; it never marks
+a run FAILED for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from pymongo.errors import ConnectionFailure, PyMongoError
+
+from ..persistence.account_batches import AccountBatchRepository
+from ..persistence.imports import ImportRunRepository
+from .runner import ImportRunner, LeaseLost, now_ms
+
+logger = logging.getLogger("customer_credit.imports")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ImportWorker:
+    def __init__(
+        self,
+        runs: ImportRunRepository,
+        accounts: AccountBatchRepository,
+        *,
+        batch_size: int,
+        lease_seconds: float,
+        default_credit_limit_cents: int,
+        poll_seconds: float = 1.0,
+        after_batch: Callable[[dict[str, Any]], Any] | None = None,
+    ):
+        self.runs = runs
+        self.owner = worker_name()
+        self.lease_ms = int(lease_seconds * 1000)
+        self.poll_seconds = poll_seconds
+        self.runner = ImportRunner(
+            runs,
+            accounts,
+            owner=self.owner,
+            batch_size=batch_size,
+            lease_ms=self.lease_ms,
+            default_credit_limit_cents=default_credit_limit_cents,
+            after_batch=after_batch,
+        )
+        self.wakeup = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.current: str | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.loop(), name="import-worker")
+
+    def wake(self) -> None:
+        """A new run was queued in this process: look now rather than at the next poll."""
+        self.wakeup.set()
+
+    async def stop(self) -> None:
+        """Stop after the current batch's checkpoint and hand the run back at once."""
+        if self.task is None:
+            return
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        if self.current is not None:
+            with contextlib.suppress(PyMongoError):
+                await self.runs.release(self.current, self.owner)
+        self.task = None
+
+    async def loop(self) -> None:
+        backoff = self.poll_seconds
+        while True:
+            try:
+                run = await self.runs.claim(self.owner, now_ms=now_ms(), lease_ms=self.lease_ms)
+                backoff = self.poll_seconds
+            except ConnectionFailure as exc:
+                logger.warning("import worker paused: database unavailable (%s)", type(exc).__name__)
+                run, backoff = None, min(backoff * 2, 10.0)
+            if run is None:
+                self.wakeup.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), backoff)
+                continue
+            await self.process(run)
+
+    async def process(self, run: dict[str, Any]) -> None:
+        self.current = run["_id"]
+        try:
+            status = await self.runner.run(run)
+            logger.info("import run %s finished: %s", run["_id"], status)
+        except LeaseLost:
+            logger.warning("import run %s was taken over by another worker", run["_id"])
+        except ConnectionFailure as exc:
+            # Transient: the lease expires (or this worker re-claims it) and the run resumes from its checkpoint.
+            logger.warning("import run %s paused: database unavailable (%s)", run["_id"], type(exc).__name__)
+            await asyncio.sleep(self.poll_seconds)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("import run %s failed", run["_id"])
+            with contextlib.suppress(PyMongoError):
+                await self.runs.finish(
+                    run["_id"], self.owner, status="FAILED", counters={}, now_ms=now_ms(),
+                    failure="The import stopped on an unexpected error; see the service log.",
+                )
+        finally:
+            self.current = None

@@ -1,0 +1,111 @@
+"""Reads and writes of many accounts at once, for imports: one query or one bulk write per batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
+
+from ..domain.accounts import AccountEvent, AccountFields
+from .accounts import AccountRepository, account_document, event_document, update_operation
+from .database import ACCOUNTS, Database
+from .errors import bulk_write_failures
+
+class AccountBatchRepository:
+    def __init__(self, database: Database):
+        self.accounts = database.collection(ACCOUNTS)
+        self.single = AccountRepository(database)
+
+    async def _by(self, field: str, values: set[str]) -> dict[str, dict[str, Any]]:
+        if not values:
+            return {}
+        cursor = self.accounts.find({field: {"$in": sorted(values)}})
+        return {document[field]: document async for document in cursor}
+
+    async def by_ids(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        return await self._by("_id", ids)
+
+    async def open_by_email_keys(self, keys: set[str]) -> dict[str, dict[str, Any]]:
+        return await self._by("email_key", keys)
+
+    async def open_by_document_keys(self, keys: set[str]) -> dict[str, dict[str, Any]]:
+        return await self._by("document_key", keys)
+
+    async def applied_rows(self, run_id: str, rows: list[int]) -> dict[int, int]:
+        """Rows of this run already applied (row -> the version it wrote), found after a crash.
+
+        The account document carries its latest event, and older ones are in the
+        events collection, so both are asked.
+        """
+        if not rows:
+            return {}
+        applied: dict[int, int] = {}
+        cursor = self.single.events.find({"import_run_id": run_id, "import_row": {"$in": rows}}, {"import_row": 1, "version": 1})
+        async for event in cursor:
+            applied[event["import_row"]] = event["version"]
+        cursor = self.accounts.find(
+            {"last_event.import_run_id": run_id, "last_event.import_row": {"$in": rows}}, {"last_event": 1}
+        )
+        async for account in cursor:
+            event = account["last_event"]
+            applied[event["import_row"]] = event["version"]
+        return applied
+
+    async def insert(self, accounts: list[tuple[str, AccountFields, AccountEvent]]) -> dict[int, str | None]:
+        """Insert unordered; the failed positions with the unique field each clashed on."""
+        if not accounts:
+            return {}
+        documents = [account_document(account_id, fields, event) for account_id, fields, event in accounts]
+        try:
+            await self.accounts.insert_many(documents, ordered=False)
+            failures: dict[int, str | None] = {}
+        except BulkWriteError as exc:
+            failures = bulk_write_failures(exc)
+        await self.single.record_events([d["last_event"] for i, d in enumerate(documents) if i not in failures])
+        return failures
+
+    async def update(
+        self, changes: list[tuple[dict[str, Any], AccountFields, AccountEvent]]
+    ) -> tuple[dict[int, str | None], set[int]]:
+        """Conditional updates (each on the version it was computed from), unordered.
+
+        Returns the positions that clashed on a unique field, and those whose
+        account moved on meanwhile (to be retried one by one).
+        """
+        if not changes:
+            return {}, set()
+        operations = [
+            UpdateOne({"_id": current["_id"], "version": current["version"]}, update_operation(fields, event))
+            for current, fields, event in changes
+        ]
+        try:
+            result = await self.accounts.bulk_write(operations, ordered=False)
+            failures: dict[int, str | None] = {}
+            matched = result.matched_count
+        except BulkWriteError as exc:
+            failures = bulk_write_failures(exc)
+            matched = exc.details.get("nMatched", 0)
+        stale: set[int] = set()
+        if matched + len(failures) < len(changes):
+            stale = await self._unapplied(changes, failures)
+        events = []
+        for i, (current, _, event) in enumerate(changes):
+            if i in failures or i in stale:
+                continue
+            if current.get("last_event"):
+                events.append(current["last_event"])
+            events.append(event_document(event))
+        await self.single.record_events(events)
+        return failures, stale
+
+    async def _unapplied(self, changes, failures) -> set[int]:
+        wanted = {current["_id"]: (i, event.version) for i, (current, _, event) in enumerate(changes) if i not in failures}
+        found = await self.by_ids(set(wanted))
+        stale = set()
+        for account_id, (i, version) in wanted.items():
+            document = found.get(account_id)
+            last = (document or {}).get("last_event") or {}
+            if document is None or document["version"] != version or last.get("import_row") != changes[i][2].import_row:
+                stale.add(i)
+        return stale
