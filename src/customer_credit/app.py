@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -24,6 +25,7 @@ from .imports.report import error_report
 from .imports.template import template_csv
 from .imports.worker import ImportWorker
 from .limits import RequestLimits
+from .observability import AccessLogMiddleware, Metrics
 from .persistence.database import Database, connect
 from .persistence.embedded import EmbeddedMongo
 from .schema import build_schema
@@ -101,6 +103,12 @@ def import_worker(services: Services) -> ImportWorker:
     )
 
 
+async def metrics_page(request: Request) -> Response:
+    if not request.scope["state"]["caller"].has("metrics:read"):
+        return JSONResponse({"code": "FORBIDDEN", "message": "This API key lacks the scope 'metrics:read'."}, 403)
+    return Response(request.app.state.services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
 async def bootstrap_admin_key(services: Services, announce: Callable[[str], None]) -> None:
     """On the first start of an empty store, create an admin key so GraphiQL can be used at once."""
     if await services.api_keys.is_empty():
@@ -117,11 +125,12 @@ def create_app(
     """With `database` given (tests), the app uses it as is; otherwise the lifespan connects,
     starting the embedded server when no MONGODB_URI is set."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
-            app.state.services = Services.build(settings, database)
+            app.state.services = Services.build(settings, database, metrics)
             yield
             return
         async with contextlib.AsyncExitStack() as stack:
@@ -134,7 +143,7 @@ def create_app(
             connected = connect(uri, settings.mongodb_database, timeout_ms=settings.mongodb_timeout_ms)
             stack.callback(connected.close)
             await connected.create_indexes()
-            services = Services.build(settings, connected)
+            services = Services.build(settings, connected, metrics)
             if announce_admin_key is not None:
                 await bootstrap_admin_key(services, announce_admin_key)
             services.import_worker = import_worker(services)
@@ -144,10 +153,15 @@ def create_app(
             yield
 
     async def authenticate(headers: Headers) -> Caller | None:
+        """A Bearer key, or the original REST API's pair: the key's name and its secret."""
+        keys = app.state.services.api_keys
         secret = bearer_secret(headers)
-        if secret is None:
-            return None
-        return await app.state.services.api_keys.authenticate(secret)
+        if secret is not None:
+            return await keys.authenticate(secret)
+        name, token = headers.get("x-vtex-api-appkey"), headers.get("x-vtex-api-apptoken")
+        if name and token:
+            return await keys.authenticate_pair(name, token)
+        return None
 
     graphql = GraphQLView(
         build_schema(settings),
@@ -162,8 +176,10 @@ def create_app(
         WebSocketRoute("/graphql", graphql),
         Route("/imports/template.csv", import_template),
         Route("/imports/{run_id}/errors.csv", import_error_report),
+        Route("/metrics", metrics_page),
     ]
     middleware = [
+        Middleware(AccessLogMiddleware, metrics=metrics),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_allowed_origins,
@@ -177,5 +193,5 @@ def create_app(
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     if database is not None:
-        app.state.services = Services.build(settings, database)
+        app.state.services = Services.build(settings, database, metrics)
     return app

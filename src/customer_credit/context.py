@@ -10,6 +10,7 @@ from .persistence.accounts import AccountRepository
 from .persistence.api_keys import ApiKeyRepository
 from .persistence.account_batches import AccountBatchRepository
 from .persistence.database import Database
+from .observability import Metrics
 from .persistence.imports import ImportRunRepository
 from .settings import Settings
 
@@ -24,10 +25,11 @@ class Services:
     api_keys: ApiKeyRepository
     imports: ImportRunRepository
     account_batches: AccountBatchRepository
+    metrics: Metrics
     import_worker: Any = None
 
     @classmethod
-    def build(cls, settings: Settings, database: Database) -> "Services":
+    def build(cls, settings: Settings, database: Database, metrics: Metrics | None = None) -> "Services":
         return cls(
             settings=settings,
             database=database,
@@ -35,6 +37,7 @@ class Services:
             api_keys=ApiKeyRepository(database),
             imports=ImportRunRepository(database),
             account_batches=AccountBatchRepository(database),
+            metrics=metrics or Metrics(),
         )
 
 

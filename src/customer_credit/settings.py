@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", populate_by_name=True)
 
     mongodb_uri: str | None = Field(default=None, description="MongoDB to use; unset: the embedded server")
     mongodb_database: str = "customer_credit"
@@ -27,7 +29,15 @@ class Settings(BaseSettings):
     max_import_rows: int = Field(default=1_000_000, ge=1)
     import_batch_size: int = Field(default=2000, ge=1, le=5000)
     import_lease_seconds: float = Field(default=30.0, gt=0)
-    cors_allowed_origins: list[str] = Field(default_factory=list)
+    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     graphiql_enabled: bool = True
     introspection_enabled: bool = True
     log_level: str = "INFO"
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def comma_separated(cls, value: object) -> object:
+        """`CORS_ALLOWED_ORIGINS=https://a.example,https://b.example`."""
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value

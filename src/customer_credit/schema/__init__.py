@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 from ..settings import Settings
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from ..observability import OperationLog
 from .core.masking import MaskUnexpectedErrors
 from .imports.mutations import ImportMutations
 from .imports.queries import ImportQueries
@@ -33,6 +34,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """Limits come from settings; extensions are passed as classes or factories, one instance per operation."""
     settings = settings or Settings()
     extensions = [
+        OperationLog,
         MaskUnexpectedErrors,
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
