@@ -92,9 +92,9 @@ def _rejoin(lines: list[str]) -> list[str]:
 
 
 class RecordReader:
-    """Incremental: feed raw byte chunks, get back complete records; memory stays bounded by one chunk plus one record.
+    """Incremental: feed raw byte chunks, get back complete records.
 
-    Row numbers are spreadsheet rows: one per record (a quoted field may span lines), blank records included
+    Memory stays bounded by one chunk plus one record (at most MAX_RECORD_CHARS). Row numbers are spreadsheet rows: one per record (a quoted field may span lines), blank records included
     though they are not returned. A record is blank when every cell is empty or ASCII whitespace, which reads
     the same in every accepted encoding.
     """
@@ -105,7 +105,6 @@ class RecordReader:
         self._strip_bom = fmt.encoding == "utf-8-sig"
         self._encoding = "utf-8" if self._strip_bom else fmt.encoding
         self._decoder = codecs.getincrementaldecoder(self._encoding)()
-        self._delimiter = fmt.delimiter
         self._ends_outside, self._closes = _quote_patterns(fmt.delimiter)
         self._tail = ""
         self._open: list[str] = []  # the lines so far of a record whose quoted field is still open
@@ -156,7 +155,7 @@ class RecordReader:
         found: list[Record] = []
         row = self._row
         try:
-            for cells in csv.reader(records, delimiter=self._delimiter):
+            for cells in csv.reader(records, delimiter=self.format.delimiter):
                 row += 1
                 if "".join(cells).strip(_BLANK):
                     found.append(Record(row, tuple(cells)))
@@ -328,6 +327,7 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
     header: HeaderMap | None = None
     header_cells: tuple[str, ...] = ()
     header_encoding = ""
+    delimiter = ","
     total_rows = 0
 
     def count(records: list[Record]) -> None:
@@ -344,15 +344,17 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
             )
 
     def start(final: bool) -> RecordReader | None:
+        nonlocal delimiter
         body = prefix[len(_UTF8_BOM) :] if bom else prefix
-        delimiter = _header_delimiter(body.decode("latin-1"), final=final)
-        if delimiter is None:
+        found = _header_delimiter(body.decode("latin-1"), final=final)
+        if found is None:
             if len(body) > MAX_RECORD_CHARS:
                 raise CsvFileError(
                     ImportCsvErrorCode.NOT_CSV,
                     f"No header row in the first {MAX_RECORD_CHARS:,} characters of the file.",
                 )
             return None
+        delimiter = found
         started = RecordReader(CsvFormat("latin-1", delimiter))
         count(started.feed(body))
         return started
@@ -363,7 +365,8 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
             count(reader.feed(chunk))
         else:
             prefix += chunk
-            reader = start(final=False)
+            if b"\n" in chunk or b"\r" in chunk or len(prefix) > MAX_RECORD_CHARS:
+                reader = start(final=False)
     checks.close()
     if reader is None:
         reader = start(final=True)
@@ -379,7 +382,7 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
         raise CsvFileError(
             ImportCsvErrorCode.EMPTY_FILE, "The file has a header row but no data rows: there is nothing to import."
         )
-    return CsvScan(format=CsvFormat(encoding, reader.format.delimiter), header=header, total_rows=total_rows)
+    return CsvScan(format=CsvFormat(encoding, delimiter), header=header, total_rows=total_rows)
 
 
 def _chain(head: bytes, rest: Iterable[bytes]) -> Iterable[bytes]:

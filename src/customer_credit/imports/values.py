@@ -8,12 +8,17 @@ from decimal import Decimal
 from .columns import fold
 
 _MAX_NUMBER_LENGTH = 64
-_AMOUNT = re.compile(r"(-?)\s*(R\$|\$)?\s*(-?)([0-9][0-9.,]*)", re.IGNORECASE)
-_DIGIT_RUNS = re.compile(r"[0-9]+(?:[.,][0-9]+)*")
+_NUMBER = re.compile(r"(-?)\s*(R\$|\$)?\s*(-?)([0-9]+(?:[.,][0-9]+)*)", re.IGNORECASE)
 _GROUP_START = re.compile(r"[1-9][0-9]{0,2}")
 
-_STATUSES = {"open": "OPEN", "aberta": "OPEN", "aberto": "OPEN",
-             "closed": "CLOSED", "fechada": "CLOSED", "fechado": "CLOSED"}
+_STATUSES = {
+    "open": "OPEN",
+    "aberta": "OPEN",
+    "aberto": "OPEN",
+    "closed": "CLOSED",
+    "fechada": "CLOSED",
+    "fechado": "CLOSED",
+}
 _DOCUMENT_TYPES = {"cpf": "CPF", "cnpj": "CNPJ", "other": "OTHER", "outro": "OTHER"}
 
 
@@ -31,13 +36,8 @@ def _number(text: str, *, currency: bool, example: str) -> Decimal:
         raise ValueError("A number is required")
     if len(stripped) > _MAX_NUMBER_LENGTH:
         raise ValueError("The number is too long")
-    match = _AMOUNT.fullmatch(stripped)
-    if (
-        match is None
-        or (match[1] and match[3])
-        or (match[2] and not currency)
-        or not _DIGIT_RUNS.fullmatch(match[4])
-    ):
+    match = _NUMBER.fullmatch(stripped)
+    if match is None or (match[1] and match[3]) or (match[2] and not currency):
         raise ValueError(f'"{stripped}" is not a number; write it like {example}')
     body = match[4]
     sign = "-" if match[1] or match[3] else ""
@@ -77,6 +77,12 @@ def _number(text: str, *, currency: bool, example: str) -> Decimal:
     return value.copy_abs() if value.is_zero() else value
 
 
+def _shown(text: str) -> str:
+    """The cell quoted back in a message, cut short so a stray long cell cannot flood the error report."""
+    stripped = text.strip()
+    return stripped if len(stripped) <= 40 else stripped[:40] + "…"
+
+
 def parse_amount(text: str) -> Decimal:
     """Money as people type it: `1500`, `1.500,50`, `1,500.50`, `R$ 1500`; never a guess when ambiguous."""
     return _number(text, currency=True, example="1500, 1500.50 or 1.500,50")
@@ -95,12 +101,12 @@ def parse_tolerance(text: str) -> Decimal:
 def parse_status(text: str) -> str:
     status = _STATUSES.get(fold(text))
     if status is None:
-        raise ValueError(f'"{text.strip()}" is not a status; write Open or Closed (Aberta or Fechada)')
+        raise ValueError(f'"{_shown(text)}" is not a status; write Open or Closed (Aberta or Fechada)')
     return status
 
 
 def parse_document_type(text: str) -> str:
     document_type = _DOCUMENT_TYPES.get(fold(text))
     if document_type is None:
-        raise ValueError(f'"{text.strip()}" is not a document type; write CPF, CNPJ or Other')
+        raise ValueError(f'"{_shown(text)}" is not a document type; write CPF, CNPJ or Other')
     return document_type

@@ -27,9 +27,8 @@ from ..domain.accounts import (
     FieldChange,
     compact_document,
 )
-from ..domain.errors import AccountErrorCode, AccountRuleViolation
+from ..domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from .database import ACCOUNT_EVENTS, ACCOUNTS, Database
-from .errors import duplicate_key_field
 
 SORT_FIELDS = {
     "CREATED_AT": "created_at",
@@ -44,14 +43,12 @@ IN_USE = {
 }
 
 
+# A change that clashed on a unique key whose holder then let go of it is tried again this often.
+CLASH_ATTEMPTS = 3
+
+
 class AccountAlreadyExists(Exception):
     """An insert met an account with the same id (a concurrent open)."""
-
-
-def in_use_violation(field: str | None) -> AccountRuleViolation | None:
-    if field in IN_USE:
-        return AccountRuleViolation.single(*IN_USE[field])
-    return None
 
 
 def event_document(event: AccountEvent) -> dict[str, Any]:
@@ -198,11 +195,12 @@ class AccountRepository:
         document = account_document(account_id, fields, event)
         try:
             await self.accounts.insert_one(document)
-        except DuplicateKeyError as exc:
-            field = duplicate_key_field(exc)
-            violation = in_use_violation(field)
+        except DuplicateKeyError:
+            violation = await self.in_use_by_others(account_id, document)
             if violation:
                 raise violation from None
+            # The id is taken (a concurrent open), or the other holder of the email or
+            # document has just been closed: either way the caller's next attempt decides.
             raise AccountAlreadyExists(account_id) from None
         await self.record_events([document["last_event"]])
         return document
@@ -211,15 +209,20 @@ class AccountRepository:
         self, current: dict[str, Any], fields: AccountFields, event: AccountEvent
     ) -> dict[str, Any] | None:
         """Apply the change if the account is still at `current`'s version; None if it moved on."""
-        try:
-            result = await self.accounts.update_one(
-                {"_id": current["_id"], "version": current["version"]}, update_operation(fields, event)
-            )
-        except DuplicateKeyError as exc:
-            violation = in_use_violation(duplicate_key_field(exc))
-            if violation:
-                raise violation from None
-            raise
+        condition = {"_id": current["_id"], "version": current["version"]}
+        operation = update_operation(fields, event)
+        for attempt in range(CLASH_ATTEMPTS):
+            try:
+                result = await self.accounts.update_one(condition, operation)
+                break
+            except DuplicateKeyError:
+                violation = await self.in_use_by_others(current["_id"], operation["$set"])
+                if violation:
+                    raise violation from None
+                # The other holder let go of the key between the write and the read: the
+                # conditional update is safe to repeat.
+                if attempt == CLASH_ATTEMPTS - 1:
+                    raise
         if result.matched_count == 0:
             return None
         pending = [current["last_event"], event_document(event)] if current.get("last_event") else [event_document(event)]
@@ -228,6 +231,24 @@ class AccountRepository:
         document = {k: v for k, v in current.items() if k not in removed}
         document.update(values, updated_at=event.at_ms, version=event.version, last_event=event_document(event))
         return document
+
+    async def in_use_by_others(self, account_id: str, values: dict[str, Any]) -> AccountRuleViolation | None:
+        """After a duplicate-key error: which of `values`' unique keys another account holds.
+
+        Asked of the store rather than read from the error, because backends disagree on
+        what the error says: mongomock-motor names the wrong index when an update clashes
+        (its first unique index the document has a value for), and the embedded server
+        names only the first constraint it met, `_id` or not. Uniqueness itself is still
+        enforced by the unique indexes; this read only explains a write that failed.
+        """
+        errors = []
+        for key, (field, code, message) in IN_USE.items():
+            if values.get(key) is None:
+                continue
+            holder = await self.accounts.find_one({key: values[key], "_id": {"$ne": account_id}}, {"_id": 1})
+            if holder is not None:
+                errors.append(FieldError(field, code, message))
+        return AccountRuleViolation(errors) if errors else None
 
     async def record_events(self, documents: list[dict[str, Any]]) -> None:
         """Insert events idempotently under `<accountId>:<version>`: one already stored is a no-op."""

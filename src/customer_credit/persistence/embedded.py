@@ -7,14 +7,40 @@ Everything it owns lives under one data directory::
 
     DATA_DIR/db/              one SQLite file per logical database
     DATA_DIR/nx-27017.pid     written and removed by nx-27017 itself
-    DATA_DIR/nx-27017.log     everything the child prints
-    DATA_DIR/embedded.json    {"pid", "port", "host", "owner_pid"}: lets other
-                              commands find a server that `serve` already runs
+    DATA_DIR/nx-27017.log     everything the child prints, rotated to
+    DATA_DIR/nx-27017.log.1   nx-27017.log.1 at 10 MB (see below)
+    DATA_DIR/embedded.json    {"pid", "port", "host", "owner_pid", "owner_started"}:
+                              lets other commands find a server that `serve` runs
+
+Who owns the data directory. The state file names the child and the process that
+supervises it (its owner: a `serve`, or a CLI command's temporary server). The owner
+is alive when its pid runs and, where /proc exists, still has the start time that
+was recorded, so a recycled pid (a container's pid 1 after a restart) is not taken
+for it. Then:
+
+- owner alive: the directory is taken; `start()` refuses (DataDirInUse), and
+  `running_server_uri` hands its server to CLI commands.
+- owner dead, child still running (the owner was SIGKILLed: the child has its own
+  session and outlives it): an orphan. `running_server_uri` does NOT hand it out,
+  although it would work: nobody supervises or ever stops it, so the next
+  `start()` - a `serve`, or the temporary server of a CLI command - stops it
+  (SIGTERM, SIGKILL after 5 s; only a process that /proc shows to be an nx-27017
+  on this very data directory) and starts its own. One more command that runs a
+  temporary server is cheap; a server nobody owns, holding the files, is not.
+- a pid file naming a live nx-27017 that the state file does not record (started
+  by hand, say) is not ours to stop: `start()` refuses.
+
+The log is bounded: nx-27017 has no log-size option and logs two WARNING lines per
+count_documents (about 290 bytes), so a long-running `serve` would fill the disk.
+The child's launcher installs a RotatingFileHandler (10 MB, one backup) before
+nx-27017 configures logging, and points its stdout/stderr at the new file after a
+rollover, so crash tracebacks land there too: at most about 20 MB, at any uptime.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import logging
@@ -37,10 +63,7 @@ LOG_FILE = "nx-27017.log"
 STATE_FILE = "embedded.json"
 DB_DIR = "db"
 
-# nx-27017 ships no `__main__` module and its console script need not sit next to
-# sys.executable (user installs, distro Pythons), so the child imports the entry
-# point itself: same interpreter, same environment as the service.
-_LAUNCHER = "import sys; from nx_27017.nx_27017 import main; sys.exit(main())"
+LOG_MAX_BYTES = 10 * 1024 * 1024
 
 _READY_TIMEOUT = 20.0
 _STOP_TIMEOUT = 5.0
@@ -51,6 +74,10 @@ _LOG_TAIL_BYTES = 3000
 
 class EmbeddedServerError(RuntimeError):
     """The embedded server could not be started (the message carries its log tail)."""
+
+
+class DataDirInUse(EmbeddedServerError):
+    """Another live process serves, or supervises a server on, this data directory."""
 
 
 class EmbeddedMongo:
@@ -90,10 +117,18 @@ class EmbeddedMongo:
         if self._supervisor is not None:
             return self.uri
         (self._data_dir / DB_DIR).mkdir(parents=True, exist_ok=True)
+        await self._claim_data_dir()
         if self._port is None:
             self._port = _free_port(self._host)
-        await self._launch()
-        self._write_state()
+        try:
+            await self._launch()
+        except BaseException:
+            self._remove_files()
+            self._proc = None
+            raise
+        # A `serve` that exits without its lifespan shutdown (a second Ctrl-C skips
+        # it) must not leave the child running: it has its own session.
+        atexit.register(self._kill_at_exit)
         self._supervisor = asyncio.create_task(
             self._supervise(), name=f"nx-27017 supervisor ({self._data_dir})"
         )
@@ -110,16 +145,53 @@ class EmbeddedMongo:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._supervisor
             self._supervisor = None
-        proc = self._proc
+        atexit.unregister(self._kill_at_exit)
         await self._terminate()
-        if proc is not None:
-            # A SIGKILLed child leaves both files behind; another server's are not ours to remove.
-            if _read_pid(self._data_dir / PID_FILE) == proc.pid:
-                (self._data_dir / PID_FILE).unlink(missing_ok=True)
-            state = _read_state(self._data_dir)
-            if state is not None and state.get("pid") == proc.pid:
-                (self._data_dir / STATE_FILE).unlink(missing_ok=True)
+        self._remove_files()
         self._proc = None
+
+    def _remove_files(self) -> None:
+        """A SIGKILLed child leaves both files behind; another server's are not ours to remove."""
+        proc = self._proc
+        if proc is None:
+            return
+        if _read_pid(self._data_dir / PID_FILE) == proc.pid:
+            (self._data_dir / PID_FILE).unlink(missing_ok=True)
+        state = _read_state(self._data_dir)
+        if state is not None and state.get("pid") == proc.pid:
+            (self._data_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def _kill_at_exit(self) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._remove_files()
+
+    async def _claim_data_dir(self) -> None:
+        """Refuse a directory that a live owner holds; stop the orphan of a dead one."""
+        state = _read_state(self._data_dir)
+        if state is None:
+            return
+        owner = state.get("owner_pid")
+        if _owner_alive(state):
+            raise DataDirInUse(
+                f"another process (pid {owner}) is already serving {self._data_dir}"
+                " (a running `customer-credit serve`?); stop it or use another data directory"
+            )
+        pid = state.get("pid")
+        db_dir = self._data_dir / DB_DIR
+        if isinstance(pid, int) and _serves(pid, db_dir):
+            logger.warning(
+                "stopping nx-27017 (pid %s) on %s: its owner (pid %s) is gone", pid, self._data_dir, owner
+            )
+            await _stop_orphan(pid)
+        (self._data_dir / STATE_FILE).unlink(missing_ok=True)
 
     async def _launch(self) -> None:
         """Spawn the child and wait until it answers; on failure leave no child behind."""
@@ -129,7 +201,7 @@ class EmbeddedMongo:
         log_path = self._data_dir / LOG_FILE
         log_offset = log_path.stat().st_size if log_path.exists() else 0
         command = [
-            sys.executable, "-c", _LAUNCHER,
+            sys.executable, "-c", _launcher(log_path.resolve(), LOG_MAX_BYTES),
             "--host", self._host,
             "--port", str(self._port),
             "--data-dir", str((self._data_dir / DB_DIR).resolve()),
@@ -150,6 +222,9 @@ class EmbeddedMongo:
                 cwd=self._data_dir,
                 start_new_session=True,
             )
+        # Recorded before the wait, so that a serve killed while its child starts
+        # leaves an orphan that the next start recognises.
+        self._write_state()
         try:
             await self._wait_until_ready(self._proc, log_offset)
         except BaseException:
@@ -195,7 +270,6 @@ class EmbeddedMongo:
                 await asyncio.sleep(delay)
                 await self._launch()
                 self.restarts += 1
-                self._write_state()
                 logger.warning(
                     "embedded server restarted on %s (pid %s, restart #%d)",
                     self.uri, self.pid, self.restarts,
@@ -224,7 +298,7 @@ class EmbeddedMongo:
         if pid is None:
             return
         if _is_live_server(pid):
-            raise EmbeddedServerError(
+            raise DataDirInUse(
                 f"another nx-27017 (pid {pid}) is already serving {self._data_dir}"
                 f" (see {pid_file}); stop it or use another data directory"
             )
@@ -237,7 +311,13 @@ class EmbeddedMongo:
         tmp = state_file.with_name(STATE_FILE + ".tmp")
         tmp.write_text(
             json.dumps(
-                {"pid": self.pid, "port": self._port, "host": self._host, "owner_pid": os.getpid()}
+                {
+                    "pid": self.pid,
+                    "port": self._port,
+                    "host": self._host,
+                    "owner_pid": os.getpid(),
+                    "owner_started": _start_time(os.getpid()),
+                }
             )
         )
         os.replace(tmp, state_file)
@@ -245,16 +325,21 @@ class EmbeddedMongo:
     def _log_tail(self, offset: int) -> str:
         try:
             with (self._data_dir / LOG_FILE).open("rb") as log:
-                log.seek(max(offset, log.seek(0, os.SEEK_END) - _LOG_TAIL_BYTES))
+                end = log.seek(0, os.SEEK_END)
+                if offset > end:  # rotated since
+                    offset = 0
+                log.seek(max(offset, end - _LOG_TAIL_BYTES))
                 return log.read().decode("utf-8", "replace")
         except OSError as exc:
             return f"(log unreadable: {exc})"
 
 
 def running_server_uri(data_dir: Path) -> str | None:
-    """The URI of an embedded server that a running `serve` already started on this data directory, if its process is alive and its port accepts connections; else None (and a stale state file is ignored)."""
+    """The URI of the embedded server that a live owner (a running `serve`) supervises on
+    this data directory, if it answers; else None. An orphan is not handed out (see the
+    module docstring): the caller's own start() then stops it."""
     state = _read_state(Path(data_dir))
-    if state is None:
+    if state is None or not _owner_alive(state):
         return None
     try:
         pid, port, host = int(state["pid"]), int(state["port"]), str(state.get("host", "127.0.0.1"))
@@ -282,6 +367,30 @@ async def embedded_store(data_dir: Path) -> AsyncIterator[str]:
         yield uri
     finally:
         await server.stop()
+
+
+def _launcher(log_path: Path, max_bytes: int) -> str:
+    """The child's program. nx-27017 ships no `__main__` module and its console script
+    need not sit next to sys.executable (user installs, distro Pythons), so the child
+    imports the entry point itself: same interpreter, same environment as the service.
+    Logging is configured first, size-bounded, which makes nx-27017's own basicConfig a
+    no-op."""
+    return f"""\
+import logging, os, sys
+from logging.handlers import RotatingFileHandler
+
+class Log(RotatingFileHandler):
+    def doRollover(self):
+        super().doRollover()
+        for fd in (1, 2):
+            os.dup2(self.stream.fileno(), fd)
+
+log = Log({str(log_path)!r}, maxBytes={max_bytes}, backupCount=1)
+log.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - [%(process)d] - %(message)s"))
+logging.basicConfig(level=logging.INFO, handlers=[log])
+from nx_27017.nx_27017 import main
+sys.exit(main())
+"""
 
 
 def _uri(host: str, port: int) -> str:
@@ -353,19 +462,78 @@ def _read_state(data_dir: Path) -> dict | None:
     return state if isinstance(state, dict) else None
 
 
-def _is_live_server(pid: int) -> bool:
-    """Whether pid is a running nx-27017: a zombie is dead, and a recycled pid that
-    now belongs to another program does not count (checked where /proc exists)."""
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state first); None without /proc."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
+def _start_time(pid: int) -> int | None:
+    """Clock ticks since boot at which pid started: tells a process from a recycled pid."""
+    fields = _proc_stat(pid)
+    try:
+        return int(fields[19]) if fields else None
+    except (IndexError, ValueError):
+        return None
+
+
+def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass
-    proc_dir = Path("/proc") / str(pid)
+    fields = _proc_stat(pid)
+    return not fields or fields[0] != "Z"
+
+
+def _owner_alive(state: dict) -> bool:
+    owner, started = state.get("owner_pid"), state.get("owner_started")
+    if not isinstance(owner, int) or not _process_alive(owner):
+        return False
+    return started is None or _start_time(owner) in (None, started)
+
+
+def _serves(pid: int, db_dir: Path) -> bool:
+    """Whether /proc shows pid to be a live nx-27017 on db_dir (False without /proc)."""
+    fields = _proc_stat(pid)
     try:
-        state = (proc_dir / "stat").read_text().rpartition(")")[2].split()[0]
-        cmdline = (proc_dir / "cmdline").read_bytes()
-    except (OSError, IndexError):
+        argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return (
+        fields is not None
+        and fields[0] != "Z"
+        and any(b"nx_27017" in arg for arg in argv)
+        and os.fsencode(db_dir.resolve()) in argv
+    )
+
+
+async def _stop_orphan(pid: int) -> None:
+    """Not our child, so it cannot be waited for: poll until its new parent has reaped it."""
+    for sig, patience in ((signal.SIGTERM, _STOP_TIMEOUT), (signal.SIGKILL, _STOP_TIMEOUT)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + patience
+        while _process_alive(pid):
+            if time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            return
+    raise EmbeddedServerError(f"the orphaned nx-27017 (pid {pid}) did not stop")
+
+
+def _is_live_server(pid: int) -> bool:
+    """Whether pid is a running nx-27017: a zombie is dead, and a recycled pid that
+    now belongs to another program does not count (checked where /proc exists)."""
+    if not _process_alive(pid):
+        return False
+    try:
+        cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
         return True
-    return state != "Z" and (b"nx_27017" in cmdline or b"nx-27017" in cmdline)
+    return b"nx_27017" in cmdline or b"nx-27017" in cmdline
