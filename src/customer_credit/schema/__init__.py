@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
-from graphql import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    AddValidationRules,
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -30,12 +29,18 @@ Mutation = merge_types("Mutation", (AccountMutations, ImportMutations))
 Subscription = merge_types("Subscription", (ImportSubscriptions,))
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Strawberry would log every error with the query text, which may hold personal data;
+        unexpected errors are logged (with an error id) by MaskUnexpectedErrors instead."""
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
     """Limits come from settings; extensions are passed as classes or factories, one instance per operation."""
     settings = settings or Settings()
     extensions = [
         OperationLog,
-        MaskUnexpectedErrors,
+        partial(MaskUnexpectedErrors, hide_suggestions=not settings.introspection_enabled),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
@@ -43,5 +48,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
     ]
     if not settings.introspection_enabled:
-        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+        extensions.append(DisableIntrospection)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)

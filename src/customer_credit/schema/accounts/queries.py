@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from ...domain.accounts import ACCOUNT_ID_PATTERN
 from ...persistence.accounts import AccountQuery
 from ...resolvers.accounts import list_accounts
 from ..core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
@@ -39,9 +40,29 @@ def projection_for(fields: set[str], *extra: str) -> list[str]:
     return sorted(stored)
 
 
-def account_position(cursor: str, query_id: str) -> tuple[int | str, str]:
+def is_text(value: Any) -> bool:
+    """A string the store can hold (JSON can carry lone surrogates, which BSON cannot encode)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def account_position(cursor: str, query_id: str, query: AccountQuery) -> tuple[int | str, str]:
+    """The (sort value, id) a cursor points after, refused unless both have the types the order stores.
+
+    The fingerprint only proves which query a cursor claims to come from; its position is
+    as forgeable as any client input, so it is checked like one.
+    """
     value, account_id = decode_cursor(cursor, query_id, 2)
-    if not isinstance(account_id, str) or isinstance(value, bool) or not isinstance(value, (int, str)):
+    if query.order_field == "EMAIL":
+        valid_value = is_text(value)
+    else:
+        valid_value = isinstance(value, int) and not isinstance(value, bool)
+    if not valid_value or not isinstance(account_id, str) or not ACCOUNT_ID_PATTERN.fullmatch(account_id):
         raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
     return value, account_id
 
@@ -84,7 +105,7 @@ class AccountQueries:
         first = check_page_size(first, context.settings.max_page_size)
         query = account_query(filter, order_by)
         query_id = fingerprint("accounts", query)
-        position = account_position(after, query_id) if after else None
+        position = account_position(after, query_id, query) if after is not None else None
         _, node_fields = connection_selection(info)
         page = await list_accounts(
             context.services.accounts,

@@ -8,6 +8,7 @@ error id, and only that id goes to the client.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -18,6 +19,18 @@ from strawberry.extensions import SchemaExtension
 logger = logging.getLogger("customer_credit.errors")
 
 DATABASE_UNAVAILABLE = (ServerSelectionTimeoutError, AutoReconnect, ConnectionFailure, NetworkTimeout, ExecutionTimeout)
+
+
+SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    """With introspection off, "Did you mean ...?" would leak the schema's field names."""
+    message = SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, extensions=error.extensions)
 
 
 def public_error(error: GraphQLError) -> GraphQLError:
@@ -42,8 +55,14 @@ def public_error(error: GraphQLError) -> GraphQLError:
 
 
 class MaskUnexpectedErrors(SchemaExtension):
+    def __init__(self, *, hide_suggestions: bool = False):
+        self.hide_suggestions = hide_suggestions
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
-            result.errors = [public_error(error) for error in result.errors]
+            errors = [public_error(error) for error in result.errors]
+            if self.hide_suggestions:
+                errors = [without_suggestion(error) for error in errors]
+            result.errors = errors

@@ -40,7 +40,7 @@ def decode_cursor(cursor: str, query_fingerprint: str, size: int) -> list[Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         decoded = None
     if not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] != query_fingerprint:
         raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
