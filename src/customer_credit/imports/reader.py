@@ -94,9 +94,10 @@ def _rejoin(lines: list[str]) -> list[str]:
 class RecordReader:
     """Incremental: feed raw byte chunks, get back complete records.
 
-    Memory stays bounded by one chunk plus one record (at most MAX_RECORD_CHARS). Row numbers are spreadsheet rows: one per record (a quoted field may span lines), blank records included
-    though they are not returned. A record is blank when every cell is empty or ASCII whitespace, which reads
-    the same in every accepted encoding.
+    Memory stays bounded by one chunk plus one record (at most MAX_RECORD_CHARS). Row numbers are spreadsheet
+    rows: one per record (a quoted field may span lines), blank records included though they are not
+    returned. The header is always row 1: blank lines before it are not counted. A record is blank when
+    every cell is empty or ASCII whitespace, which reads the same in every accepted encoding.
     """
 
     def __init__(self, fmt: CsvFormat) -> None:
@@ -156,9 +157,11 @@ class RecordReader:
         row = self._row
         try:
             for cells in csv.reader(records, delimiter=self.format.delimiter):
-                row += 1
                 if "".join(cells).strip(_BLANK):
+                    row += 1
                     found.append(Record(row, tuple(cells)))
+                elif row:
+                    row += 1
         except csv.Error as exc:
             raise CsvFileError(ImportCsvErrorCode.NOT_CSV, f"Row {row + 1} cannot be read as CSV: {exc}.") from None
         self._row = row
