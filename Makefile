@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast schema bench clean
+.PHONY: install run test test-fast schema bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,22 @@ test: install
 	$(BIN)/pytest
 
 test-fast: install
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest -m "not integration and not e2e"
+
+# Fuzz a real server (embedded store, fresh data dir, its first admin key) with schemathesis for
+# FUZZ_TIME seconds; fails on any 5xx or masked INTERNAL_SERVER_ERROR. `make test` runs a short one in process.
+FUZZ_TIME ?= 120
+fuzz: install
+	$(BIN)/python -m tests.security.fuzz_server --max-time $(FUZZ_TIME)
 
 schema: install
 	$(BIN)/customer-credit export-schema --output schema.graphql
+
+# Ratios against baselines measured in the same run; writes benchmarks/RESULTS.md. Options
+# (environment or `make bench VAR=...`): BENCH_QUICK=1, BENCH_ROWS_IMPORT, BENCH_ROWS_MEMORY
+# (0 skips the memory step), BENCH_READ_SECONDS, MONGODB_URI. See benchmarks/README.md.
+bench: install
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
