@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
-import logging
 import signal
 import socket
 import sys
@@ -134,14 +133,14 @@ def serving_url(sock: socket.socket, host: str) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from uvicorn.logging import DefaultFormatter
 
     from .app import create_app
+    from .observability import configure_logging, uvicorn_log_config
 
     settings = settings_for(args)
-    log_handler = logging.StreamHandler()
-    log_handler.setFormatter(DefaultFormatter("%(levelprefix)s %(name)s: %(message)s"))
-    logging.basicConfig(level=settings.log_level.upper(), handlers=[log_handler])
+    # JSON lines on stderr: stdout carries the announcement only, so that a script can
+    # take the admin secret from its last line.
+    configure_logging(settings.log_level)
     sock = listen(args.host, args.port)
     if settings.mongodb_uri is None:
         check_data_dir(settings.data_dir)
@@ -156,7 +155,7 @@ def serve(args: argparse.Namespace) -> int:
         else:
             print(f"Database: {settings.mongodb_database!r} on the MongoDB of MONGODB_URI")
         for secret in admin_secrets:
-            print("Created the first API key, 'admin' (all scopes). Its secret, shown only this once:")
+            print("Created the first API key, 'admin' (all scopes). It is shown only this once:")
             print(secret)
         sys.stdout.flush()
 
@@ -167,6 +166,7 @@ def serve(args: argparse.Namespace) -> int:
 
     config = uvicorn.Config(
         app,
+        log_config=uvicorn_log_config(settings.log_level),
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

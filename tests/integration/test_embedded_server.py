@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,9 @@ from pathlib import Path
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 
+from customer_credit.persistence import embedded
 from customer_credit.persistence.embedded import (
+    DataDirInUse,
     EmbeddedMongo,
     EmbeddedServerError,
     embedded_store,
@@ -188,6 +191,7 @@ async def test_a_child_that_cannot_start_is_reported_with_its_log(
         with pytest.raises(EmbeddedServerError, match="address already in use"):
             await server.start()
     assert server.pid is None
+    assert not (data_dir / "embedded.json").exists()
 
 
 async def test_running_server_uri_and_embedded_store_reuse_a_running_server(
@@ -253,3 +257,118 @@ async def test_stop_leaves_no_process_or_files_behind(data_dir: Path) -> None:
                 if proc.name.isdigit() and needle in (proc / "cmdline").read_bytes():
                     serving.append(proc.name)
         assert serving == []
+
+
+# A process that starts an embedded server, reports its URI and waits to be killed.
+OWNER = """
+import asyncio, sys
+from pathlib import Path
+from customer_credit.persistence.embedded import EmbeddedMongo
+
+async def main():
+    print(await EmbeddedMongo(Path(sys.argv[1])).start(), flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+async def test_the_orphan_of_a_killed_owner_is_stopped_by_the_next_start(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(data_dir)], stdout=subprocess.PIPE, text=True)
+    orphan = None
+    try:
+        uri = owner.stdout.readline().strip()
+        assert uri.startswith("mongodb://"), "the owner process did not start its server"
+        async with client(uri) as motor:
+            await motor.customer_credit.accounts.insert_one({"_id": "a1"})
+        state = json.loads((data_dir / "embedded.json").read_text())
+        orphan = state["pid"]
+        assert state["owner_pid"] == owner.pid
+        owner.kill()
+        owner.wait(5)
+        assert alive(orphan), "the child has its own session: it outlives its owner"
+        assert running_server_uri(data_dir) is None, "an orphan is not handed out"
+
+        server = EmbeddedMongo(data_dir)
+        servers.append(server)
+        async with client(await server.start()) as motor:
+            assert await motor.customer_credit.accounts.find_one({"_id": "a1"}) == {"_id": "a1"}
+        assert not alive(orphan)
+        assert running_server_uri(data_dir) == server.uri
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+        owner.wait(5)
+        owner.stdout.close()
+        if orphan is not None and alive(orphan):
+            os.kill(orphan, signal.SIGKILL)
+
+
+async def test_a_live_owner_keeps_its_data_dir_while_its_server_restarts(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    owner = EmbeddedMongo(data_dir, restart_backoff=(1.0,))
+    servers.append(owner)
+    await owner.start()
+    os.kill(owner.pid, signal.SIGKILL)
+    while owner.pid is not None:
+        await asyncio.sleep(0.01)
+    other = EmbeddedMongo(data_dir)
+    servers.append(other)
+    with pytest.raises(DataDirInUse, match="already serving"):
+        await other.start()
+    assert running_server_uri(data_dir) is None
+    while owner.restarts == 0:
+        await asyncio.sleep(0.05)
+    assert running_server_uri(data_dir) == owner.uri
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="start times come from /proc")
+async def test_a_recycled_owner_pid_does_not_hold_the_data_dir(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    """A container's `serve` is pid 1 after every restart: the pid alone proves nothing."""
+    data_dir.mkdir(parents=True)
+    state = {"pid": dead_pid(), "port": 1, "host": "127.0.0.1", "owner_pid": os.getpid(), "owner_started": 1}
+    (data_dir / "embedded.json").write_text(json.dumps(state))
+    assert running_server_uri(data_dir) is None
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    async with client(await server.start()) as motor:
+        assert (await motor.admin.command("ping"))["ok"] == 1
+
+
+async def test_the_log_is_rotated_at_its_size_limit(
+    data_dir: Path, servers: list[EmbeddedMongo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit = 20_000
+    monkeypatch.setattr(embedded, "LOG_MAX_BYTES", limit)
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    async with client(await server.start()) as motor:
+        for _ in range(200):  # two WARNING lines each, about 340 bytes
+            await motor.customer_credit.accounts.count_documents({})
+    log = data_dir / "nx-27017.log"
+    assert 0 < log.stat().st_size <= limit
+    assert 0 < log.with_name("nx-27017.log.1").stat().st_size <= limit
+    assert not log.with_name("nx-27017.log.2").exists()
+
+
+async def test_a_state_file_naming_another_program_does_not_get_it_killed(
+    data_dir: Path, servers: list[EmbeddedMongo]
+) -> None:
+    """Only a process that /proc shows to be an nx-27017 on this data directory is stopped."""
+    data_dir.mkdir(parents=True)
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        state = {"pid": bystander.pid, "port": 1, "host": "127.0.0.1", "owner_pid": dead_pid()}
+        (data_dir / "embedded.json").write_text(json.dumps(state))
+        server = EmbeddedMongo(data_dir)
+        servers.append(server)
+        await server.start()
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()

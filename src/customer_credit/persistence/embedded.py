@@ -31,7 +31,7 @@ for it. Then:
   by hand, say) is not ours to stop: `start()` refuses.
 
 The log is bounded: nx-27017 has no log-size option and logs two WARNING lines per
-count_documents (about 290 bytes), so a long-running `serve` would fill the disk.
+count_documents (about 340 bytes), so a long-running `serve` would fill the disk.
 The child's launcher installs a RotatingFileHandler (10 MB, one backup) before
 nx-27017 configures logging, and points its stdout/stderr at the new file after a
 rollover, so crash tracebacks land there too: at most about 20 MB, at any uptime.
