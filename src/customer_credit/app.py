@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from prometheus_client import CONTENT_TYPE_LATEST
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -17,10 +19,12 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
+from .admin import admin_routes
 from .auth import ApiKeyMiddleware, bearer_secret
 from .context import RequestContext, Services
 from .domain.keys import Caller
 from .domain.money import decimal_to_cents
+from .exports import export_routes
 from .imports.report import error_report
 from .imports.template import template_csv
 from .imports.worker import ImportWorker
@@ -28,6 +32,7 @@ from .limits import RequestLimits
 from .observability import AccessLogMiddleware, Metrics
 from .persistence.database import Database, connect
 from .persistence.embedded import EmbeddedMongo
+from .rest.routes import rest_routes
 from .schema import build_schema
 from .settings import Settings
 
@@ -37,6 +42,16 @@ ADMIN_KEY_NAME = "admin"
 
 
 class GraphQLView(GraphQL):
+    def decode_json(self, data: str | bytes) -> object:
+        """A body that is not a JSON object (or a batch list) is a 400, not a crash further in."""
+        try:
+            decoded = json.loads(data)
+        except (ValueError, RecursionError):
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(decoded, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         return RequestContext(
             request=request,
@@ -139,7 +154,6 @@ def create_app(
                 embedded = EmbeddedMongo(settings.data_dir)
                 uri = await embedded.start()
                 stack.push_async_callback(embedded.stop)
-                logger.info("embedded store at %s (data in %s)", uri, settings.data_dir)
             connected = connect(uri, settings.mongodb_database, timeout_ms=settings.mongodb_timeout_ms)
             stack.callback(connected.close)
             await connected.create_indexes()
@@ -177,6 +191,9 @@ def create_app(
         Route("/imports/template.csv", import_template),
         Route("/imports/{run_id}/errors.csv", import_error_report),
         Route("/metrics", metrics_page),
+        *admin_routes(),
+        *rest_routes(),
+        *export_routes(),
     ]
     middleware = [
         Middleware(AccessLogMiddleware, metrics=metrics),

@@ -15,8 +15,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .domain.keys import Caller
 
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
-PUBLIC_PREFIXES = ("/admin",)
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/admin"})
+PUBLIC_PREFIXES = ("/admin/",)  # the admin page's static files; not `/administrator` or `/admin.json`
 
 Authenticator = Callable[[Headers], Awaitable[Caller | None]]
 

@@ -177,8 +177,21 @@ def tolerance_units(value: Decimal) -> int:
     return units
 
 
+def is_unicode_text(text: str) -> bool:
+    """False for strings with lone surrogates: JSON can carry them, UTF-8 (and so BSON) cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def normalize_description(raw: str) -> str | None:
     text = raw.strip()
+    if not is_unicode_text(text):
+        raise AccountRuleViolation.single(
+            "description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be valid Unicode text."
+        )
     if len(text) > MAX_DESCRIPTION_LENGTH:
         raise AccountRuleViolation.single(
             "description",

@@ -26,7 +26,9 @@ def to_scaled_int(value: Decimal, places: int) -> int:
     """`value` times 10**places, refusing anything that would need rounding."""
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueError("not a finite decimal number")
-    if value and value.adjusted() > MAX_MAGNITUDE_DIGITS:
+    if not value:
+        return 0  # also "0E+999999999999", whose digits would otherwise be scaled up for ever
+    if value.adjusted() > MAX_MAGNITUDE_DIGITS:
         raise MagnitudeError("too large")
     sign, digits, exponent = value.as_tuple()
     shift = exponent + places

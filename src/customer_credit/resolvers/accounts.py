@@ -133,8 +133,10 @@ async def list_accounts(
     after: tuple[Any, str] | None,
     projection: list[str] | None,
 ) -> AccountPage:
-    """One page by keyset: fetch one document more than asked, to know whether another page follows."""
-    if first == 0:
-        return AccountPage([], has_next_page=False)
-    documents = await accounts.find_page(query, limit=first + 1, after=after, projection=projection)
+    """One page by keyset: fetch one document more than asked, to know whether another page follows.
+
+    `first: 0` still asks whether any account follows (a count-only query learns it that way).
+    """
+    limit_projection = ["_id"] if first == 0 else projection
+    documents = await accounts.find_page(query, limit=first + 1, after=after, projection=limit_projection)
     return AccountPage(documents[:first], has_next_page=len(documents) > first)

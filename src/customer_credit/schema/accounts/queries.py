@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from ...domain.accounts import ACCOUNT_ID_PATTERN
+from ...domain.accounts import ACCOUNT_ID_PATTERN, is_unicode_text
 from ...persistence.accounts import AccountQuery
 from ...resolvers.accounts import list_accounts
 from ..core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
@@ -41,14 +41,7 @@ def projection_for(fields: set[str], *extra: str) -> list[str]:
 
 
 def is_text(value: Any) -> bool:
-    """A string the store can hold (JSON can carry lone surrogates, which BSON cannot encode)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return isinstance(value, str) and is_unicode_text(value)
 
 
 def account_position(cursor: str, query_id: str, query: AccountQuery) -> tuple[int | str, str]:
@@ -61,7 +54,7 @@ def account_position(cursor: str, query_id: str, query: AccountQuery) -> tuple[i
     if query.order_field == "EMAIL":
         valid_value = is_text(value)
     else:
-        valid_value = isinstance(value, int) and not isinstance(value, bool)
+        valid_value = isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
     if not valid_value or not isinstance(account_id, str) or not ACCOUNT_ID_PATTERN.fullmatch(account_id):
         raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
     return value, account_id
@@ -71,6 +64,9 @@ def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -
     order_field = order_by.field if order_by else AccountOrderField.CREATED_AT
     direction = order_by.direction if order_by else OrderDirection.DESC
     filter = filter or AccountFilter()
+    for name, value in (("email", filter.email), ("document", filter.document), ("search", filter.search)):
+        if value is not None and not is_unicode_text(value):
+            raise RequestError(f"filter.{name} is not valid Unicode text.", "BAD_USER_INPUT")
     return AccountQuery(
         email=filter.email,
         document=filter.document,
@@ -86,6 +82,8 @@ def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -
 class AccountQueries:
     @strawberry.field(permission_classes=[requires("accounts:read")])
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
+        if not ACCOUNT_ID_PATTERN.fullmatch(str(id)):
+            return None  # no account can have it; and a lone surrogate would not even reach the store
         selected = set(field_names(info.selected_fields[0].selections))
         document = await info.context.services.accounts.get(str(id), projection_for(selected))
         if document is None:
