@@ -18,6 +18,7 @@ from .conftest import (
     error_codes,
     fetch_account,
     open_account,
+    open_or_change,
 )
 
 ACCOUNTS = """
@@ -240,3 +241,18 @@ async def test_close_payload_is_masked_without_pii_read(client_with, a1):
     payload = await close_account(caller, "a1")
 
     assert payload["account"]["email"] == "a***@example.com"
+
+
+async def test_a_key_without_pii_read_sending_back_masked_values_keeps_the_real_ones(client, client_with):
+    account = await open_account(client, email="maria@example.com", documentType="CPF", document=CPF)
+    editor = await client_with("accounts:read", "accounts:write")
+    masked = await fetch_account(editor, account["id"])
+
+    payload = await open_or_change(
+        editor, id=account["id"], email=masked["email"], documentType="CPF", document=masked["document"],
+        creditLimit="250.00",
+    )
+
+    assert payload["errors"] == []
+    stored = await fetch_account(client, account["id"])
+    assert (stored["email"], stored["document"], stored["creditLimit"]) == ("maria@example.com", CPF_COMPACT, "250.00")

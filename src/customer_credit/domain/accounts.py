@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum.br import cnpj, cpf
 
 from .errors import AccountErrorCode, AccountRuleViolation, FieldError
+from .masking import mask_document, mask_email
 from .money import (
     MAX_CREDIT_LIMIT_CENTS,
     TOLERANCE_SCALE,
@@ -199,6 +200,16 @@ def normalize_description(raw: str) -> str | None:
             f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters.",
         )
     return text or None
+
+
+def without_masked_echoes(request: AccountRequest, current: AccountFields) -> AccountRequest:
+    """A caller without `pii:read` sees masked email and document; sending them back unchanged
+    (as an edit form does) must not overwrite the real values with the masks."""
+    email = None if request.email is not None and request.email == mask_email(current.email) else request.email
+    document = request.document
+    if document is not None and current.document is not None and document == mask_document(current.document):
+        document = None
+    return replace(request, email=email, document=document)
 
 
 def validate_request(

@@ -19,6 +19,7 @@ from ..domain.accounts import (
     new_account_id,
     validate_account_id,
     validate_request,
+    without_masked_echoes,
 )
 from ..domain.errors import AccountErrorCode, AccountRuleViolation
 from ..persistence.accounts import AccountAlreadyExists, AccountQuery, AccountRepository, fields_from_document
@@ -68,6 +69,7 @@ async def open_or_change_account(
     expected_version: int | None = None,
     default_credit_limit_cents: int = DEFAULT_CREDIT_LIMIT_CENTS,
     source: EventSource = EventSource.API,
+    can_read_pii: bool = True,
 ) -> AccountOutcome:
     """Open the account when the id is new (or not given), otherwise change it.
 
@@ -91,7 +93,8 @@ async def open_or_change_account(
         if expected_version is not None and current["version"] != expected_version:
             raise version_conflict(expected_version, current["version"])
         before = fields_from_document(current)
-        after = validate_request(request, current=before)
+        wanted = request if can_read_pii else without_masked_echoes(request, before)
+        after = validate_request(wanted, current=before)
         changes = diff(before, after)
         if not changes:
             return AccountOutcome(current, created=False)

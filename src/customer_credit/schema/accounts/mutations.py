@@ -41,6 +41,7 @@ class AccountMutations:
                 actor=context.caller.name,
                 expected_version=input.expected_version,
                 default_credit_limit_cents=decimal_to_cents(context.settings.default_credit_limit),
+                can_read_pii=context.can_read_pii,
             )
         except AccountRuleViolation as violation:
             return OpenOrChangeAccountPayload(account=None, created=False, errors=account_errors(violation.errors))
