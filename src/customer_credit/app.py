@@ -201,7 +201,14 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_allowed_origins,
             allow_methods=["GET", "POST", "PUT", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Apollo-Require-Preflight",
+                "X-Apollo-Operation-Name",
+                "X-VTEX-API-AppKey",
+                "X-VTEX-API-AppToken",
+            ],
         ),
         Middleware(ApiKeyMiddleware, authenticate=authenticate),
         Middleware(

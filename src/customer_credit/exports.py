@@ -111,7 +111,8 @@ def choice(request: Request, name: str, values: dict[str, Any]) -> Any:
 
 
 def export_query(request: Request) -> AccountQuery:
-    """The AccountFilter's fields as query parameters; an empty value is no filter."""
+    """The AccountFilter's fields as query parameters. An empty email, document or search is no
+    filter; status and documentType must be one of their values."""
     params = request.query_params
     status = choice(request, "status", STATUS_PARAMETER)
     document_type = choice(request, "documentType", DOCUMENT_TYPE_PARAMETER)
