@@ -1,10 +1,12 @@
-"""The `customer-credit` command: serve, manage API keys, export the schema."""
+"""The `customer-credit` command: serve, manage API keys, export the schema, and import or export
+accounts through a running service."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import errno
+import os
 import signal
 import socket
 import sys
@@ -253,6 +255,69 @@ def api_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def remote_command(action):
+    """Run an `import`/`export` action (remote.py), its refusals as one line and exit 2."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from .remote import EXIT_INTERRUPTED, RemoteError
+
+        try:
+            return action(args)
+        except RemoteError as exc:
+            raise CommandError(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+    return handler
+
+
+@remote_command
+def import_command(args: argparse.Namespace) -> int:
+    from .remote import import_file
+
+    return import_file(path=args.file, mode=args.mode, dry_run=args.dry_run, url=args.url, key=args.key,
+                       show_errors=args.show_errors)
+
+
+@remote_command
+def export_command(args: argparse.Namespace) -> int:
+    from .remote import export_file
+
+    params = {"status": args.status, "search": args.search, "email": args.email, "document": args.document,
+              "documentType": args.document_type}
+    return export_file(path=args.file, params=params, url=args.url, key=args.key)
+
+
+def add_remote_options(command: argparse.ArgumentParser) -> None:
+    from_env = os.environ.get("CUSTOMER_CREDIT_URL")
+    command.add_argument(
+        "--url", default=from_env or "http://127.0.0.1:8000",
+        help="the running service (default: $CUSTOMER_CREDIT_URL or http://127.0.0.1:8000)",
+    )
+    command.add_argument(
+        "--key", default=os.environ.get("CUSTOMER_CREDIT_KEY"),
+        help="API key secret (default: $CUSTOMER_CREDIT_KEY, which keeps it out of the process list)",
+    )
+
+
+def upper_choice(choices: tuple[str, ...]):
+    def parse(text: str) -> str:
+        value = text.upper()
+        if value not in choices:
+            raise argparse.ArgumentTypeError(f"one of {', '.join(c.lower() for c in choices)}")
+        return value
+
+    return parse
+
+
+def error_count(text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise argparse.ArgumentTypeError("0 or more")
+    return count
+
+
 def port_number(text: str) -> int:
     port = int(text)
     if not 0 <= port <= 65535:
@@ -288,6 +353,38 @@ def parser() -> argparse.ArgumentParser:
     schema_cmd = commands.add_parser("export-schema", help="print the GraphQL SDL")
     schema_cmd.add_argument("--output", help="write to this file instead of stdout")
     schema_cmd.set_defaults(handler=export_schema)
+
+    import_cmd = commands.add_parser(
+        "import", help="import a CSV file into a running service and follow the run",
+        description="Upload FILE to the service (importCsv), follow the run with a progress bar, then print "
+        "its counts and row errors. Exit status: 0 every row good, 1 some rows failed (or the run failed), "
+        "2 the file or the call was refused.",
+    )
+    import_cmd.add_argument("file", metavar="FILE")
+    import_cmd.add_argument("--mode", required=True, type=upper_choice(("CREATE", "UPDATE")),
+                            metavar="{create,update}",
+                            help="create: every row opens an account; update: every row changes one")
+    import_cmd.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    import_cmd.add_argument("--show-errors", type=error_count, default=20, metavar="N",
+                            help="row errors to list at the end (default 20; the error report has all)")
+    add_remote_options(import_cmd)
+    import_cmd.set_defaults(handler=import_command)
+
+    export_cmd = commands.add_parser(
+        "export", help="export accounts from a running service to a CSV file",
+        description="Download GET /accounts/export.csv to FILE ('-': stdout), in the import template's columns, "
+        "so the file can be edited and imported back with --mode update. Needs accounts:read and pii:read. "
+        "Exit status: 0 written, 2 refused (nothing is left at FILE).",
+    )
+    export_cmd.add_argument("file", metavar="FILE")
+    export_cmd.add_argument("--status", type=upper_choice(("OPEN", "CLOSED")), metavar="{open,closed}")
+    export_cmd.add_argument("--search", help="case-insensitive prefix of id, email or document")
+    export_cmd.add_argument("--email", help="exact email, case-insensitive")
+    export_cmd.add_argument("--document", help="exact document, punctuation ignored")
+    export_cmd.add_argument("--document-type", type=upper_choice(("CPF", "CNPJ", "OTHER")),
+                            metavar="{cpf,cnpj,other}")
+    add_remote_options(export_cmd)
+    export_cmd.set_defaults(handler=export_command)
     return root
 
 

@@ -29,11 +29,18 @@ async def error_report(header: list[str], errors: AsyncIterator[dict]) -> AsyncI
     async for error in errors:
         if error["row"] != row:
             if row is not None:
-                yield csv_line(padded(cells, len(header)) + [str(row), " | ".join(messages)]).encode("utf-8")
+                yield report_line(header, cells, row, messages)
             row, cells, messages = error["row"], error.get("cells") or [], []
         messages.append(f"{error['column']}: {error['message']}" if error.get("column") else error["message"])
     if row is not None:
-        yield csv_line(padded(cells, len(header)) + [str(row), " | ".join(messages)]).encode("utf-8")
+        yield report_line(header, cells, row, messages)
+
+
+def report_line(header: list[str], cells: list[str], row: int, messages: list[str]) -> bytes:
+    """The row's cells under their headers, then Row and Error; cells beyond the header (a malformed
+    row) follow, so that nothing the user uploaded is lost from the report."""
+    width = len(header)
+    return csv_line(padded(cells, width) + [str(row), " | ".join(messages)] + list(cells[width:])).encode("utf-8")
 
 
 def padded(cells: list[str], width: int) -> list[str]:

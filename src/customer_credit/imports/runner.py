@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..domain.accounts import (
@@ -46,10 +46,28 @@ IN_USE_CODES = {
 }
 IN_USE_COLUMNS = {"email_key": Column.EMAIL, "document_key": Column.DOCUMENT, "_id": Column.ID}
 MAX_RETRIES = 3
+MAX_BATCH_SIZE = 5000  # the setting's upper bound; what an attempt that did not record its batch size may have used
+# Errors that come from one cell's own text (map_row). A row with only these is still validated by the
+# domain, so that every bad cell of the row is reported at once; it is never written.
+CELL_CODES = frozenset({
+    ImportRowErrorCode.INVALID_CREDIT_LIMIT,
+    ImportRowErrorCode.INVALID_TOLERANCE,
+    ImportRowErrorCode.INVALID_DOCUMENT_TYPE,
+    ImportRowErrorCode.INVALID_STATUS,
+})
+
+
+def checkable(command: RowCommand) -> bool:
+    """Whether the domain rules should still look at the row (no error yet, or only cell errors)."""
+    return all(error.code in CELL_CODES for error in command.errors)
 
 
 class LeaseLost(Exception):
     """Another worker took the run over; this one stops without writing more."""
+
+
+class RunInterrupted(Exception):
+    """The worker is stopping: the run was left at a checkpoint, to be resumed later."""
 
 
 def now_ms() -> int:
@@ -109,6 +127,7 @@ class ImportRunner:
         lease_ms: int,
         default_credit_limit_cents: int,
         after_batch: Callable[[dict[str, Any]], Any] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ):
         self.runs = runs
         self.accounts = accounts
@@ -117,6 +136,7 @@ class ImportRunner:
         self.lease_ms = lease_ms
         self.default_credit_limit_cents = default_credit_limit_cents
         self.after_batch = after_batch
+        self.should_stop = should_stop
 
     async def run(self, run: dict[str, Any]) -> str:
         """Process a claimed run to its end; returns the final status."""
@@ -124,9 +144,12 @@ class ImportRunner:
         header = header_from_run(run)
         position = run.get("position", 1)
         counters = Counters.of(run)
-        await self.runs.mark_started(run_id, self.owner, now_ms())
+        # An earlier attempt that got as far as starting may have written rows after its last checkpoint:
+        # at most one of its batches, whose rows are recognised by the (run, row) of their events.
+        recheck = (run.get("batch_size") or MAX_BATCH_SIZE) if run.get("started_at") is not None else 0
+        await self.runs.mark_started(run_id, self.owner, now_ms(), batch_size=self.batch_size)
         state = RunState(run=run, header=header, counters=counters, seen=SeenKeys(3 * (run.get("total_rows") or 1)),
-                         resuming=position > 1 or counters.processed_rows > 0)
+                         recheck=recheck)
         reader = RecordReader(CsvFormat(**run["format"]))
         batch: list[Pending] = []
         async for chunk in self.runs.file_chunks(run_id):
@@ -171,9 +194,10 @@ class ImportRunner:
     async def apply(self, state: "RunState", batch: list[Pending]) -> None:
         run = state.run
         applied: dict[int, int] = {}
-        if state.resuming:
-            applied = await self.accounts.applied_rows(run["_id"], [p.command.row for p in batch])
-            state.resuming = False
+        if state.recheck and not run["dry_run"]:
+            candidates = [p.command.row for p in batch[: state.recheck]]
+            state.recheck -= len(candidates)
+            applied = await self.accounts.applied_rows(run["_id"], candidates)
         if run["mode"] == "CREATE":
             await self.prepare_creates(state, batch, applied)
         else:
@@ -188,9 +212,9 @@ class ImportRunner:
         run_id, header = state.run["_id"], state.header
         for pending in batch:
             command = pending.command
-            if command.errors:
+            if not checkable(command):
                 continue
-            if command.row in applied:
+            if command.row in applied and not command.errors:
                 pending.account_id = command.account_id or generated_account_id(run_id, command.row)
                 pending.outcome = "created" if applied[command.row] == 1 else "updated"
                 continue
@@ -202,6 +226,9 @@ class ImportRunner:
                 pending.account_id = (
                     validate_account_id(command.account_id) if command.account_id else generated_account_id(run_id, command.row)
                 )
+            except AccountRuleViolation as violation:
+                self.fail_with(state, command, violation)
+            try:
                 pending.fields = validate_request(
                     command.request, current=None, default_credit_limit_cents=self.default_credit_limit_cents
                 )
@@ -234,7 +261,7 @@ class ImportRunner:
         by_email: dict[int, str] = {}
         for pending in batch:
             command = pending.command
-            if command.errors:
+            if not checkable(command):
                 continue
             try:
                 if command.account_id:
@@ -246,7 +273,7 @@ class ImportRunner:
                                  ImportRowErrorCode.REQUIRED, "An update row needs an Id or an Email.")
             except AccountRuleViolation as violation:
                 self.fail_with(state, command, violation)
-        live = [p for p in batch if not p.command.errors]
+        live = [p for p in batch if checkable(p.command)]
         found_by_id = await self.accounts.by_ids({p.command.account_id for p in live if p.command.account_id})
         found_by_email = await self.accounts.open_by_email_keys(set(by_email.values()))
         for pending in live:
@@ -260,7 +287,10 @@ class ImportRunner:
                              ImportRowErrorCode.NOT_FOUND, f"No account matches {key!r}.")
                 continue
             pending.account_id = current["_id"]
-            if command.row in applied:
+            if not command.account_id:
+                # The Email found the account (case-insensitively): it is the key, not a change of its case.
+                command.request = replace(command.request, email=None)
+            if command.row in applied and not command.errors:
                 pending.outcome = "updated"
                 continue
             self.plan_change(state, pending, current)
@@ -352,9 +382,13 @@ class ImportRunner:
 
     def fail_with(self, state: "RunState", command: RowCommand, violation: AccountRuleViolation,
                   account_id: str | None = None) -> None:
+        # A cell that already failed to parse is not reported again (a bad Document Type is not also REQUIRED).
+        failed = {error.column for error in command.errors if error.column}
         for error in violation.errors:
-            command.fail(column_label(state.header, error.field), ImportRowErrorCode(error.code.value), error.message,
-                         account_id)
+            column = column_label(state.header, error.field)
+            if column is not None and column in failed:
+                continue
+            command.fail(column, ImportRowErrorCode(error.code.value), error.message, account_id)
 
     async def record(self, state: "RunState", batch: list[Pending]) -> None:
         counters = state.counters
@@ -397,6 +431,8 @@ class ImportRunner:
             raise LeaseLost(run_id)
         if self.after_batch is not None:
             await self.after_batch(state.run)
+        if self.should_stop is not None and self.should_stop():
+            raise RunInterrupted(run_id)
 
 
 @dataclass
@@ -405,4 +441,4 @@ class RunState:
     header: HeaderMap
     counters: Counters
     seen: SeenKeys
-    resuming: bool
+    recheck: int  # how many of the next rows an interrupted attempt may already have applied

@@ -22,7 +22,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from ..persistence.account_batches import AccountBatchRepository
 from ..persistence.imports import ImportRunRepository
-from .runner import ImportRunner, LeaseLost, now_ms
+from .runner import ImportRunner, LeaseLost, RunInterrupted, now_ms
 
 logger = logging.getLogger("customer_credit.imports")
 
@@ -55,41 +55,65 @@ class ImportWorker:
             lease_ms=self.lease_ms,
             default_credit_limit_cents=default_credit_limit_cents,
             after_batch=after_batch,
+            should_stop=lambda: self.stopping,
         )
         self.wakeup = asyncio.Event()
         self.task: asyncio.Task | None = None
         self.current: str | None = None
+        self.stopping = False
 
     def start(self) -> None:
+        self.stopping = False
         self.task = asyncio.create_task(self.loop(), name="import-worker")
 
     def wake(self) -> None:
         """A new run was queued in this process: look now rather than at the next poll."""
         self.wakeup.set()
 
-    async def stop(self) -> None:
-        """Stop after the current batch's checkpoint and hand the run back at once."""
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stop after the current batch's checkpoint and hand the run back at once.
+
+        A batch that does not end within `grace_seconds` is cancelled where it is, like a crash:
+        the run resumes from its last checkpoint and recognises the rows already written.
+        """
         if self.task is None:
             return
-        self.task.cancel()
+        self.stopping = True
+        self.wakeup.set()
+        current = None
+        done, _ = await asyncio.wait({self.task}, timeout=grace_seconds)
+        if not done:
+            current = self.current  # captured before the cancellation clears it
+            self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
-        if self.current is not None:
+        if current is not None:
             with contextlib.suppress(PyMongoError):
-                await self.runs.release(self.current, self.owner)
+                await self.runs.release(current, self.owner)
         self.task = None
 
     async def loop(self) -> None:
         backoff = self.poll_seconds
-        while True:
+        while not self.stopping:
             try:
                 run = await self.runs.claim(self.owner, now_ms=now_ms(), lease_ms=self.lease_ms)
                 backoff = self.poll_seconds
             except ConnectionFailure as exc:
                 logger.warning("import worker paused: database unavailable (%s)", type(exc).__name__)
                 run, backoff = None, min(backoff * 2, 10.0)
+            except Exception:
+                # Any other error (a failed command, say) must not end the worker: it would leave every
+                # queued run waiting for a restart. Log it and try again after a pause.
+                logger.exception("import worker could not claim a run")
+                run, backoff = None, min(backoff * 2, 10.0)
+            if run is not None and self.stopping:
+                with contextlib.suppress(PyMongoError):
+                    await self.runs.release(run["_id"], self.owner)
+                return
             if run is None:
                 self.wakeup.clear()
+                if self.stopping:
+                    return
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), backoff)
                 continue
@@ -102,6 +126,10 @@ class ImportWorker:
             logger.info("import run %s finished: %s", run["_id"], status)
         except LeaseLost:
             logger.warning("import run %s was taken over by another worker", run["_id"])
+        except RunInterrupted:
+            logger.info("import run %s handed back at its checkpoint: the worker is stopping", run["_id"])
+            with contextlib.suppress(PyMongoError):
+                await self.runs.release(run["_id"], self.owner)
         except ConnectionFailure as exc:
             # Transient: the lease expires (or this worker re-claims it) and the run resumes from its checkpoint.
             logger.warning("import run %s paused: database unavailable (%s)", run["_id"], type(exc).__name__)

@@ -36,7 +36,8 @@ class AccountBatchRepository:
         """Rows of this run already applied (row -> the version it wrote), found after a crash.
 
         The account document carries its latest event, and older ones are in the
-        events collection, so both are asked.
+        events collection, so both are asked. A latest event whose insert into the
+        events collection was cut off by the crash is inserted now (idempotently).
         """
         if not rows:
             return {}
@@ -47,9 +48,14 @@ class AccountBatchRepository:
         cursor = self.accounts.find(
             {"last_event.import_run_id": run_id, "last_event.import_row": {"$in": rows}}, {"last_event": 1}
         )
+        unrecorded = []
         async for account in cursor:
             event = account["last_event"]
+            if event["import_row"] not in applied:
+                unrecorded.append(event)
             applied[event["import_row"]] = event["version"]
+        if unrecorded:
+            await self.single.record_events(unrecorded)
         return applied
 
     async def insert(self, accounts: list[tuple[str, AccountFields, AccountEvent]]) -> dict[int, str | None]:

@@ -72,7 +72,10 @@ class ImportRunRepository:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def mark_started(self, run_id: str, owner: str, now_ms: int) -> None:
+    async def mark_started(self, run_id: str, owner: str, now_ms: int, *, batch_size: int) -> None:
+        """The first start sets `started_at`; every attempt records its batch size, which bounds what a
+        resumed attempt must check for rows already applied after the last checkpoint."""
+        await self.runs.update_one({"_id": run_id, "lease_owner": owner}, {"$set": {"batch_size": batch_size}})
         await self.runs.update_one({"_id": run_id, "lease_owner": owner, "started_at": None}, {"$set": {"started_at": now_ms}})
 
     async def checkpoint(

@@ -22,6 +22,16 @@ from .accounts import now_ms
 READ_SIZE = 256 * 1024
 CHUNKS_PER_WRITE = 8
 REQUIRED_COLUMNS = {"CREATE": (Column.EMAIL,), "UPDATE": ()}
+_last_created_at = 0
+
+
+def next_created_at() -> int:
+    """Now in epoch ms, but strictly after the previous run of this process, so that the history's
+    newest-first order (created_at, then _id) never puts two runs uploaded one after the other in
+    the same millisecond in random order."""
+    global _last_created_at
+    _last_created_at = max(now_ms(), _last_created_at + 1)
+    return _last_created_at
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,7 @@ async def start_import(
         "updated_count": 0,
         "unchanged_count": 0,
         "failed_count": 0,
-        "created_at": now_ms(),
+        "created_at": next_created_at(),
         "started_at": None,
         "finished_at": None,
         "actor": actor,

@@ -82,6 +82,7 @@ async def put_account(request: Request, caller: Caller) -> Response:
         actor=caller.name,
         expected_version=body.expected_version,
         default_credit_limit_cents=decimal_to_cents(context.settings.default_credit_limit),
+        can_read_pii=caller.has("pii:read"),
     )
     account = account_json(outcome.account, pii=pii(caller))
     if outcome.created:

@@ -36,7 +36,11 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings | None = None) -> Schema:
-    """Limits come from settings; extensions are passed as classes or factories, one instance per operation."""
+    """Limits come from settings; extensions are passed as classes or factories, one instance per operation.
+
+    Operation batching stays off (strawberry's default `batching_config=None`): a JSON array body is
+    refused with HTTP 400, so the per-operation limits cannot be multiplied by sending many at once
+    (tests/security/test_limits.py)."""
     settings = settings or Settings()
     extensions = [
         OperationLog,

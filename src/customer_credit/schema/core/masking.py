@@ -21,7 +21,9 @@ logger = logging.getLogger("customer_credit.errors")
 DATABASE_UNAVAILABLE = (ServerSelectionTimeoutError, AutoReconnect, ConnectionFailure, NetworkTimeout, ExecutionTimeout)
 
 
-SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# Anywhere in the message: a variable's coercion error goes on after it ("... Did you mean 'email'?
+# Found: {...}"). The suggested names are GraphQL names, which never hold a `?`.
+SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def without_suggestion(error: GraphQLError) -> GraphQLError:
@@ -38,12 +40,19 @@ def public_error(error: GraphQLError) -> GraphQLError:
     if original is None or isinstance(original, GraphQLError):
         return error
     error_id = uuid.uuid4().hex
+    path = ".".join(str(key) for key in error.path or ())
     if isinstance(original, DATABASE_UNAVAILABLE):
         message, code = "The database is unavailable; try again shortly.", "DATABASE_UNAVAILABLE"
-        logger.warning("database unavailable [error_id=%s path=%s]: %r", error_id, error.path, original)
+        logger.warning(
+            "database unavailable [error_id=%s path=%s]: %r", error_id, path, original,
+            extra={"error_id": error_id, "path": path},
+        )
     else:
         message, code = "Internal server error.", "INTERNAL_SERVER_ERROR"
-        logger.error("unexpected error [error_id=%s path=%s]", error_id, error.path, exc_info=original)
+        logger.error(
+            "unexpected error [error_id=%s path=%s]", error_id, path, exc_info=original,
+            extra={"error_id": error_id, "path": path},
+        )
     return GraphQLError(
         message,
         nodes=error.nodes,

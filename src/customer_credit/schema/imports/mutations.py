@@ -21,7 +21,11 @@ class ImportMutations:
         if not isinstance(file, UploadFile):
             return ImportCsvPayload(
                 import_run=None,
-                errors=[ImportCsvError(code=ImportCsvErrorCode.NOT_CSV, message="`file` must be an uploaded file.")],
+                errors=[ImportCsvError(
+                    code=ImportCsvErrorCode.NOT_CSV,
+                    message="`file` must be an uploaded file, sent as a multipart request (the GraphQL multipart "
+                            "request spec), not a value in the JSON variables.",
+                )],
             )
         settings = context.settings
         try:
