@@ -97,8 +97,7 @@ async def export_csv(
         if not page.has_next_page:
             return
         last = page.documents[-1]
-        after = (last[query.sort_key], last["_id"])
-        page = await list_accounts(accounts, query, first=page_size, after=after, projection=None)
+        page = await list_accounts(accounts, query, first=page_size, after=last[query.sort_key], projection=None)
 
 
 def choice(request: Request, name: str, values: dict[str, Any]) -> Any:

@@ -314,15 +314,12 @@ async def test_garbage_cursor_is_refused(client, cursor):
     assert error_codes(result) == ["INVALID_CURSOR"]
 
 
-@pytest.mark.parametrize(
-    ("position", "value"),
-    [(1, "\ud800"), (1, None), (1, True), (1, 10**30), (2, 7), (2, "\ud800"), (2, "no such id with spaces")],
-)
-async def test_tampered_cursor_is_refused(client, position, value):
+@pytest.mark.parametrize("value", ["\ud800", None, True, 10**30, {"$ne": None}, ["a"], "x" * 2000], ids=range(7))
+async def test_tampered_cursor_is_refused(client, value):
     await open_account(client, id="a1", email="ana@example.com")
     page = await accounts(client, first=1)
 
-    result = await graphql(client, ACCOUNTS, first=1, after=forged(page["pageInfo"]["endCursor"], position, value))
+    result = await graphql(client, ACCOUNTS, first=1, after=forged(page["pageInfo"]["endCursor"], 1, value))
 
     assert result["data"] is None
     assert error_codes(result) == ["INVALID_CURSOR"]

@@ -30,12 +30,24 @@ from ..domain.accounts import (
 from ..domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from .database import ACCOUNT_EVENTS, ACCOUNTS, Database
 
+# Each order has one stored key that is unique per account (the value, then the id), so a keyset
+# page is a single range condition on one indexed field: `{key: {$gt: last}}`. A compound
+# `$or` condition would scan the whole collection on the embedded server.
 SORT_FIELDS = {
-    "CREATED_AT": "created_at",
-    "UPDATED_AT": "updated_at",
-    "EMAIL": "email_lower",
-    "CREDIT_LIMIT": "credit_limit_cents",
+    "CREATED_AT": "created_sort",
+    "UPDATED_AT": "updated_sort",
+    "EMAIL": "email_sort",
+    "CREDIT_LIMIT": "limit_sort",
 }
+
+
+def sort_keys(account_id: str, fields: AccountFields, *, updated_at: int) -> dict[str, str]:
+    """Fixed-width values first, so string order is (value, id) order; `\x01` sorts below any email character."""
+    return {
+        "updated_sort": f"{updated_at:013d}|{account_id}",
+        "email_sort": f"{fields.email_key}\x01{account_id}",
+        "limit_sort": f"{fields.credit_limit_cents:015d}|{account_id}",
+    }
 
 IN_USE = {
     "email_key": ("email", AccountErrorCode.EMAIL_IN_USE, "The email is used by another open account."),
@@ -107,6 +119,8 @@ def account_document(account_id: str, fields: AccountFields, event: AccountEvent
     return {
         "_id": account_id,
         **values,
+        **sort_keys(account_id, fields, updated_at=event.at_ms),
+        "created_sort": f"{event.at_ms:013d}|{account_id}",
         "created_at": event.at_ms,
         "updated_at": event.at_ms,
         "version": event.version,
@@ -129,7 +143,13 @@ def fields_from_document(document: dict[str, Any]) -> AccountFields:
 def update_operation(fields: AccountFields, event: AccountEvent) -> dict[str, Any]:
     values, removed = field_values(fields)
     operation: dict[str, Any] = {
-        "$set": {**values, "updated_at": event.at_ms, "version": event.version, "last_event": event_document(event)}
+        "$set": {
+            **values,
+            **sort_keys(event.account_id, fields, updated_at=event.at_ms),
+            "updated_at": event.at_ms,
+            "version": event.version,
+            "last_event": event_document(event),
+        }
     }
     if removed:
         operation["$unset"] = {key: "" for key in removed}
@@ -177,10 +197,8 @@ class AccountQuery:
             return {}
         return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
-    def after_filter(self, value: Any, account_id: str) -> dict[str, Any]:
-        beyond = "$lt" if self.descending else "$gt"
-        key = self.sort_key
-        return {"$or": [{key: {beyond: value}}, {key: value, "_id": {beyond: account_id}}]}
+    def after_filter(self, last_key: str) -> dict[str, Any]:
+        return {self.sort_key: {"$lt" if self.descending else "$gt": last_key}}
 
 
 class AccountRepository:
@@ -264,15 +282,16 @@ class AccountRepository:
         query: AccountQuery,
         *,
         limit: int,
-        after: tuple[Any, str] | None = None,
+        after: str | None = None,
         projection: list[str] | None = None,
     ) -> list[dict[str, Any]]:
+        """A page after the account whose sort key is `after` (the page's last document's `query.sort_key`)."""
         conditions = query.to_filter()
         if after is not None:
-            keyset = query.after_filter(*after)
+            keyset = query.after_filter(after)
             conditions = {"$and": [conditions, keyset]} if conditions else keyset
         direction = DESCENDING if query.descending else ASCENDING
-        cursor = self.accounts.find(conditions, projection).sort([(query.sort_key, direction), ("_id", direction)])
+        cursor = self.accounts.find(conditions, projection).sort(query.sort_key, direction)
         return await cursor.limit(limit).to_list(length=limit)
 
     async def count(self, query: AccountQuery) -> int:

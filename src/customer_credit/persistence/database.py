@@ -21,13 +21,13 @@ INDEXES: dict[str, list[IndexModel]] = {
         # (partial indexes are not honoured by every backend; sparse ones are).
         IndexModel([("email_key", ASCENDING)], unique=True, sparse=True, name="email_key_open_unique"),
         IndexModel([("document_key", ASCENDING)], unique=True, sparse=True, name="document_key_open_unique"),
-        # Sort keys for keyset pages. Not compound with _id: the embedded server cannot
-        # index `_id` inside a compound index; ties on a sort key are few and short.
         IndexModel([("email_lower", ASCENDING)], name="email_lower"),
         IndexModel([("document", ASCENDING)], name="document"),
-        IndexModel([("created_at", ASCENDING)], name="created_at"),
-        IndexModel([("updated_at", ASCENDING)], name="updated_at"),
-        IndexModel([("credit_limit_cents", ASCENDING)], name="credit_limit"),
+        # One unique-per-account key per order (see persistence/accounts.py: SORT_FIELDS).
+        IndexModel([("created_sort", ASCENDING)], name="created_sort"),
+        IndexModel([("updated_sort", ASCENDING)], name="updated_sort"),
+        IndexModel([("email_sort", ASCENDING)], name="email_sort"),
+        IndexModel([("limit_sort", ASCENDING)], name="limit_sort"),
     ],
     ACCOUNT_EVENTS: [
         IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),

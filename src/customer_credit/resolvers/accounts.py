@@ -133,7 +133,7 @@ async def list_accounts(
     query: AccountQuery,
     *,
     first: int,
-    after: tuple[Any, str] | None,
+    after: str | None,
     projection: list[str] | None,
 ) -> AccountPage:
     """One page by keyset: fetch one document more than asked, to know whether another page follows.
