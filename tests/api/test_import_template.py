@@ -1,0 +1,62 @@
+"""The downloadable template: its header, its example row, and that a filled-in template imports as typed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.api.import_files import HEADER, account_by_email
+from tests.conftest import import_and_wait
+
+TEMPLATE_URL = "/imports/template.csv"
+
+
+def parse(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+async def test_template_has_the_contract_header_and_one_example_row(client):
+    response = await client.get(TEMPLATE_URL)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = parse(response.content)
+    assert rows[0] == list(HEADER)
+    assert len(rows) == 2
+    example = dict(zip(rows[0], rows[1]))
+    assert example["Id"] == ""
+    assert "@" in example["Email"]
+    assert example["Document Type"] in {"CPF", "CNPJ", "Other"}
+    assert example["Status"] == "Open"
+
+
+async def test_template_needs_an_api_key(anonymous):
+    response = await anonymous.get(TEMPLATE_URL)
+
+    assert response.status_code == 401
+
+
+async def test_filled_in_template_imports_both_rows_as_typed(client, worker):
+    template = parse((await client.get(TEMPLATE_URL)).content)
+    header = template[0]
+    rows = [
+        ["", "ana.souza@example.com", "529.982.247-25", "CPF", "1500.50", "0.05", "Open", "First customer"],
+        ["tmpl-2", "bruno@example.com", "11.222.333/0001-81", "CNPJ", "250", "0.1", "", "Second, with a comma"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([header, *rows])
+
+    run = await import_and_wait(client, buffer.getvalue().encode("utf-8"), "CREATE", filename="template.csv")
+
+    assert (run["status"], run["createdCount"], run["failedCount"], run["totalRows"]) == ("SUCCEEDED", 2, 0, 2)
+    first = await account_by_email(client, "ana.souza@example.com")
+    assert first == {
+        "id": first["id"], "email": "ana.souza@example.com", "documentType": "CPF", "document": "52998224725",
+        "creditLimit": "1500.50", "tolerance": "0.05", "status": "OPEN", "description": "First customer", "version": 1,
+    }
+    second = await account_by_email(client, "bruno@example.com")
+    assert second == {
+        "id": "tmpl-2", "email": "bruno@example.com", "documentType": "CNPJ", "document": "11222333000181",
+        "creditLimit": "250.00", "tolerance": "0.10", "status": "OPEN", "description": "Second, with a comma",
+        "version": 1,
+    }
