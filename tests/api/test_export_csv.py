@@ -238,8 +238,6 @@ async def test_unchanged_export_imported_in_update_mode_leaves_every_row_unchang
         "SUCCEEDED", len(ACCOUNTS), len(ACCOUNTS), 0, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the importer to read a cell written `'=...` by safe_cell back as `=...` "
-                                       "(diff in the REST/export report)")
 async def test_formula_like_description_survives_an_unchanged_round_trip(client, worker):
     await open_account(client, id="evil", email="mallory@example.com", description=HYPERLINK)
 
@@ -248,8 +246,6 @@ async def test_formula_like_description_survives_an_unchanged_round_trip(client,
     assert (run["unchangedCount"], run["updatedCount"]) == (1, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the importer to count a row that asks nothing new of a closed account "
-                                       "as unchanged instead of ACCOUNT_CLOSED (diff in the REST/export report)")
 async def test_closed_account_in_an_unchanged_export_imports_as_unchanged(client, worker, accounts):
     await close_account(client, "exp-5")
 

@@ -293,6 +293,21 @@ def close(fields: AccountFields) -> AccountFields:
     return replace(fields, status=AccountStatus.CLOSED)
 
 
+def asks_nothing_new(request: AccountRequest, current: AccountFields) -> bool:
+    """Whether `request` would leave `current` exactly as it is, status included.
+
+    A closed account's row in an export, imported back with its Status Closed, is such a
+    request: not a change, so not one to refuse as ACCOUNT_CLOSED.
+    """
+    if request.close != (current.status is AccountStatus.CLOSED):
+        return False
+    try:
+        merged = validate_request(request, current=replace(current, status=AccountStatus.OPEN))
+    except AccountRuleViolation:
+        return False
+    return merged == current
+
+
 def _display(fields: AccountFields | None) -> dict[str, str | None]:
     if fields is None:
         return {}

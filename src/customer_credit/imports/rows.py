@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..domain.accounts import AccountRequest, compact_document
 from ..domain.errors import AccountErrorCode
 from .columns import Column, HeaderMap
+from .report import FORMULA_PREFIXES
 from .values import parse_amount, parse_document_type, parse_status, parse_tolerance
 
 
@@ -71,12 +72,18 @@ class RowCommand:
         self.errors.append(RowError(self.row, column, code, message, account_id))
 
 
+def unquote_cell(text: str) -> str:
+    """Undo `safe_cell`: an exported `'=...` (or `'+`, `'-`, `'@`) is read back as `=...`."""
+    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_PREFIXES) else text
+
+
 def cell(cells: tuple[str, ...], header: HeaderMap, column: Column) -> str | None:
-    """The cell's text, stripped; None when blank or absent."""
+    """The cell's text, stripped and without the quote `safe_cell` puts before a formula
+    character (so an export imports back unchanged); None when blank or absent."""
     index = header.columns.get(column)
     if index is None or index >= len(cells):
         return None
-    text = cells[index].strip()
+    text = unquote_cell(cells[index].strip())
     return text or None
 
 

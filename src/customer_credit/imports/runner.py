@@ -22,7 +22,9 @@ from typing import Any
 from ..domain.accounts import (
     AccountEvent,
     AccountFields,
+    AccountStatus,
     EventSource,
+    asks_nothing_new,
     diff,
     normalize_email,
     validate_account_id,
@@ -297,8 +299,11 @@ class ImportRunner:
         await self.check_in_use(state, [p for p in batch if p.outcome == "updated" and p.fields is not None])
 
     def plan_change(self, state: "RunState", pending: Pending, current: dict[str, Any]) -> None:
+        before = fields_from_document(current)
+        if before.status is AccountStatus.CLOSED and asks_nothing_new(pending.command.request, before):
+            pending.current, pending.fields, pending.outcome = current, before, "unchanged"
+            return
         try:
-            before = fields_from_document(current)
             pending.fields = validate_request(pending.command.request, current=before)
         except AccountRuleViolation as violation:
             self.fail_with(state, pending.command, violation, pending.account_id)

@@ -28,6 +28,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("updated_sort", ASCENDING)], name="updated_sort"),
         IndexModel([("email_sort", ASCENDING)], name="email_sort"),
         IndexModel([("limit_sort", ASCENDING)], name="limit_sort"),
+        # A resumed import looks for rows it already applied by the run and row of the latest event.
+        IndexModel(
+            [("last_event.import_run_id", ASCENDING), ("last_event.import_row", ASCENDING)],
+            sparse=True,
+            name="last_event_import_run_row",
+        ),
     ],
     ACCOUNT_EVENTS: [
         IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),
