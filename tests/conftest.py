@@ -162,7 +162,7 @@ async def worker(app):
     services = app.state.services
     services.import_worker = ImportWorker(
         services.imports, services.account_batches, batch_size=3, lease_seconds=30,
-        default_credit_limit_cents=100_00, poll_seconds=0.05,
+        default_credit_limit_cents=100_00, poll_seconds=0.05, metrics=services.metrics,
     )
     services.import_worker.start()
     yield services.import_worker

@@ -34,6 +34,7 @@ from ..domain.errors import AccountRuleViolation
 from ..persistence.account_batches import AccountBatchRepository
 from ..persistence.accounts import fields_from_document
 from ..persistence.imports import COUNTERS, ImportRunRepository
+from ..observability import Metrics
 from .columns import Column, HeaderMap
 from .reader import CsvFormat, Record, RecordReader
 from .rows import ImportRowErrorCode, RowCommand, column_label, map_row
@@ -130,8 +131,10 @@ class ImportRunner:
         default_credit_limit_cents: int,
         after_batch: Callable[[dict[str, Any]], Any] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        metrics: Metrics | None = None,
     ):
         self.runs = runs
+        self.metrics = metrics
         self.accounts = accounts
         self.owner = owner
         self.batch_size = batch_size
@@ -434,6 +437,8 @@ class ImportRunner:
         )
         if not kept:
             raise LeaseLost(run_id)
+        if self.metrics is not None:
+            self.metrics.import_rows.labels(state.run["mode"]).inc(len(batch))
         if self.after_batch is not None:
             await self.after_batch(state.run)
         if self.should_stop is not None and self.should_stop():

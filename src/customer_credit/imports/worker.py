@@ -20,6 +20,7 @@ from typing import Any
 
 from pymongo.errors import ConnectionFailure, PyMongoError
 
+from ..observability import Metrics
 from ..persistence.account_batches import AccountBatchRepository
 from ..persistence.imports import ImportRunRepository
 from .runner import ImportRunner, LeaseLost, RunInterrupted, now_ms
@@ -42,8 +43,10 @@ class ImportWorker:
         default_credit_limit_cents: int,
         poll_seconds: float = 1.0,
         after_batch: Callable[[dict[str, Any]], Any] | None = None,
+        metrics: Metrics | None = None,
     ):
         self.runs = runs
+        self.metrics = metrics
         self.owner = worker_name()
         self.lease_ms = int(lease_seconds * 1000)
         self.poll_seconds = poll_seconds
@@ -56,6 +59,7 @@ class ImportWorker:
             default_credit_limit_cents=default_credit_limit_cents,
             after_batch=after_batch,
             should_stop=lambda: self.stopping,
+            metrics=metrics,
         )
         self.wakeup = asyncio.Event()
         self.task: asyncio.Task | None = None
@@ -119,11 +123,16 @@ class ImportWorker:
                 continue
             await self.process(run)
 
+    def count_finished(self, status: str) -> None:
+        if self.metrics is not None:
+            self.metrics.import_runs.labels(status).inc()
+
     async def process(self, run: dict[str, Any]) -> None:
         self.current = run["_id"]
         try:
             status = await self.runner.run(run)
             logger.info("import run %s finished: %s", run["_id"], status)
+            self.count_finished(status)
         except LeaseLost:
             logger.warning("import run %s was taken over by another worker", run["_id"])
         except RunInterrupted:
@@ -143,5 +152,6 @@ class ImportWorker:
                     run["_id"], self.owner, status="FAILED", counters={}, now_ms=now_ms(),
                     failure="The import stopped on an unexpected error; see the service log.",
                 )
+            self.count_finished("FAILED")
         finally:
             self.current = None
