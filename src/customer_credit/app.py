@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from prometheus_client import CONTENT_TYPE_LATEST
-from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.middleware import Middleware
@@ -28,7 +26,7 @@ from .exports import export_routes
 from .imports.report import error_report
 from .imports.template import template_csv
 from .imports.worker import ImportWorker
-from .limits import RequestLimits
+from .limits import HardenedRequestParsing, RequestLimits
 from .observability import AccessLogMiddleware, Metrics
 from .persistence.database import Database, connect
 from .persistence.embedded import EmbeddedMongo
@@ -41,16 +39,9 @@ logger = logging.getLogger("customer_credit")
 ADMIN_KEY_NAME = "admin"
 
 
-class GraphQLView(GraphQL):
-    def decode_json(self, data: str | bytes) -> object:
-        """A body that is not a JSON object (or a batch list) is a 400, not a crash further in."""
-        try:
-            decoded = json.loads(data)
-        except (ValueError, RecursionError):
-            raise HTTPException(400, "Unable to parse request body as JSON") from None
-        if not isinstance(decoded, (dict, list)):
-            raise HTTPException(400, "The request body must be a JSON object.")
-        return decoded
+class GraphQLView(HardenedRequestParsing, GraphQL):
+    """Malformed bodies, multipart `operations`/`map` and WebSocket messages are refused cleanly
+    (HTTP 400, close 4400) by limits.HardenedRequestParsing, never a crash."""
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         return RequestContext(

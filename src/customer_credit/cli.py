@@ -171,6 +171,8 @@ def serve(args: argparse.Namespace) -> int:
         log_config=uvicorn_log_config(settings.log_level),
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        access_log=False,  # it would print raw paths with their query strings (`?email=...`)
+        ws_max_size=settings.max_body_bytes,  # a WebSocket message is capped like a JSON body
     )
     # uvicorn handles SIGINT/SIGTERM while it runs: it shuts down in order (the lifespan
     # stops the embedded server), restores these handlers and raises the signal again.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -135,12 +136,14 @@ def parse_document_type(raw: str) -> DocumentType:
 
 def normalize_document(document_type: DocumentType, raw: str) -> str:
     """Strip punctuation and check the document against its type's rules."""
-    document = compact_document(raw)
+    # NFKC first: full-width or mathematical digits would pass the check-digit test and be
+    # stored as a second spelling of the same document.
+    document = compact_document(unicodedata.normalize("NFKC", raw))
     if document_type is DocumentType.CPF:
-        valid = len(document) == 11 and len(set(document)) > 1 and cpf.is_valid(document)
+        valid = document.isascii() and len(document) == 11 and len(set(document)) > 1 and cpf.is_valid(document)
         message = "CPF must have 11 digits with valid check digits."
     elif document_type is DocumentType.CNPJ:
-        valid = len(document) == 14 and len(set(document)) > 1 and cnpj.is_valid(document)
+        valid = document.isascii() and len(document) == 14 and len(set(document)) > 1 and cnpj.is_valid(document)
         message = "CNPJ must have 14 characters with valid check digits."
     else:
         valid = OTHER_DOCUMENT_PATTERN.fullmatch(document) is not None
