@@ -147,11 +147,13 @@ class ImportWorker:
             raise
         except Exception:
             logger.exception("import run %s failed", run["_id"])
+            finished = False
             with contextlib.suppress(PyMongoError):
-                await self.runs.finish(
+                finished = await self.runs.finish(
                     run["_id"], self.owner, status="FAILED", counters={}, now_ms=now_ms(),
                     failure="The import stopped on an unexpected error; see the service log.",
                 )
-            self.count_finished("FAILED")
+            if finished:
+                self.count_finished("FAILED")
         finally:
             self.current = None
