@@ -124,11 +124,6 @@ class AccountQueries:
         return AccountConnection(
             edges=edges,
             nodes=[edge.node for edge in edges],
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, has_next_page=page.has_next_page, after=after),
             count=count,
         )

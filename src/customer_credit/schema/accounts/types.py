@@ -159,12 +159,7 @@ class Account:
         return AccountEventConnection(
             edges=edges,
             nodes=[edge.node for edge in edges],
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, has_next_page=more, after=after),
             total_count=self.stored["version"],
         )
 

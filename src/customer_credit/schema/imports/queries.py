@@ -56,11 +56,6 @@ class ImportQueries:
         return ImportRunConnection(
             edges=edges,
             nodes=[e.node for e in edges],
-            page_info=PageInfo(
-                has_next_page=len(documents) > first,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=PageInfo.of(edges, has_next_page=len(documents) > first, after=after),
             count=count,
         )
