@@ -88,6 +88,15 @@ async def client(app, database: Database) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest_asyncio.fixture
+async def lenient(app, database):
+    """An admin client that sees a crash as the 500 a real server would send, instead of an exception."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    headers = {"Authorization": f"Bearer {await make_key(database, 'lenient', {'admin'})}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as c:
+        yield c
+
+
+@pytest_asyncio.fixture
 async def anonymous(app) -> AsyncIterator[httpx.AsyncClient]:
     async with http_client(app, None) as c:
         yield c

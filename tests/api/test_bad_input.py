@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
-from tests.conftest import graphql, make_key
+from tests.conftest import graphql
 
 from .conftest import (
     OPEN_OR_CHANGE,
@@ -32,14 +31,6 @@ OPEN_WITH_LITERALS = """
 mutation { openOrChangeAccount(input: {email: "lit@example.com", creditLimit: %s}) { errors { field code } account { creditLimit } } }
 """
 
-
-@pytest.fixture
-async def lenient(app, database):
-    """An admin client that sees a crash as the 500 a real server would send, instead of an exception."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    headers = {"Authorization": f"Bearer {await make_key(database, 'lenient', {'admin'})}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as c:
-        yield c
 
 
 def assert_refused_cleanly(result: dict) -> None:

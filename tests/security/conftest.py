@@ -10,26 +10,16 @@ import json
 import logging
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from customer_credit.observability import JsonFormatter
 
-from tests.conftest import make_key
 
 
 @pytest.fixture
 def backend() -> str:
     return "mongomock"
 
-
-@pytest.fixture
-async def lenient(app, database):
-    """An admin client that gets a crash as the 500 a real server would send, instead of an exception."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    headers = {"Authorization": f"Bearer {await make_key(database, 'lenient', {'admin'})}"}
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as c:
-        yield c
 
 
 def error_codes(result: dict) -> list[str | None]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 
-import pytest
 
 from customer_credit.observability import JsonFormatter
 from tests.conftest import graphql, http_client, import_and_wait

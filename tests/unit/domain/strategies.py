@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hypothesis import strategies as st
-from stdnum.br import cnpj, cpf
+from stdnum.br import cnpj
 
 # Every code point, lone surrogates included (JSON can carry them as `\ud800`).
 any_char = st.characters(codec=None, exclude_categories=())

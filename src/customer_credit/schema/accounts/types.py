@@ -16,7 +16,6 @@ from ...domain.accounts import AccountStatus, DocumentType, EventSource
 from ...domain.errors import AccountErrorCode
 from ...domain.masking import mask_document, mask_email
 from ...domain.money import cents_to_decimal, tolerance_units_to_decimal
-from ..core.errors import RequestError
 from ..core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
 
 DocumentTypeEnum = strawberry.enum(DocumentType, name="DocumentType")
@@ -136,9 +135,7 @@ class Account:
         scope = f"history:{self.id}"
         before_version = None
         if after is not None:
-            before_version = decode_cursor(after, scope, 1)[0]
-            if not isinstance(before_version, int) or isinstance(before_version, bool) or not 0 < before_version < 2**31:
-                raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
+            (before_version,) = decode_cursor(after, scope, int)
         events = await context.services.accounts.history(self.stored, limit=first + 1, before_version=before_version)
         page, more = events[:first], len(events) > first
         pii = context.can_read_pii

@@ -10,7 +10,3 @@ class RequestError(GraphQLError):
 
     def __init__(self, message: str, code: str):
         super().__init__(message, extensions={"code": code})
-
-
-def forbidden(scope: str) -> RequestError:
-    return RequestError(f"This API key lacks the scope '{scope}'.", "FORBIDDEN")

@@ -15,6 +15,7 @@ from typing import Any
 
 import strawberry
 
+from ...domain.accounts import is_unicode_text
 from .errors import RequestError
 
 
@@ -45,14 +46,27 @@ def encode_cursor(query_fingerprint: str, position: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, query_fingerprint: str, size: int) -> list[Any]:
-    """The position inside a cursor made by the same query; anything else is refused."""
+def position_value_ok(value: Any, kind: type) -> bool:
+    """A cursor is client input: each position value must be a plain int or short text, nothing else."""
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    return isinstance(value, str) and len(value) <= 1024 and is_unicode_text(value)
+
+
+def decode_cursor(cursor: str, query_fingerprint: str, *kinds: type) -> list[Any]:
+    """The position inside a cursor made by the same query, one value per kind (`int` or `str`);
+    anything else is refused."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         decoded = json.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         decoded = None
-    if not isinstance(decoded, list) or len(decoded) != size + 1 or decoded[0] != query_fingerprint:
+    if (
+        not isinstance(decoded, list)
+        or len(decoded) != len(kinds) + 1
+        or decoded[0] != query_fingerprint
+        or not all(position_value_ok(value, kind) for value, kind in zip(decoded[1:], kinds))
+    ):
         raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
     return decoded[1:]
 

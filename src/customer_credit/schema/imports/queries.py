@@ -7,7 +7,6 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from ..core.errors import RequestError
 from ..core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
 from ..core.permissions import requires
 from .types import ImportRun, ImportRunConnection, ImportRunEdge, ImportRunFilter
@@ -37,12 +36,7 @@ class ImportQueries:
         first = check_page_size(first, context.settings.max_page_size)
         conditions = run_filter(filter)
         query_id = fingerprint("importRuns", conditions)
-        position = None
-        if after:
-            created_at, run_id = decode_cursor(after, query_id, 2)
-            if not isinstance(created_at, int) or not isinstance(run_id, str):
-                raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
-            position = (created_at, run_id)
+        position = tuple(decode_cursor(after, query_id, int, str)) if after is not None else None
         runs = context.services.imports
         documents = await runs.find_page(conditions, limit=first + 1, after=position) if first else []
         edges = [

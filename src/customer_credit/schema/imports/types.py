@@ -14,7 +14,6 @@ from ...imports.errors import ImportCsvErrorCode
 from ...imports.rows import ImportRowErrorCode
 from ..accounts.types import from_epoch_ms
 from ..core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
-from ..core.errors import RequestError
 
 ImportCsvErrorCodeEnum = strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
 ImportRowErrorCodeEnum = strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")
@@ -116,12 +115,7 @@ class ImportRun:
         context = info.context
         first = check_page_size(first, context.settings.max_page_size, default=50)
         scope = f"import-errors:{self.id}"
-        position = None
-        if after:
-            row, seq = decode_cursor(after, scope, 2)
-            if not isinstance(row, int) or not isinstance(seq, int):
-                raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
-            position = (row, seq)
+        position = tuple(decode_cursor(after, scope, int, int)) if after is not None else None
         runs = context.services.imports
         documents = await runs.row_errors_page(str(self.id), limit=first + 1, after=position) if first else []
         page = documents[:first]
