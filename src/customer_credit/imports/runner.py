@@ -241,23 +241,33 @@ class ImportRunner:
                 self.fail_with(state, command, violation)
         todo = [p for p in batch if p.fields is not None and p.outcome is None and not p.command.errors]
         existing = await self.accounts.by_ids({p.account_id for p in todo if p.command.account_id})
-        emails = await self.accounts.open_by_email_keys({p.fields.email_key for p in todo})
-        documents = await self.accounts.open_by_document_keys({p.fields.document_key for p in todo if p.fields.document_key})
         for pending in todo:
-            command = pending.command
             if pending.account_id in existing:
-                command.fail(header.label(Column.ID), ImportRowErrorCode.ACCOUNT_EXISTS,
-                             f"An account with the id {pending.account_id!r} already exists.", pending.account_id)
-            if pending.fields.email_key in emails:
-                owner = emails[pending.fields.email_key]["_id"]
-                command.fail(header.label(Column.EMAIL), ImportRowErrorCode.EMAIL_IN_USE,
-                             "The email is used by another open account.", owner)
-            if pending.fields.document_key in documents:
-                owner = documents[pending.fields.document_key]["_id"]
-                command.fail(column_label(header, "document"), ImportRowErrorCode.DOCUMENT_IN_USE,
-                             "The document is used by another open account.", owner)
-            if not command.errors:
+                pending.command.fail(header.label(Column.ID), ImportRowErrorCode.ACCOUNT_EXISTS,
+                                     f"An account with the id {pending.account_id!r} already exists.", pending.account_id)
+        if state.run["dry_run"]:
+            # Nothing will be written, so nothing would reject a taken email or document: ask first.
+            # A real run leaves that to the unique indexes and asks only about the rows they rejected.
+            await self.report_in_use(state, [p for p in todo if not p.command.errors])
+        for pending in todo:
+            if not pending.command.errors:
                 pending.outcome = "created"
+
+    async def report_in_use(self, state: "RunState", pendings: list[Pending]) -> None:
+        """EMAIL_IN_USE / DOCUMENT_IN_USE, naming the open account that has the email or document."""
+        emails = await self.accounts.open_by_email_keys({p.fields.email_key for p in pendings})
+        documents = await self.accounts.open_by_document_keys({p.fields.document_key for p in pendings if p.fields.document_key})
+        for pending in pendings:
+            owner = emails.get(pending.fields.email_key)
+            if owner is not None and owner["_id"] != pending.account_id:
+                pending.command.fail(state.header.label(Column.EMAIL), ImportRowErrorCode.EMAIL_IN_USE,
+                                     "The email is used by another open account.", owner["_id"])
+            owner = documents.get(pending.fields.document_key)
+            if owner is not None and owner["_id"] != pending.account_id:
+                pending.command.fail(column_label(state.header, "document"), ImportRowErrorCode.DOCUMENT_IN_USE,
+                                     "The document is used by another open account.", owner["_id"])
+            if pending.command.errors:
+                pending.outcome = None
 
     # --- UPDATE -------------------------------------------------------------------------------
 
@@ -346,8 +356,11 @@ class ImportRunner:
     async def write(self, state: "RunState", batch: list[Pending]) -> None:
         creates = [p for p in batch if p.outcome == "created" and p.fields is not None and not p.command.errors]
         failures = await self.accounts.insert([(p.account_id, p.fields, self.event(state, p, 1, None)) for p in creates])
+        taken = [creates[index] for index, field in failures.items() if field in ("email_key", "document_key")]
+        await self.report_in_use(state, taken)
         for index, unique_field in failures.items():
-            self.fail_clash(state, creates[index], unique_field)
+            if not creates[index].command.errors:
+                self.fail_clash(state, creates[index], unique_field)
 
         updates = [p for p in batch if p.outcome == "updated" and p.current is not None and not p.command.errors]
         changes = [

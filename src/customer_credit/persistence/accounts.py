@@ -94,7 +94,6 @@ def field_values(fields: AccountFields) -> tuple[dict[str, Any], list[str]]:
     """The stored form of the fields: values to set, and keys to remove."""
     values: dict[str, Any] = {
         "email": fields.email,
-        "email_lower": fields.email_key,
         "document_type": fields.document_type.value if fields.document_type else None,
         "document": fields.document,
         "credit_limit_cents": fields.credit_limit_cents,
@@ -175,7 +174,9 @@ class AccountQuery:
     def to_filter(self) -> dict[str, Any]:
         conditions: list[dict[str, Any]] = []
         if self.email is not None:
-            conditions.append({"email_lower": self.email.strip().lower()})
+            # email_sort is "<lower-cased email>\x01<id>": one indexed range finds every account with the email.
+            email = self.email.strip().lower()
+            conditions.append({"email_sort": {"$gt": email + "\x01", "$lt": email + "\x02"}})
         if self.document is not None:
             conditions.append({"document": compact_document(self.document)})
         if self.document_type is not None:
@@ -188,7 +189,7 @@ class AccountQuery:
                 {
                     "$or": [
                         {"_id": {"$regex": "^" + re.escape(text), "$options": "i"}},
-                        {"email_lower": {"$regex": "^" + re.escape(text.lower())}},
+                        {"email_sort": {"$regex": "^" + re.escape(text.lower())}},
                         {"document": {"$regex": "^" + re.escape(compact_document(text))}},
                     ]
                 }
@@ -270,6 +271,8 @@ class AccountRepository:
 
     async def record_events(self, documents: list[dict[str, Any]]) -> None:
         """Insert events idempotently under `<accountId>:<version>`: one already stored is a no-op."""
+        if not documents:
+            return
         keyed = [{"_id": f"{d['account_id']}:{d['version']}", **d} for d in documents]
         try:
             await self.events.insert_many(keyed, ordered=False)

@@ -21,23 +21,15 @@ INDEXES: dict[str, list[IndexModel]] = {
         # (partial indexes are not honoured by every backend; sparse ones are).
         IndexModel([("email_key", ASCENDING)], unique=True, sparse=True, name="email_key_open_unique"),
         IndexModel([("document_key", ASCENDING)], unique=True, sparse=True, name="document_key_open_unique"),
-        IndexModel([("email_lower", ASCENDING)], name="email_lower"),
         IndexModel([("document", ASCENDING)], name="document"),
         # One unique-per-account key per order (see persistence/accounts.py: SORT_FIELDS).
         IndexModel([("created_sort", ASCENDING)], name="created_sort"),
         IndexModel([("updated_sort", ASCENDING)], name="updated_sort"),
         IndexModel([("email_sort", ASCENDING)], name="email_sort"),
         IndexModel([("limit_sort", ASCENDING)], name="limit_sort"),
-        # A resumed import looks for rows it already applied by the run and row of the latest event.
-        IndexModel(
-            [("last_event.import_run_id", ASCENDING), ("last_event.import_row", ASCENDING)],
-            sparse=True,
-            name="last_event_import_run_row",
-        ),
     ],
     ACCOUNT_EVENTS: [
         IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),
-        IndexModel([("import_run_id", ASCENDING), ("import_row", ASCENDING)], sparse=True, name="import_run_row"),
     ],
     API_KEYS: [IndexModel([("secret_hash", ASCENDING)], unique=True, name="secret_hash_unique")],
     IMPORT_RUNS: [
