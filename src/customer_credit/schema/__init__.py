@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from graphql import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    DisableIntrospection,
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -35,6 +36,18 @@ class Schema(strawberry.Schema):
         unexpected errors are logged (with an error id) by MaskUnexpectedErrors instead."""
 
 
+def limit_rules(settings: Settings) -> list:
+    """The limit validation rules, built once: strawberry's limiter extensions would make new rule
+    classes for every operation, and the validation cache (keyed by the rules) would never hit."""
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    if not settings.introspection_enabled:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
+
+
 def build_schema(settings: Settings | None = None) -> Schema:
     """Limits come from settings; extensions are passed as classes or factories, one instance per operation.
 
@@ -47,10 +60,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         partial(MaskUnexpectedErrors, hide_suggestions=not settings.introspection_enabled),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(AddValidationRules, limit_rules(settings)),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
     ]
-    if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection)
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
