@@ -1,0 +1,89 @@
+"""The read baseline: a bare Starlette route running the same find as `accounts(first: 50)`
+and returning the same eleven fields as JSON, with no GraphQL, no middleware and no
+authentication. "The same find" is the service's own: its repository's `find_page` with the
+default order and the projection its resolver computes for the eleven fields (both taken from
+the service's code at start-up, so the baseline follows changes to the query), on a Motor
+client built by the service's `connect`.
+
+Run as its own uvicorn process, with the same uvicorn settings as `customer-credit serve`
+(uvicorn's defaults: uvloop and httptools when installed, access log on at INFO):
+
+    MONGODB_URI=... MONGODB_DATABASE=... python benchmarks/bare_app.py --port 8123
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+from datetime import datetime, timezone
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
+from customer_credit.persistence.accounts import AccountQuery, AccountRepository
+from customer_credit.persistence.database import connect
+from customer_credit.schema.accounts.queries import projection_for
+
+NODE_FIELDS = {"id", "email", "documentType", "document", "creditLimit", "tolerance", "status", "description",
+               "createdAt", "updatedAt", "version"}
+QUERY = AccountQuery()  # what `accounts` uses with no filter and no orderBy
+PROJECTION = projection_for(NODE_FIELDS, QUERY.sort_key)
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+
+
+def node(d: dict) -> dict:
+    return {
+        "id": d["_id"],
+        "email": d["email"],
+        "documentType": d.get("document_type"),
+        "document": d.get("document"),
+        "creditLimit": str(cents_to_decimal(d["credit_limit_cents"])),
+        "tolerance": str(tolerance_units_to_decimal(d["tolerance_units"])),
+        "status": d["status"],
+        "description": d.get("description"),
+        "createdAt": iso(d["created_at"]),
+        "updatedAt": iso(d["updated_at"]),
+        "version": d["version"],
+    }
+
+
+def create_app(uri: str, database: str) -> Starlette:
+    state: dict = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        state["db"] = connect(uri, database)
+        state["accounts"] = AccountRepository(state["db"])
+        yield
+        state["db"].close()
+
+    async def accounts(request: Request):
+        first = int(request.query_params.get("first", "50"))
+        documents = await state["accounts"].find_page(QUERY, limit=first + 1, projection=PROJECTION)
+        return JSONResponse({"data": {"accounts": {"nodes": [node(d) for d in documents[:first]]}}})
+
+    async def healthz(request: Request):
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(routes=[Route("/accounts", accounts), Route("/healthz", healthz)], lifespan=lifespan)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = create_app(os.environ["MONGODB_URI"], os.environ.get("MONGODB_DATABASE", "customer_credit"))
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,613 @@
+"""`make bench`: the service's performance as ratios against baselines measured in the same run.
+
+1. Import: a generated CSV through `importCsv` over HTTP, upload to terminal status, against
+   the same account documents written with Motor `insert_many` (batches of 1,000) into a
+   fresh collection of the same server.
+2. Reads: `accounts(first: 50)` with every scalar field, requests/s under uvicorn, against a
+   bare Starlette route running the same find and returning the same fields as JSON.
+3. Memory: peak RSS of the service process during a large import minus its RSS at rest,
+   at two file sizes (1,000,000 and 200,000 rows by default) to show the slope.
+4. Projection: bytes the database returns for `nodes { id }` against every field.
+
+Settings (environment or `make bench VAR=...`):
+  MONGODB_URI          use this server instead of starting the embedded nx-27017 one
+  BENCH_QUICK=1        small sizes, short read rounds (a smoke run, 2-4 minutes)
+  BENCH_ROWS_IMPORT    rows of the import measurement (default 100000; quick 20000)
+  BENCH_ROWS_MEMORY    the large memory run (default 1000000; quick 100000); 0 skips the
+                       memory step; a comma list (e.g. 200000,500000) gives the sizes exactly
+  BENCH_ROWS_MEMORY_SMALL  the small memory run (default 200000; quick 20000)
+  BENCH_READ_SECONDS   length of one read round per target (default 5; quick 2); 3 rounds
+  BENCH_MEMORY_MAX_SECONDS  follow each memory import at most this long (default 150; quick 60;
+                       0: to the end). A capped run is marked "partial" with the rows it reached:
+                       the size-dependent allocations happen at the start of a run, and the RSS
+                       curve in the notes shows whether it had levelled off
+  BENCH_KEEP=1         keep the temporary directory (logs, CSV files) and print its path
+Exit status 0 whether goals are met or not: this is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import bson
+import httpx
+from pymongo import monitoring
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import csvgen  # noqa: E402
+import harness  # noqa: E402
+from customer_credit.domain.accounts import AccountEvent, AccountFields, DocumentType, EventSource, diff  # noqa: E402
+from customer_credit.persistence.accounts import account_document  # noqa: E402
+from customer_credit.persistence.database import ACCOUNTS, connect  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+ACCOUNT_SCALARS = "id email documentType document creditLimit tolerance status description createdAt updatedAt version"
+READ_QUERY = "query Accounts { accounts(first: 50) { nodes { %s } } }" % ACCOUNT_SCALARS
+PROJECTION_IDS = "query Ids { accounts(first: 100) { nodes { id } } }"
+PROJECTION_ALL = "query All { accounts(first: 100) { nodes { %s } } }" % ACCOUNT_SCALARS
+FLOOR_BATCH = 1000
+READ_ROUNDS = 3
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip().replace("_", "")
+    return int(value) if value else default
+
+
+QUICK = env_flag("BENCH_QUICK")
+ROWS_IMPORT = env_int("BENCH_ROWS_IMPORT", 20_000 if QUICK else 100_000)
+READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS") or (2 if QUICK else 5))
+MEMORY_MAX_SECONDS = float(os.environ.get("BENCH_MEMORY_MAX_SECONDS") or (60 if QUICK else 150))
+WARMUP_SECONDS = 1.0 if QUICK else 2.0
+
+
+def memory_sizes() -> list[int]:
+    raw = os.environ.get("BENCH_ROWS_MEMORY", "").strip().replace("_", "")
+    if "," in raw:
+        return sorted({int(x) for x in raw.split(",") if x.strip() and int(x) > 0})
+    large = int(raw) if raw else (100_000 if QUICK else 1_000_000)
+    if large <= 0:
+        return []
+    small = env_int("BENCH_ROWS_MEMORY_SMALL", 20_000 if QUICK else 200_000)
+    return sorted({small, large}) if small < large else [large]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+@dataclass
+class Row:
+    number: str
+    measurement: str
+    result: str
+    baseline: str
+    ratio: str
+    goal: str
+    verdict: str
+
+
+@dataclass
+class Report:
+    rows: list[Row]
+    notes: list[str]
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "MISS")
+
+
+def cpu_delta(before: float | None, after: float | None) -> str:
+    return "n/a" if before is None or after is None else f"{after - before:.1f} s"
+
+
+# --- 1. import against the insert_many floor ------------------------------------------------------------
+
+
+def floor_documents(count: int) -> list[dict]:
+    """The account documents the service would write for the generated file (same shape, same values)."""
+    now = int(time.time() * 1000)  # about two rows per millisecond, as an import writes them
+    documents = []
+    for index, row in enumerate(csvgen.rows(count, tag="imp")):
+        fields = AccountFields(
+            email=row.email,
+            document_type=DocumentType(row.document_type) if row.document_type else None,
+            document=row.document,
+            credit_limit_cents=row.credit_limit_cents,
+            tolerance_units=row.tolerance_units,
+            description=row.description,
+        )
+        account_id = f"00000000-0000-4000-8000-{index:012d}"
+        event = AccountEvent(account_id, 1, now + index // 2, "bench", EventSource.IMPORT, tuple(diff(None, fields)),
+                             import_run_id="floor", import_row=index + 2)
+        documents.append(account_document(account_id, fields, event))
+    return documents
+
+
+async def measure_floor(server: harness.DatabaseServer, documents: list[dict], name: str) -> dict:
+    """Seconds, database server CPU and this process's CPU (Motor threads included) for the floor."""
+    db = connect(server.uri, server.database(f"{PREFIX}_{name}"))
+    try:
+        collection = db.collection("accounts")
+        await collection.drop()
+        await db.db.command("ping")
+        cpu, own = harness.cpu_seconds(server.pid), time.process_time()
+        started = time.perf_counter()
+        for start in range(0, len(documents), FLOOR_BATCH):
+            await collection.insert_many(documents[start : start + FLOOR_BATCH])  # they carry their _id
+        seconds = time.perf_counter() - started
+        db_cpu, own = harness.cpu_seconds(server.pid), time.process_time() - own
+        count = await collection.estimated_document_count()
+        assert count == len(documents), (count, len(documents))
+        await db.client.drop_database(f"{PREFIX}_{name}")
+        return {"seconds": seconds, "db_cpu": (db_cpu - cpu) if cpu is not None and db_cpu is not None else None,
+                "client_cpu": own}
+    finally:
+        db.close()
+
+
+# --- 2. reads -------------------------------------------------------------------------------------------
+
+
+def request_loop(url: str, method: str, headers: dict, body: dict | None, seconds: float, check) -> tuple[int, float, list[float]]:
+    """One client, sequential requests on one keep-alive connection, for `seconds`."""
+    latencies = []
+    with httpx.Client(headers=headers, timeout=30.0) as client:
+        count, started = 0, time.perf_counter()
+        deadline = started + seconds
+        while True:
+            t0 = time.perf_counter()
+            response = client.request(method, url, json=body)
+            t1 = time.perf_counter()
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status_code} {response.text[:300]}")
+            if count == 0:
+                check(response.json())
+            latencies.append(t1 - t0)
+            count += 1
+            if t1 >= deadline:
+                return count, t1 - started, latencies
+
+
+def check_graphql(body: dict) -> None:
+    if body.get("errors") or len(body["data"]["accounts"]["nodes"]) != 50:
+        raise RuntimeError(f"unexpected GraphQL answer: {str(body)[:300]}")
+
+
+def check_bare(body: dict) -> None:
+    if len(body["data"]["accounts"]["nodes"]) != 50:
+        raise RuntimeError(f"unexpected bare answer: {str(body)[:300]}")
+
+
+async def measure_reads(service: harness.Process, bare: harness.Process, key: str, db_pid: int | None) -> dict:
+    targets = {
+        "graphql": (f"{service.base_url}/graphql", "POST", {"Authorization": f"Bearer {key}"}, {"query": READ_QUERY}, check_graphql),
+        "bare": (f"{bare.base_url}/accounts", "GET", {}, None, check_bare),
+    }
+    for name, (url, method, headers, body, check) in targets.items():
+        await asyncio.to_thread(request_loop, url, method, headers, body, WARMUP_SECONDS, check)
+    rates: dict[str, list[float]] = {name: [] for name in targets}
+    latencies: dict[str, list[float]] = {name: [] for name in targets}
+    cpu: dict[str, float] = {name: 0.0 for name in targets}
+    db_cpu: dict[str, float] = {name: 0.0 for name in targets}
+    pids = {"graphql": service.pid, "bare": bare.pid}
+    for _ in range(READ_ROUNDS):
+        for name, (url, method, headers, body, check) in targets.items():
+            before, db_before = harness.cpu_seconds(pids[name]), harness.cpu_seconds(db_pid)
+            count, seconds, lat = await asyncio.to_thread(request_loop, url, method, headers, body, READ_SECONDS, check)
+            cpu[name] += (harness.cpu_seconds(pids[name]) or 0) - (before or 0)
+            if db_before is not None:
+                db_cpu[name] += (harness.cpu_seconds(db_pid) or 0) - db_before
+            rates[name].append(count / seconds)
+            latencies[name].extend(lat)
+    return {
+        name: {
+            "rps": statistics.median(rates[name]),
+            "rounds": rates[name],
+            "p50_ms": statistics.median(latencies[name]) * 1000,
+            "p95_ms": statistics.quantiles(latencies[name], n=20)[18] * 1000,
+            "cpu_ms_per_request": cpu[name] * 1000 / len(latencies[name]),
+            "db_cpu_ms_per_request": db_cpu[name] * 1000 / len(latencies[name]) if db_pid else None,
+            "requests": len(latencies[name]),
+        }
+        for name in targets
+    }
+
+
+# --- 4. projection --------------------------------------------------------------------------------------
+
+
+class ReplyBytes(monitoring.CommandListener):
+    """BSON size of every find/getMore reply on the accounts collection."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.commands: list[dict] = []
+
+    def started(self, event) -> None:
+        if event.command_name == "find" and event.command.get("find") == ACCOUNTS:
+            self.commands.append({"projection": event.command.get("projection")})
+
+    def succeeded(self, event) -> None:
+        if event.command_name in ("find", "getMore"):
+            ns = (event.reply.get("cursor") or {}).get("ns", "")
+            if ns.endswith("." + ACCOUNTS):
+                self.bytes += len(bson.encode(event.reply))
+
+    def failed(self, event) -> None:
+        pass
+
+
+async def measure_projection(uri: str, database: str, key: str) -> dict:
+    """The app in-process (Motor client with a command listener) over an ASGI transport."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    from customer_credit.app import create_app
+    from customer_credit.persistence.database import wrap
+    from customer_credit.settings import Settings
+
+    listener = ReplyBytes()
+    client = AsyncIOMotorClient(uri, event_listeners=[listener], tz_aware=True, uuidRepresentation="standard")
+    try:
+        app = create_app(Settings(), database=wrap(client, database))
+        transport = httpx.ASGITransport(app=app)
+        results = {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench",
+                                     headers={"Authorization": f"Bearer {key}"}) as http:
+            for name, query in (("ids", PROJECTION_IDS), ("all", PROJECTION_ALL)):
+                listener.bytes, listener.commands = 0, []
+                repeats = 3
+                for _ in range(repeats):
+                    response = await http.post("/graphql", json={"query": query})
+                    body = response.json()
+                    if body.get("errors") or len(body["data"]["accounts"]["nodes"]) != 100:
+                        raise RuntimeError(f"projection query failed: {str(body)[:300]}")
+                results[name] = {"bytes": listener.bytes / repeats, "projection": listener.commands[0]["projection"]}
+            listener.bytes = 0
+            from customer_credit.persistence.accounts import AccountQuery, AccountRepository
+
+            await AccountRepository(wrap(client, database)).find_page(AccountQuery(), limit=101, projection=None)
+            results["unprojected"] = {"bytes": listener.bytes, "projection": None}
+        return results
+    finally:
+        client.close()
+
+
+# --- 3. memory ------------------------------------------------------------------------------------------
+
+
+async def measure_memory(bench: "Bench", rows: int) -> dict:
+    server, work = bench.server, bench.work
+    path = work / f"memory-{rows}.csv"
+    log(f"memory: generating {rows:,} rows")
+    size = await asyncio.to_thread(csvgen.write_csv, path, rows, tag=f"m{rows}")
+    database = server.database(f"{PREFIX}_mem{rows}")
+    key = await harness.create_admin_key(server.uri, database)
+    proc = await bench.start_service(database, rows, size, name=f"service-mem{rows}")
+    try:
+        async with httpx.AsyncClient(base_url=proc.base_url, headers={"Authorization": f"Bearer {key}"}) as client:
+            await harness.graphql(client, READ_QUERY.replace("50", "5"))
+        await asyncio.sleep(1.0)
+        rest = harness.memory_kb(proc.pid)
+        reset = harness.reset_peak_rss(proc.pid)
+        samples: list[tuple[float, int]] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            t0 = time.perf_counter()
+            while not stop.wait(0.5):
+                try:
+                    samples.append((time.perf_counter() - t0, harness.memory_kb(proc.pid)["VmRSS"]))
+                except OSError:
+                    return
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        cpu, db_cpu = harness.cpu_seconds(proc.pid), harness.cpu_seconds(server.pid)
+        log(f"memory: importing {rows:,} rows ({size / 1e6:.0f} MB)")
+        result = await harness.import_csv(proc.base_url, key, path, poll=0.5, max_seconds=MEMORY_MAX_SECONDS or None)
+        stop.set()
+        sampler.join()
+        after = harness.memory_kb(proc.pid)
+        service_cpu = harness.cpu_seconds(proc.pid) - cpu
+        db_cpu = (harness.cpu_seconds(server.pid) - db_cpu) if db_cpu is not None else None
+    finally:
+        await proc.stop()
+        path.unlink(missing_ok=True)
+    peak = after["VmHWM"] if reset else max([after["VmHWM"]] + [s for _, s in samples])
+    return {
+        "rows": rows,
+        "file_mb": size / 1e6,
+        "rest_mb": rest["VmRSS"] / 1024,
+        "peak_mb": peak / 1024,
+        "delta_mb": (peak - rest["VmRSS"]) / 1024,
+        "end_mb": after["VmRSS"] / 1024,
+        "hwm_reset": reset,
+        "import": result,
+        "service_cpu": service_cpu,
+        "db_cpu": db_cpu,
+        "samples": samples,
+    }
+
+
+# --- the run --------------------------------------------------------------------------------------------
+
+PREFIX = f"ccbench_{os.getpid()}"
+
+
+class Bench:
+    """The steps share the database server and the imported accounts; a failed step is
+    reported as ERROR in the table and the others still run."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.server = harness.DatabaseServer(work)
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+        self.processes: list[harness.Process] = []
+        self.database: str | None = None  # holds the imported accounts, for reads and projection
+        self.key = ""
+
+    async def step(self, number: str, name: str, action) -> None:
+        try:
+            await action()
+        except Exception as exc:  # a measurement tool reports and carries on
+            log(f"{name}: ERROR {type(exc).__name__}: {exc}")
+            self.rows.append(Row(number, name, "error", "", "", "", "ERROR"))
+            self.notes.append(f"**{name} failed**: {type(exc).__name__}: {str(exc)[:1500]}")
+        finally:
+            for proc in self.processes:
+                await proc.stop()
+            self.processes.clear()
+
+    async def start_service(self, database: str, key_rows: int, size: int, name: str = "service") -> harness.Process:
+        proc = harness.service(self.work, self.server.uri, database, name=name,
+                               max_upload_bytes=str(size + 10 * 1024 * 1024), max_import_rows=str(key_rows + 1))
+        self.processes.append(proc)
+        await proc.start("/healthz")
+        return proc
+
+    # 1 -------------------------------------------------------------------------------------------
+    async def import_step(self) -> None:
+        server = self.server
+        csv_path = self.work / f"import-{ROWS_IMPORT}.csv"
+        log(f"import: generating {ROWS_IMPORT:,} rows and the floor's documents")
+        csvgen.self_check()
+        size = csvgen.write_csv(csv_path, ROWS_IMPORT, tag="imp")
+        documents = floor_documents(ROWS_IMPORT)
+        log(f"floor: insert_many of {len(documents):,} documents in batches of {FLOOR_BATCH:,}")
+        before = await measure_floor(server, documents, "floor1")
+
+        database = server.database(f"{PREFIX}_main")
+        key = await harness.create_admin_key(server.uri, database)
+        service = await self.start_service(database, ROWS_IMPORT, size)
+        async with httpx.AsyncClient(base_url=service.base_url, headers={"Authorization": f"Bearer {key}"}) as client:
+            await harness.graphql(client, "{ accounts(first: 1) { nodes { id } } }")
+        log(f"import: {ROWS_IMPORT:,} rows ({size / 1e6:.1f} MB) through importCsv")
+        service_cpu, db_cpu = harness.cpu_seconds(service.pid), harness.cpu_seconds(server.pid)
+        result = await harness.import_csv(service.base_url, key, csv_path)
+        service_cpu = harness.cpu_seconds(service.pid) - service_cpu
+        db_cpu = (harness.cpu_seconds(server.pid) - db_cpu) if db_cpu is not None else None
+        await service.stop()
+        csv_path.unlink(missing_ok=True)
+        self.database, self.key = database, key
+        log("floor: again, after the import")
+        after = await measure_floor(server, documents, "floor2")
+        del documents
+
+        floor = (before["seconds"] + after["seconds"]) / 2
+        if result.status != "SUCCEEDED" or result.created != ROWS_IMPORT:
+            self.notes.append(f"**The import did not create every row**: {result.status}, created {result.created:,}, "
+                              f"failed {result.failed:,}; first errors {result.first_errors}.")
+        ratio = result.seconds / floor
+        self.rows.append(Row(
+            "1", f"Import {ROWS_IMPORT:,} rows ({size / 1e6:.1f} MB), upload to {result.status}",
+            f"{result.seconds:.1f} s ({ROWS_IMPORT / result.seconds:,.0f} rows/s)",
+            f"insert_many ×{FLOOR_BATCH:,}: {floor:.1f} s ({ROWS_IMPORT / floor:,.0f} docs/s)",
+            f"{ratio:.2f}×", "≤ 1.3×", verdict(ratio <= 1.3)))
+        if db_cpu is not None and before["db_cpu"] is not None:
+            import_cpu = service_cpu + db_cpu
+            floor_cpu = sum(f["db_cpu"] + f["client_cpu"] for f in (before, after)) / 2
+            self.rows.append(Row(
+                "1b", "… the same in CPU seconds (service + database server; floor: client + database server)",
+                f"{import_cpu:.1f} s", f"{floor_cpu:.1f} s", f"{import_cpu / floor_cpu:.2f}×", "(info)", "–"))
+        self.notes.append(
+            f"Import: the floor took {before['seconds']:.1f} s before the import and {after['seconds']:.1f} s after it "
+            f"(the baseline is their mean). The upload request (multipart parsing, file scan, chunks stored) took "
+            f"{result.upload_seconds:.1f} s of the {result.seconds:.1f} s. CPU used during the import: service process "
+            f"{service_cpu:.1f} s, database server {cpu_delta(0, db_cpu)}; during the floor (mean): database server "
+            f"{cpu_delta(0, (before['db_cpu'] + after['db_cpu']) / 2 if before['db_cpu'] is not None else None)}, "
+            f"benchmark client {(before['client_cpu'] + after['client_cpu']) / 2:.1f} s. "
+            "The CPU ratio (row 1b) is less sensitive to other load on the machine than the wall-clock one.")
+        log(f"import: {result.seconds:.1f} s vs floor {floor:.1f} s -> {ratio:.2f}×")
+
+    # 2 -------------------------------------------------------------------------------------------
+    async def reads_step(self) -> None:
+        if self.database is None:
+            raise RuntimeError("no imported accounts to read (the import step failed)")
+        service = await self.start_service(self.database, 1, 0)
+        bare = harness.bare_route(self.work, self.server.uri, self.database)
+        self.processes.append(bare)
+        await bare.start("/healthz")
+        log(f"reads: {READ_ROUNDS} rounds × {READ_SECONDS:.0f} s per target, one sequential client")
+        reads = await measure_reads(service, bare, self.key, self.server.pid)
+        g, b = reads["graphql"], reads["bare"]
+        ratio = b["rps"] / g["rps"]
+        self.rows.append(Row(
+            "2", "Reads: `accounts(first: 50)`, 11 scalar fields, over HTTP",
+            f"{g['rps']:,.0f} req/s (p50 {g['p50_ms']:.2f} ms)",
+            f"bare Starlette route: {b['rps']:,.0f} req/s (p50 {b['p50_ms']:.2f} ms)",
+            f"{ratio:.2f}× slower", "≤ 1.5×", verdict(ratio <= 1.5)))
+        g_cpu = g["cpu_ms_per_request"] + (g["db_cpu_ms_per_request"] or 0)
+        b_cpu = b["cpu_ms_per_request"] + (b["db_cpu_ms_per_request"] or 0)
+        self.rows.append(Row(
+            "2b", "… the same in CPU per request (server process + database server)",
+            f"{g_cpu:.2f} ms ({g['cpu_ms_per_request']:.2f} + {g['db_cpu_ms_per_request'] or 0:.2f})",
+            f"{b_cpu:.2f} ms ({b['cpu_ms_per_request']:.2f} + {b['db_cpu_ms_per_request'] or 0:.2f})",
+            f"{g_cpu / b_cpu:.2f}×", "(info)", "–"))
+        self.notes.append(
+            "Reads: one client (httpx, sync, keep-alive), sequential requests over loopback; "
+            f"{WARMUP_SECONDS:.0f} s warm-up each, then {READ_ROUNDS} alternating rounds of {READ_SECONDS:.0f} s, "
+            f"median round. GraphQL rounds {', '.join(f'{x:,.0f}' for x in g['rounds'])} req/s; bare "
+            f"{', '.join(f'{x:,.0f}' for x in b['rounds'])} req/s. p95: GraphQL {g['p95_ms']:.2f} ms, "
+            f"bare {b['p95_ms']:.2f} ms. Both run the same find on the same {ROWS_IMPORT:,} imported accounts; the "
+            "GraphQL request also authenticates its API key (one find_one per request), the bare route does not.")
+        log(f"reads: GraphQL {g['rps']:,.0f} req/s vs bare {b['rps']:,.0f} req/s -> {ratio:.2f}×")
+
+    # 4 -------------------------------------------------------------------------------------------
+    async def projection_step(self) -> None:
+        if self.database is None:
+            raise RuntimeError("no imported accounts to read (the import step failed)")
+        log("projection: in-process app with a command listener")
+        projection = await measure_projection(self.server.uri, self.database, self.key)
+        ids, all_, raw = projection["ids"]["bytes"], projection["all"]["bytes"], projection["unprojected"]["bytes"]
+        ratio = ids / all_
+        self.rows.append(Row(
+            "4", "Projection: DB reply bytes, `accounts(first: 100) { nodes { id } }`",
+            f"{ids:,.0f} B", f"every scalar field: {all_:,.0f} B", f"{ratio:.2f}×", "≤ 0.5×", verdict(ratio <= 0.5)))
+        self.notes.append(
+            f"Projection: BSON size of the find replies on `accounts` (pymongo CommandListener), per request. "
+            f"Fields asked for `id` only: {projection['ids']['projection']}; for every field: "
+            f"{projection['all']['projection']}. The same find with no projection returns {raw:,.0f} B "
+            "(a stored account carries more than the 11 fields the API shows: `last_event`, keys and sort keys).")
+        log(f"projection: {ids:,.0f} B vs {all_:,.0f} B -> {ratio:.2f}×")
+
+    # 3 -------------------------------------------------------------------------------------------
+    async def memory_step(self) -> None:
+        memory = []
+        for count in memory_sizes():
+            m = await measure_memory(self, count)
+            memory.append(m)
+            log(f"memory: {count:,} rows -> +{m['delta_mb']:.0f} MB over {m['rest_mb']:.0f} MB at rest "
+                f"({m['import'].seconds:.0f} s, {m['import'].status}, {m['import'].processed:,} rows processed)")
+        for m in memory:
+            imp = m["import"]
+            if imp.status == "RUNNING":
+                self.notes.append(f"The {m['rows']:,}-row memory import was followed for {imp.seconds:.0f} s "
+                                  f"(BENCH_MEMORY_MAX_SECONDS) and had processed {imp.processed:,} rows by then.")
+            elif imp.status != "SUCCEEDED" or imp.created != m["rows"]:
+                self.notes.append(f"**The {m['rows']:,}-row memory import did not create every row**: {imp.status}, "
+                                  f"created {imp.created:,}, failed {imp.failed:,}; first errors {imp.first_errors}.")
+            partial = f", partial: first {imp.processed:,} rows" if imp.status == "RUNNING" else ""
+            self.rows.append(Row(
+                "3", f"Memory: peak RSS during a {m['rows']:,}-row import ({m['file_mb']:.0f} MB file{partial})",
+                f"+{m['delta_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)", f"at rest: {m['rest_mb']:.0f} MB",
+                f"+{m['delta_mb']:.0f} MB", "≤ 150 MB", verdict(m["delta_mb"] <= 150)))
+        if len(memory) >= 2:
+            small, large = memory[0], memory[-1]
+            per_100k = (large["delta_mb"] - small["delta_mb"]) / (large["rows"] - small["rows"]) * 100_000
+            self.rows.append(Row(
+                "3", f"Memory slope: {small['rows']:,} → {large['rows']:,} rows",
+                f"+{large['delta_mb']:.0f} MB", f"+{small['delta_mb']:.0f} MB",
+                f"{per_100k:+.1f} MB per 100k rows", "flat (≤ 2 MB per 100k rows)", verdict(per_100k <= 2)))
+        for m in memory:
+            imp = m["import"]
+            curve = ", ".join(f"{t:.0f}s:{kb / 1024:.0f}" for t, kb in m["samples"][:: max(1, len(m["samples"]) // 12)])
+            self.notes.append(
+                f"Memory {m['rows']:,} rows: {imp.status} after {imp.seconds:.0f} s ({imp.processed / imp.seconds:,.0f} rows/s, "
+                f"upload request {imp.upload_seconds:.1f} s), CPU: service {m['service_cpu']:.0f} s, database server "
+                f"{cpu_delta(0, m['db_cpu'])}; RSS at the end "
+                f"{m['end_mb']:.0f} MB; peak from VmHWM{' reset at rest' if m['hwm_reset'] else ''}. "
+                f"RSS (MB) over time: {curve}.")
+        if not memory:
+            self.notes.append("Memory step skipped (BENCH_ROWS_MEMORY=0).")
+
+
+async def run(work: Path) -> Report:
+    info = harness.machine()
+    started_at = datetime.now(timezone.utc)
+    wall = time.perf_counter()
+    bench = Bench(work)
+    try:
+        uri = await bench.server.start()
+        log(f"database: {bench.server.description} at {uri}")
+        await bench.step("1", "Import", bench.import_step)
+        await bench.step("2", "Reads", bench.reads_step)
+        await bench.step("4", "Projection", bench.projection_step)
+        await bench.step("3", "Memory", bench.memory_step)
+    finally:
+        await bench.server.stop()
+    minutes = (time.perf_counter() - wall) / 60
+    bench.notes[:0] = [
+        f"Machine: {info['cores']} cores, {info['cpu']}; Python {info['python']}; "
+        f"{started_at:%Y-%m-%d %H:%M} UTC; load average at start {info['load']}, at end "
+        f"{harness.machine()['load']}.",
+        f"Database: {bench.server.description}. The run took {minutes:.1f} min"
+        f"{' (BENCH_QUICK)' if QUICK else ''}.",
+    ]
+    return Report(rows=sorted(bench.rows, key=lambda r: r.number), notes=bench.notes)
+
+
+def render(report: Report) -> str:
+    lines = ["| # | Measurement | Result | Baseline (same run) | Ratio | Goal | Verdict |",
+             "|---|---|---|---|---|---|---|"]
+    for r in report.rows:
+        lines.append(f"| {r.number} | {r.measurement} | {r.result} | {r.baseline} | {r.ratio} | {r.goal} | {r.verdict} |")
+    return "\n".join(lines)
+
+
+PREAMBLE = """# Benchmark results
+
+Produced by `make bench` (`benchmarks/bench.py`); the file is overwritten on every run. Each
+figure is compared with a baseline measured in the same run on the same machine and database
+server, because the machines here are noisy:
+
+1. **Import**: a generated CSV of valid rows (email, CPF or CNPJ with valid check digits,
+   credit limit, tolerance, description) uploaded to `importCsv` over HTTP (GraphQL multipart
+   request, mode CREATE), timed from the start of the upload to the first poll of
+   `importRun` that shows a terminal status; against the floor for that server: the same
+   account documents written with Motor `insert_many` in batches of 1,000 into a fresh
+   collection.
+2. **Reads**: `accounts(first: 50)` selecting the 11 scalar fields of `Account`, against a
+   bare Starlette route (`benchmarks/bare_app.py`) running the same find with the same
+   projection and returning the same fields as JSON. Both under uvicorn in their own
+   process with the same settings; the ratio is bare req/s ÷ GraphQL req/s.
+3. **Memory**: VmHWM (peak RSS) of the `customer-credit serve` process during the import,
+   minus its VmRSS at rest (after start-up and one query); VmHWM is reset at rest.
+4. **Projection**: BSON bytes of the database's replies to the `accounts` find, measured
+   with a pymongo `CommandListener` on the app run in-process.
+
+The service runs as `customer-credit serve` with `MONGODB_URI` pointing at the benchmark's
+server (a fresh database per service process) and `MAX_UPLOAD_BYTES` / `MAX_IMPORT_ROWS`
+raised to fit the file.
+"""
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="ccbench-"))
+    try:
+        report = asyncio.run(run(work))
+    finally:
+        if env_flag("BENCH_KEEP"):
+            print(f"kept {work}")
+        else:
+            harness.remove_tree(work)
+    table = render(report)
+    print()
+    print(table)
+    print()
+    for note in report.notes:
+        print(f"- {note}")
+    RESULTS.write_text(PREAMBLE + "\n" + table + "\n\n" + "\n".join(f"- {n}" for n in report.notes) + "\n",
+                       encoding="utf-8")
+    print(f"\nwritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,863 @@
+"""Where the import and the read path spend their time (not part of `make bench`).
+
+Needs py-spy in the virtual environment (`.venv/bin/pip install py-spy`), and ptrace
+permission on the service process (root, or kernel.yama.ptrace_scope=0).
+
+    .venv/bin/python benchmarks/profile_service.py [--rows 100000] [--read-seconds 15]
+
+Three parts, each on a fresh database of one embedded nx-27017 server (or MONGODB_URI):
+
+A. CPU profile (py-spy, 100 Hz, GIL-holding samples) of the `customer-credit serve` process and
+   of the database server process during an import over HTTP, summarised by category
+   (innermost frame that belongs to a known package) and by function.
+B. Wall-clock phases of the import runner, run in this process with timers wrapped around
+   the runner's steps and repository calls (monkeypatched here; src/ is not touched).
+C. The import's database writes without the service: the floor, then the same documents
+   into the indexed `accounts` collection, plus the events, plus the lookups and checkpoints.
+D. CPU profile of the service during `accounts(first: 50)` reads (one sequential client),
+   and of the bare Starlette route for comparison.
+E. The read path in process, as is and with candidate changes applied by monkeypatching
+   (validation cache that hits, API-key lookups cached, selection read from the AST): CPU
+   per request for each, against the bare route in the same harness.
+
+The summary is printed and written to benchmarks/PROFILE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import contextlib
+import functools
+import importlib.metadata
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench  # noqa: E402
+import csvgen  # noqa: E402
+import harness  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "PROFILE.md"
+PY_SPY = Path(sys.executable).with_name("py-spy")
+# --gil: only the thread holding the GIL is sampled. Without it py-spy also counts threads that wait
+# (Motor's executor threads, the GIL queue) and its totals come out 2-3x the process CPU from /proc;
+# with it they agree within about 20%. Time in C code that releases the GIL (SQLite, sockets) is
+# not sampled, which the /proc totals printed next to each profile make visible.
+PY_SPY_MODE = (os.environ.get("PY_SPY_MODE") or "--gil").split()
+
+# (category, substring of the frame's file); the innermost frame that matches a rule names the sample.
+RULES = [
+    ("email-validator", "email_validator/"),
+    ("stdnum (CPF/CNPJ)", "stdnum/"),
+    ("CSV reader (imports/reader.py)", "customer_credit/imports/reader.py"),
+    ("row mapping + cell parsing (rows/values/columns)", "customer_credit/imports/rows.py"),
+    ("row mapping + cell parsing (rows/values/columns)", "customer_credit/imports/values.py"),
+    ("row mapping + cell parsing (rows/values/columns)", "customer_credit/imports/columns.py"),
+    ("duplicate detection (imports/seen.py)", "customer_credit/imports/seen.py"),
+    ("domain rules (domain/*)", "customer_credit/domain/"),
+    ("BSON encode/decode", "bson/"),
+    ("PyMongo (commands, pool, socket)", "pymongo/"),
+    ("Motor (thread hand-off)", "motor/"),
+    ("import runner logic (runner.py)", "customer_credit/imports/runner.py"),
+    ("persistence (document building)", "customer_credit/persistence/"),
+    ("graphql-core (execution, validation)", "graphql/"),
+    ("Strawberry", "strawberry/"),
+    ("service schema/resolvers", "customer_credit/schema/"),
+    ("service schema/resolvers", "customer_credit/resolvers/"),
+    ("service middleware/app", "customer_credit/"),
+    ("Starlette", "starlette/"),
+    ("multipart parser", "multipart/"),
+    ("uvicorn / httptools", "uvicorn/"),
+    ("logging", "logging/"),
+    ("JSON", "json/"),
+    # nx-27017 (the database server)
+    ("nx-27017: neosqlite (documents <-> SQLite, incl. SQLite time)", "neosqlite/"),
+    ("nx-27017: wire protocol / command handling", "nx_27017/"),
+]
+WEAK_RULES = [
+    ("asyncio / event loop", "asyncio/"),
+    ("threads / executors", "threading.py"),
+    ("threads / executors", "concurrent/"),
+]
+FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
+
+
+def parse_frame(text: str) -> tuple[str, str]:
+    match = FRAME.match(text)
+    if match is None:
+        return text, ""
+    return match["function"], match["file"]
+
+
+def categorise(frames: list[tuple[str, str]]) -> str:
+    """frames: root first. The innermost frame matching a rule names the sample."""
+    for rules in (RULES, WEAK_RULES):
+        for function, file in reversed(frames):
+            for name, needle in rules:
+                if needle in file:
+                    return name
+    function, file = frames[-1] if frames else ("?", "?")
+    return f"other: {function} ({Path(file).name})"
+
+
+def short(function: str, file: str) -> str:
+    marker = "site-packages/"
+    if marker in file:
+        file = file.split(marker, 1)[1]
+    elif "/src/" in file:
+        file = file.split("/src/", 1)[1]
+    else:
+        file = "stdlib/" + Path(file).name if "python3" in file else Path(file).name
+    return f"{function} ({file})"
+
+
+class Profile:
+    """A py-spy raw (collapsed) profile."""
+
+    def __init__(self, path: Path, rate: int) -> None:
+        self.rate = rate
+        self.stacks: list[tuple[list[tuple[str, str]], int]] = []
+        with contextlib.suppress(FileNotFoundError):
+            for line in path.read_text(errors="replace").splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not stack or not count.isdigit():
+                    continue
+                frames = [parse_frame(f) for f in stack.split(";")]
+                # py-spy's first element is the process / thread name when not a frame
+                frames = [f for f in frames if f[1]]
+                self.stacks.append((frames, int(count)))
+        self.total = sum(count for _, count in self.stacks)
+
+    @property
+    def seconds(self) -> float:
+        return self.total / self.rate
+
+    def by_category(self) -> list[tuple[str, int]]:
+        counts: collections.Counter[str] = collections.Counter()
+        for frames, count in self.stacks:
+            counts[categorise(frames)] += count
+        return counts.most_common()
+
+    def by_self(self, top: int) -> list[tuple[str, int]]:
+        counts: collections.Counter[str] = collections.Counter()
+        for frames, count in self.stacks:
+            if frames:
+                counts[short(*frames[-1])] += count
+        return counts.most_common(top)
+
+    def by_inclusive(self, top: int, needle: str = "") -> list[tuple[str, int]]:
+        counts: collections.Counter[str] = collections.Counter()
+        for frames, count in self.stacks:
+            for key in {short(*f) for f in frames if needle in f[1]}:
+                counts[key] += count
+        return counts.most_common(top)
+
+    def table(self, title: str, wall: float | None, top: int = 20, inclusive_needle: str = "customer_credit/",
+              cpu: float | None = None) -> str:
+        if not self.total:
+            return f"### {title}\n\nno samples (py-spy could not attach?)\n"
+        lines = [f"### {title}", ""]
+        busy = f"{self.seconds:.1f} s of GIL-holding samples"
+        if wall:
+            busy += f" over {wall:.1f} s wall"
+        if cpu is not None:
+            busy += f"; the process used {cpu:.1f} s CPU (/proc)"
+            if wall:
+                busy += f", {cpu / wall:.0%} of one core"
+        lines += [busy, "", "| category (innermost known frame) | CPU s | share |", "|---|---|---|"]
+        for name, count in self.by_category()[:top]:
+            lines.append(f"| {name} | {count / self.rate:.1f} | {count / self.total:.1%} |")
+        lines += ["", "| top functions by self time | CPU s | share |", "|---|---|---|"]
+        for name, count in self.by_self(top):
+            lines.append(f"| `{name}` | {count / self.rate:.1f} | {count / self.total:.1%} |")
+        if inclusive_needle:
+            lines += ["", f"| inclusive time, frames in `{inclusive_needle}` | CPU s | share |", "|---|---|---|"]
+            for name, count in self.by_inclusive(top, inclusive_needle):
+                lines.append(f"| `{name}` | {count / self.rate:.1f} | {count / self.total:.1%} |")
+        return "\n".join(lines) + "\n"
+
+
+@contextlib.contextmanager
+def py_spy(pid: int | None, output: Path, rate: int = 100):
+    if pid is None:
+        yield
+        return
+    proc = subprocess.Popen(
+        [str(PY_SPY), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw", *PY_SPY_MODE,
+         "--full-filenames", "--output", str(output)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    time.sleep(0.5)
+    try:
+        yield
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        if not output.exists():
+            print(f"py-spy on {pid} wrote nothing: {err.decode(errors='replace')[-500:]}", file=sys.stderr)
+
+
+# --- B: wall-clock phases of the runner, in process ------------------------------------------------------
+
+
+class Phases:
+    def __init__(self) -> None:
+        self.seconds: collections.Counter[str] = collections.Counter()
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.trace: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
+
+    def add(self, label: str, seconds: float) -> None:
+        self.seconds[label] += seconds
+        self.calls[label] += 1
+        self.trace[label].append(seconds)
+
+    def wrap_async(self, owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        async def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self.add(label, time.perf_counter() - t0)
+
+        setattr(owner, name, timed)
+
+    def wrap_sync(self, owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[label] += time.perf_counter() - t0
+                self.calls[label] += 1
+
+        setattr(owner, name, timed)
+
+    def wrap_async_iter(self, owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        phases = self
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            iterator = original(*args, **kwargs).__aiter__()
+
+            class Timed:
+                def __aiter__(self):
+                    return self
+
+                async def __anext__(self):
+                    t0 = time.perf_counter()
+                    try:
+                        return await iterator.__anext__()
+                    finally:
+                        phases.seconds[label] += time.perf_counter() - t0
+                        phases.calls[label] += 1
+
+            return Timed()
+
+        setattr(owner, name, timed)
+
+
+async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> tuple[float, Phases, dict]:
+    from customer_credit.domain import accounts as domain_accounts
+    from customer_credit.imports import reader as reader_module
+    from customer_credit.imports import runner as runner_module
+    from customer_credit.imports import seen as seen_module
+    from customer_credit.persistence import account_batches, imports as imports_persistence
+    from customer_credit.persistence import accounts as persistence_accounts
+    from customer_credit.persistence.database import connect
+    from customer_credit.resolvers.imports import UploadedFile, start_import
+
+    phases = Phases()
+    batches = account_batches.AccountBatchRepository
+    runs = imports_persistence.ImportRunRepository
+    phases.wrap_async_iter(runs, "file_chunks", "db: read stored file chunks")
+    phases.wrap_async(runs, "checkpoint", "db: checkpoint (update_one import_runs)")
+    phases.wrap_async(runs, "add_row_errors", "db: add_row_errors")
+    phases.wrap_async(batches, "by_ids", "db: lookup by _id ($in)")
+    phases.wrap_async(batches, "open_by_email_keys", "db: lookup by email_key ($in)")
+    phases.wrap_async(batches, "open_by_document_keys", "db: lookup by document_key ($in)")
+    phases.wrap_async(batches, "insert", "write: insert (accounts insert_many + events)")
+    phases.wrap_async(persistence_accounts.AccountRepository, "record_events", "write:   of which events insert_many")
+    phases.wrap_sync(reader_module.RecordReader, "feed", "cpu: CSV reader feed (decode + csv.reader)")
+    phases.wrap_sync(runner_module, "map_row", "cpu: map_row (cells -> request)")
+    phases.wrap_sync(seen_module.SeenKeys, "add", "cpu: SeenKeys.add (duplicates in file)")
+    phases.wrap_sync(runner_module, "validate_request", "cpu: validate_request")
+    phases.wrap_sync(domain_accounts, "normalize_email", "cpu:   of which normalize_email (email-validator)")
+    phases.wrap_sync(domain_accounts, "normalize_document", "cpu:   of which normalize_document (stdnum)")
+    phases.wrap_sync(runner_module.ImportRunner, "event", "cpu: build events (diff)")
+    phases.wrap_async(runner_module.ImportRunner, "prepare_creates", "prepare_creates (validation + lookups)")
+    phases.wrap_async(runner_module.ImportRunner, "write", "write (documents + bulk writes)")
+    phases.wrap_async(runner_module.ImportRunner, "record", "record (counters, row errors, checkpoint)")
+
+    db = connect(uri, database)
+    try:
+        await db.create_indexes()
+        runs_repo = runs(db)
+        with csv_path.open("rb") as handle:
+            run = await start_import(runs_repo, UploadedFile(csv_path.name, handle), mode="CREATE", dry_run=False,
+                                     actor="profile", max_bytes=10**10, max_rows=rows + 1)
+        runner = runner_module.ImportRunner(runs_repo, batches(db), owner="profile", batch_size=2000,
+                                            lease_ms=600_000, default_credit_limit_cents=10000)
+        claimed = await runs_repo.claim("profile", now_ms=runner_module.now_ms(), lease_ms=600_000)
+        assert claimed is not None and claimed["_id"] == run["_id"]
+        t0 = time.perf_counter()
+        status = await runner.run(claimed)
+        wall = time.perf_counter() - t0
+        final = await runs_repo.get(run["_id"])
+        return wall, phases, {"status": status, "created": final["created_count"], "failed": final["failed_count"]}
+    finally:
+        db.close()
+
+
+def phase_table(wall: float, phases: Phases, rows: int) -> str:
+    lines = [f"Runner wall time {wall:.1f} s for {rows:,} rows ({rows / wall:,.0f} rows/s); timers are inclusive,",
+             "indented rows are parts of the row above; the rest is the event loop and untimed code.", "",
+             "| phase | wall s | share of run | calls | per call |", "|---|---|---|---|---|"]
+    order = [
+        "db: read stored file chunks",
+        "cpu: CSV reader feed (decode + csv.reader)",
+        "cpu: map_row (cells -> request)",
+        "cpu: SeenKeys.add (duplicates in file)",
+        "prepare_creates (validation + lookups)",
+        "cpu: validate_request",
+        "cpu:   of which normalize_email (email-validator)",
+        "cpu:   of which normalize_document (stdnum)",
+        "db: lookup by _id ($in)",
+        "db: lookup by email_key ($in)",
+        "db: lookup by document_key ($in)",
+        "write (documents + bulk writes)",
+        "cpu: build events (diff)",
+        "write: insert (accounts insert_many + events)",
+        "write:   of which events insert_many",
+        "record (counters, row errors, checkpoint)",
+        "db: add_row_errors",
+        "db: checkpoint (update_one import_runs)",
+    ]
+    indent = {"cpu: validate_request": 1, "cpu:   of which normalize_email (email-validator)": 2,
+              "cpu:   of which normalize_document (stdnum)": 2, "db: lookup by _id ($in)": 1,
+              "db: lookup by email_key ($in)": 1, "db: lookup by document_key ($in)": 1,
+              "cpu: build events (diff)": 1, "write: insert (accounts insert_many + events)": 1,
+              "write:   of which events insert_many": 2, "db: add_row_errors": 1,
+              "db: checkpoint (update_one import_runs)": 1}
+    for label in order:
+        seconds, calls = phases.seconds.get(label, 0.0), phases.calls.get(label, 0)
+        pad = "&nbsp;&nbsp;" * indent.get(label, 0)
+        per = f"{seconds / calls * 1e6:,.0f} µs" if calls and seconds / calls < 0.001 else (
+            f"{seconds / calls * 1e3:,.1f} ms" if calls else "")
+        lines.append(f"| {pad}{label} | {seconds:.2f} | {seconds / wall:.1%} | {calls:,} | {per} |")
+    segments = 5
+    lines += ["", f"Per-batch wall time (ms) as the collection grows: mean over each fifth of the run", "",
+              "| per batch | " + " | ".join(f"{i + 1}/{segments}" for i in range(segments)) + " |",
+              "|---|" + "---|" * segments]
+    for label in ("write: insert (accounts insert_many + events)", "write:   of which events insert_many",
+                  "db: lookup by email_key ($in)", "db: lookup by document_key ($in)",
+                  "db: checkpoint (update_one import_runs)"):
+        trace = phases.trace.get(label, [])
+        if len(trace) < segments:
+            continue
+        size = len(trace) / segments
+        parts = [trace[round(i * size): round((i + 1) * size)] for i in range(segments)]
+        lines.append(f"| {label} | " + " | ".join(f"{sum(p) / len(p) * 1000:,.0f}" for p in parts) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# --- C: the database's share of the service's write set ---------------------------------------------------
+
+
+async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float, float | None]]:
+    """The same documents written in steps closer and closer to what the import writes."""
+    from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, INDEXES, connect
+
+    documents = bench.floor_documents(rows)
+    events = [{"_id": f"{d['_id']}:1", **d["last_event"]} for d in documents]
+    db = connect(uri, database)
+    results = []
+    try:
+        async def timed(label: str, action) -> None:
+            cpu = harness.cpu_seconds(db_pid)
+            t0 = time.perf_counter()
+            await action()
+            seconds = time.perf_counter() - t0
+            after = harness.cpu_seconds(db_pid)
+            results.append((label, seconds, (after - cpu) if cpu is not None and after is not None else None))
+            print(f"C: {label}: {seconds:.1f} s", flush=True)
+
+        async def plain() -> None:
+            collection = db.db["d1_accounts"]
+            for start in range(0, rows, 1000):
+                await collection.insert_many([dict(d) for d in documents[start:start + 1000]])
+
+        async def indexed(name: str, with_events: bool, with_reads: bool, batch: int = 2000) -> None:
+            accounts, account_events, runs = db.db[f"{name}_accounts"], db.db[f"{name}_events"], db.db[f"{name}_runs"]
+            await accounts.create_indexes(INDEXES[ACCOUNTS])
+            await account_events.create_indexes(INDEXES[ACCOUNT_EVENTS])
+            await runs.insert_one({"_id": "run", "processed_rows": 0})
+            for start in range(0, rows, batch):
+                part = documents[start:start + batch]
+                if with_reads:
+                    await accounts.find({"email_key": {"$in": sorted(d["email_key"] for d in part)}}).to_list(None)
+                    keys = sorted(d["document_key"] for d in part if d.get("document_key"))
+                    await accounts.find({"document_key": {"$in": keys}}).to_list(None)
+                await accounts.insert_many([dict(d) for d in part], ordered=False)
+                if with_events:
+                    await account_events.insert_many([dict(e) for e in events[start:start + batch]], ordered=False)
+                if with_reads:
+                    await runs.update_one({"_id": "run"}, {"$set": {"processed_rows": start + len(part)}})
+
+        await timed("insert_many ×1,000 into a fresh collection (the bench floor)", plain)
+        await timed(f"…into `accounts` with the service's {len(INDEXES[ACCOUNTS])} indexes, ×2,000 unordered",
+                    lambda: indexed("d2", False, False))
+        await timed("…plus the events into `account_events` with its indexes",
+                    lambda: indexed("d3", True, False))
+        await timed("…plus the 2 `$in` lookups and the checkpoint per batch (the import's whole write set)",
+                    lambda: indexed("d4", True, True))
+    finally:
+        db.close()
+    return results
+
+
+db_pid: int | None = None
+
+
+def write_set_table(results, rows: int) -> str:
+    base = results[0][1]
+    lines = [f"Database work alone, for the same {rows:,} account documents (no service involved), from the bench",
+             "process with Motor:", "", "| writes | wall s | × floor | database server CPU s |", "|---|---|---|---|"]
+    for label, seconds, cpu in results:
+        lines.append(f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | {cpu:.1f} |" if cpu is not None else
+                     f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | n/a |")
+    return "\n".join(lines) + "\n"
+
+
+# --- E: what-if variants of the read path, in process ---------------------------------------------------
+
+
+def cached_validation_build_schema(original):
+    """build_schema with the limiter rules created once, so ValidationCache's key (schema, document,
+    rules) repeats; as built today a new rule class per request makes every lookup a miss."""
+    from functools import partial
+
+    from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+
+    def build(settings=None):
+        schema = original(settings)
+        rules = []
+        kept = []
+        for extension in schema.extensions:
+            target = getattr(extension, "func", extension)
+            if target in (QueryDepthLimiter, MaxAliasesLimiter):
+                rules += extension().validation_rules  # built once, here
+            else:
+                kept.append(extension)
+        kept.append(partial(AddValidationRules, rules))
+        schema.extensions = kept
+        return schema
+
+    return build
+
+
+def ast_connection_selection(info):
+    """The connection's node fields straight from the AST (what `info.selected_fields` converts,
+    arguments and all, on every request)."""
+    from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode
+
+    raw = info._raw_info
+
+    def names(selection_set, out):
+        for node in selection_set.selections if selection_set else ():
+            if isinstance(node, FieldNode):
+                out.setdefault(node.name.value, []).append(node)
+            elif isinstance(node, InlineFragmentNode):
+                names(node.selection_set, out)
+            elif isinstance(node, FragmentSpreadNode):
+                names(raw.fragments[node.name.value].selection_set, out)
+        return out
+
+    top: dict = {}
+    for field_node in raw.field_nodes:
+        names(field_node.selection_set, top)
+    node_fields: set[str] = set()
+    for nodes in top.get("nodes", []):
+        node_fields.update(names(nodes.selection_set, {}))
+    for edges in top.get("edges", []):
+        for node in names(edges.selection_set, {}).get("node", []):
+            node_fields.update(names(node.selection_set, {}))
+    return top, node_fields
+
+
+def with_fast_leaves(build_schema):
+    def build(settings=None):
+        schema = build_schema(settings)
+        schema.execution_context_class = fast_leaf_execution_context()
+        return schema
+
+    return build
+
+
+def fast_leaf_execution_context():
+    """A prototype, for measurement only: leaf fields that Strawberry resolves as plain attributes
+    (`_get_basic_result`, no arguments) are read and serialised directly, without a GraphQLResolveInfo
+    or the complete_value chain; anything else, and a None on a non-null field (so that the standard
+    error is produced), takes graphql-core's path. Not verified for production use."""
+    from graphql import GraphQLNonNull, get_named_type, is_leaf_type
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+    plans: dict = {}
+
+    class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+        def execute_field(self, parent_type, source, field_details_list, path, position_context):
+            node = field_details_list[0].node
+            key = (parent_type, node.name.value)
+            plan = plans.get(key)
+            if plan is None:
+                plan = False
+                field_def = self.schema.get_field(parent_type, node.name.value)
+                definition = (field_def.extensions or {}).get("strawberry-definition") if field_def else None
+                if (field_def is not None and definition is not None and not field_def.args
+                        and getattr(field_def.resolve, "_is_default", False)
+                        and is_leaf_type(get_named_type(field_def.type))):
+                    plan = (definition.python_name, get_named_type(field_def.type).serialize,
+                            isinstance(field_def.type, GraphQLNonNull))
+                plans[key] = plan
+            manager = self.middleware_manager  # Strawberry passes one, usually empty
+            if plan and not node.arguments and (manager is None or not manager.middlewares):
+                value = getattr(source, plan[0], None)
+                if value is not None:
+                    return plan[1](value)
+                if not plan[2]:
+                    return None
+            return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    return FastLeafExecutionContext
+
+
+async def read_variants(uri: str, database: str, key: str, requests: int) -> list[tuple[str, float, float]]:
+    """CPU per request (this process: ASGI app + Motor threads + the httpx ASGI client) for the
+    GraphQL read as is and with changes applied cumulatively, and for the bare route."""
+    import importlib
+
+    import bare_app
+    from customer_credit import app as app_module
+    from customer_credit.persistence import api_keys as api_keys_module
+    from customer_credit.persistence.database import wrap
+    from customer_credit.schema.accounts import queries as queries_module
+    from customer_credit.settings import Settings
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    original_build = app_module.build_schema
+    original_authenticate = api_keys_module.ApiKeyRepository.authenticate
+    original_selection = queries_module.connection_selection
+    cache: dict = {}
+
+    async def cached_authenticate(self, secret):
+        if secret not in cache:
+            cache[secret] = await original_authenticate(self, secret)
+        return cache[secret]
+
+    variants = [
+        ("as is", lambda: None),
+        ("+ validation cached (limiter rules built once)",
+         lambda: setattr(app_module, "build_schema", cached_validation_build_schema(original_build))),
+        ("+ API key lookups cached (no find_one per request)",
+         lambda: setattr(api_keys_module.ApiKeyRepository, "authenticate", cached_authenticate)),
+        ("+ leaf fields read and serialised directly (prototype execution context)",
+         lambda: setattr(app_module, "build_schema", with_fast_leaves(app_module.build_schema))),
+        ("+ node fields read from the AST instead of `info.selected_fields`",
+         lambda: setattr(queries_module, "connection_selection", ast_connection_selection)),
+    ]
+    results = []
+    client = AsyncIOMotorClient(uri, tz_aware=True, uuidRepresentation="standard")
+    headers = {"Authorization": f"Bearer {key}"}
+    body = {"query": bench.READ_QUERY}
+    try:
+        async def measure(app, path, method, json_body, check) -> tuple[float, float]:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                         headers=headers) as http:
+                for _ in range(30):
+                    response = await http.request(method, path, json=json_body)
+                    check(response.json())
+                cpu, db_cpu = time.process_time(), harness.cpu_seconds(db_pid)
+                for _ in range(requests):
+                    response = await http.request(method, path, json=json_body)
+                    if response.status_code != 200:
+                        raise RuntimeError(response.text[:300])
+                cpu = (time.process_time() - cpu) * 1000 / requests
+                db = ((harness.cpu_seconds(db_pid) - db_cpu) * 1000 / requests) if db_cpu is not None else float("nan")
+                return cpu, db
+
+        try:
+            for label, apply in variants:
+                apply()
+                app = app_module.create_app(Settings(), database=wrap(client, database))
+                cpu, db = await measure(app, "/graphql", "POST", body, bench.check_graphql)
+                results.append((label, cpu, db))
+                print(f"E: {label}: {cpu:.2f} ms CPU per request", flush=True)
+        finally:
+            app_module.build_schema = original_build
+            api_keys_module.ApiKeyRepository.authenticate = original_authenticate
+            queries_module.connection_selection = original_selection
+        os.environ.setdefault("MONGODB_DATABASE", database)
+        bare = bare_app.create_app(uri, database)
+        async with bare.router.lifespan_context(bare):
+            cpu, db = await measure(bare, "/accounts", "GET", None, bench.check_bare)
+        results.append(("bare Starlette route (the baseline)", cpu, db))
+        del importlib
+    finally:
+        client.close()
+    return results
+
+
+async def execution_variants(requests: int, rounds: int = 5) -> tuple[list[tuple[str, float, list[float]]], str]:
+    """`schema.execute` of the read query alone: documents from memory, no HTTP, no database."""
+    import statistics
+
+    from customer_credit.context import RequestContext
+    from customer_credit.domain.keys import Caller
+    from customer_credit.schema import build_schema
+    from customer_credit.settings import Settings
+
+    import bare_app  # the projection the resolver asks for, from the service's code
+
+    documents = [{k: d[k] for k in bare_app.PROJECTION if k in d} for d in bench.floor_documents(51)]
+
+    class Accounts:
+        async def find_page(self, query, *, limit, after=None, projection=None):
+            return documents[:limit]
+
+        async def count(self, query):
+            return len(documents)
+
+    class Services:
+        settings = Settings()
+        accounts = Accounts()
+
+    def context(scopes):
+        return RequestContext(request=None, response=None, caller=Caller(name="bench", scopes=frozenset(scopes)),
+                              services=Services())
+
+    variants = {
+        "as is": build_schema(Settings()),
+        "+ validation cached": cached_validation_build_schema(build_schema)(Settings()),
+        "+ leaf fields read and serialised directly": with_fast_leaves(cached_validation_build_schema(build_schema))(Settings()),
+    }
+    checks = []
+    reference = variants["as is"]
+    for scopes in ({"admin"}, {"accounts:read"}):  # with and without pii:read (masked email/document)
+        expected = await reference.execute(bench.READ_QUERY, context_value=context(scopes))
+        for name, schema in variants.items():
+            got = await schema.execute(bench.READ_QUERY, context_value=context(scopes))
+            checks.append(got.data == expected.data and not got.errors)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    ctx = context({"admin"})
+    for _ in range(rounds):
+        for name, schema in variants.items():
+            for _ in range(20):
+                await schema.execute(bench.READ_QUERY, context_value=ctx)
+            t0 = time.process_time()
+            for _ in range(requests):
+                await schema.execute(bench.READ_QUERY, context_value=ctx)
+            times[name].append((time.process_time() - t0) * 1000 / requests)
+    results = [(name, statistics.median(values), values) for name, values in times.items()]
+    verdict = "identical to the standard executor's" if all(checks) else "**DIFFERENT from the standard executor's**"
+    return results, verdict
+
+
+def execution_table(results, verdict: str) -> str:
+    base = results[0][1]
+    lines = ["`schema.execute(READ_QUERY)` with 51 documents served from memory (no HTTP, no database): CPU per",
+             f"execution, median of 5 alternating rounds. The variants' `data` (with and without `pii:read`) is {verdict}.",
+             "", "| variant | CPU ms/execution | × as is | rounds |", "|---|---|---|---|"]
+    for name, median, values in results:
+        lines.append(f"| {name} | {median:.2f} | {median / base:.2f}× | {', '.join(f'{v:.2f}' for v in values)} |")
+    return "\n".join(lines) + "\n"
+
+
+def variants_table(results) -> str:
+    bare_cpu, bare_db = results[-1][1], results[-1][2]
+    lines = ["CPU per request in one process (the app through httpx's ASGI transport, so no uvicorn; the",
+             "client's own CPU is included in every line alike); changes applied cumulatively, by monkeypatching",
+             "in the profiling process (src/ untouched):", "",
+             "| variant | app CPU ms/request | database server CPU ms/request | app CPU × bare |", "|---|---|---|---|"]
+    for label, cpu, db in results:
+        lines.append(f"| {label} | {cpu:.2f} | {db:.2f} | {cpu / bare_cpu:.2f}× |")
+    return "\n".join(lines) + "\n"
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+
+async def main_async(args) -> str:
+    work = Path(tempfile.mkdtemp(prefix="ccprofile-"))
+    server = harness.DatabaseServer(work)
+    sections: list[str] = []
+    procs: list[harness.Process] = []
+    try:
+        uri = await server.start()
+        csv_path = work / "profile.csv"
+        size = csvgen.write_csv(csv_path, args.rows, tag="prof")
+        prefix = f"ccprofile_{os.getpid()}"
+
+        only = args.only.upper()
+        global db_pid
+        db_pid = server.pid
+
+        # A: import over HTTP under py-spy (its accounts serve D and E)
+        database = server.database(f"{prefix}_a")
+        key = await harness.create_admin_key(uri, database)
+        if "A" in only:
+            service = harness.service(work, uri, database, max_upload_bytes=str(size + 10**7),
+                                      max_import_rows=str(args.rows + 1))
+            procs.append(service)
+            await service.start("/healthz")
+            print(f"A: importing {args.rows:,} rows over HTTP under py-spy", flush=True)
+            cpu0, db0 = harness.cpu_seconds(service.pid), harness.cpu_seconds(server.pid)
+            with py_spy(service.pid, work / "import-service.txt"), py_spy(server.pid, work / "import-db.txt"):
+                result = await harness.import_csv(service.base_url, key, csv_path, poll=0.5)
+            cpu1, db1 = harness.cpu_seconds(service.pid), harness.cpu_seconds(server.pid)
+            await service.stop()
+            sections.append(
+                f"## A. Import of {args.rows:,} rows over HTTP ({result.status}, created {result.created:,})\n\n"
+                f"Upload to terminal status {result.seconds:.1f} s ({args.rows / result.seconds:,.0f} rows/s); "
+                f"process CPU: service {cpu1 - cpu0:.1f} s, database server "
+                f"{(db1 - db0) if db0 is not None else float('nan'):.1f} s.\n")
+            sections.append(Profile(work / "import-service.txt", 100).table(
+                "Service process (`customer-credit serve`)", result.seconds, cpu=cpu1 - cpu0))
+            sections.append(Profile(work / "import-db.txt", 100).table(
+                "Database server process (nx-27017)", result.seconds, top=15, inclusive_needle="nx_27017/",
+                cpu=(db1 - db0) if db0 is not None else None))
+        elif "D" in only or "E" in only:
+            print(f"(A skipped: writing {args.rows:,} account documents directly for D/E)", flush=True)
+            from customer_credit.persistence.database import connect
+
+            db = connect(uri, database)
+            try:
+                documents = bench.floor_documents(args.rows)
+                for start in range(0, len(documents), 2000):
+                    await db.collection("accounts").insert_many(documents[start:start + 2000])
+            finally:
+                db.close()
+
+        # B: runner phases in process
+        if "B" in only:
+            print("B: the import runner in process, with phase timers", flush=True)
+            wall, phases, outcome = await runner_phases(uri, server.database(f"{prefix}_b"), csv_path, args.rows)
+            sections.append(f"## B. Import runner phases, in process ({outcome['status']}, created {outcome['created']:,})\n\n"
+                            + phase_table(wall, phases, args.rows))
+
+        # C: the write set without the service
+        if "C" in only:
+            print("C: the import's writes without the service", flush=True)
+            results = await write_set(uri, server.database(f"{prefix}_d"), args.rows)
+            sections.append("## C. The import's database writes without the service\n\n" + write_set_table(results, args.rows))
+
+        # D: reads under py-spy
+        if "D" in only:
+            service = harness.service(work, uri, database, name="service-reads")
+            bare = harness.bare_route(work, uri, database)
+            procs += [service, bare]
+            await service.start("/healthz")
+            await bare.start("/healthz")
+            headers = {"Authorization": f"Bearer {key}"}
+            body = {"query": bench.READ_QUERY}
+            print(f"D: reads, {args.read_seconds:.0f} s per target under py-spy", flush=True)
+            await asyncio.to_thread(bench.request_loop, f"{service.base_url}/graphql", "POST", headers, body, 2,
+                                    bench.check_graphql)
+            await asyncio.to_thread(bench.request_loop, f"{bare.base_url}/accounts", "GET", {}, None, 2, bench.check_bare)
+            results = {}
+            for name, proc, url, method, h, b, check in (
+                ("graphql", service, f"{service.base_url}/graphql", "POST", headers, body, bench.check_graphql),
+                ("bare", bare, f"{bare.base_url}/accounts", "GET", {}, None, bench.check_bare),
+            ):
+                cpu0, db0 = harness.cpu_seconds(proc.pid), harness.cpu_seconds(server.pid)
+                with py_spy(proc.pid, work / f"reads-{name}.txt"), py_spy(server.pid, work / f"reads-{name}-db.txt"):
+                    count, seconds, lat = await asyncio.to_thread(bench.request_loop, url, method, h, b,
+                                                                  args.read_seconds, check)
+                results[name] = (count, seconds, harness.cpu_seconds(proc.pid) - cpu0,
+                                 (harness.cpu_seconds(server.pid) - db0) if db0 is not None else float("nan"), lat)
+            g, bb = results["graphql"], results["bare"]
+            sections.append(
+                "## D. Reads: `accounts(first: 50)`, 11 scalar fields, one sequential client\n\n"
+                f"GraphQL {g[0] / g[1]:,.0f} req/s, service CPU {g[2] * 1000 / g[0]:.2f} ms/request, database server CPU "
+                f"{g[3] * 1000 / g[0]:.2f} ms/request; bare route {bb[0] / bb[1]:,.0f} req/s, its CPU "
+                f"{bb[2] * 1000 / bb[0]:.2f} ms/request, database server CPU {bb[3] * 1000 / bb[0]:.2f} ms/request "
+                "(both under py-spy, so a little slower than in `make bench`).\n")
+            sections.append(Profile(work / "reads-graphql.txt", 100).table(
+                "Service process, GraphQL reads", g[1], top=25, inclusive_needle="", cpu=g[2]))
+            sections.append(Profile(work / "reads-graphql-db.txt", 100).table(
+                "Database server during the GraphQL reads", g[1], top=10, inclusive_needle="nx_27017/", cpu=g[3]))
+            sections.append(Profile(work / "reads-bare.txt", 100).table(
+                "Bare route process", bb[1], top=12, inclusive_needle="", cpu=bb[2]))
+            for proc in (service, bare):
+                await proc.stop()
+
+        # E: read-path variants in process
+        if "E" in only:
+            print("E: read-path variants in process", flush=True)
+            variants = await read_variants(uri, database, key, args.variant_requests)
+            sections.append("## E. Read path: what-if variants, in process\n\n" + variants_table(variants))
+            executions, verdict = await execution_variants(300)
+            sections.append("### GraphQL execution alone\n\n" + execution_table(executions, verdict))
+    finally:
+        for proc in procs:
+            await proc.stop()
+        await server.stop()
+        if os.environ.get("BENCH_KEEP"):
+            print(f"kept {work}")
+        else:
+            harness.remove_tree(work)
+    info = harness.machine()
+    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in
+                         ("py-spy", "strawberry-graphql", "graphql-core", "motor", "pymongo", "nx-27017",
+                          "email-validator", "python-stdnum", "uvicorn", "starlette"))
+    header = (
+        "# Profiles\n\n"
+        "Produced by `benchmarks/profile_service.py` (py-spy at 100 Hz, `--gil`: samples of the thread that holds\n"
+        "the GIL, so C code that releases it, such as SQLite or socket waits, is not sampled; B uses timers wrapped\n"
+        "around the runner's steps in the profiling process). Overwritten on every run.\n\n"
+        f"Machine: {info['cores']} cores, {info['cpu']}; Python {info['python']}; "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; load average {info['load']}.\n{versions}.\n\n"
+    )
+    return header + "\n".join(sections)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--read-seconds", type=float, default=15.0)
+    parser.add_argument("--variant-requests", type=int, default=400, help="requests per variant in part E")
+    parser.add_argument("--only", default="ABCDE", help="the parts to run, e.g. DE")
+    args = parser.parse_args()
+    if not PY_SPY.exists():
+        print(f"py-spy is not installed next to {sys.executable}: {Path(sys.executable).parent}/pip install py-spy")
+        return 2
+    text = asyncio.run(main_async(args))
+    OUT.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"written to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
