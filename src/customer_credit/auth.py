@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .domain.keys import Caller
+from .persistence.database import UNAVAILABLE
+
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/admin"})
 PUBLIC_PREFIXES = ("/admin/",)  # the admin page's static files; not `/administrator` or `/admin.json`
@@ -54,7 +57,14 @@ class ApiKeyMiddleware:
         if scope["method"] == "OPTIONS" or is_public(scope, headers):
             await self.app(scope, receive, send)
             return
-        caller = await self.authenticate(headers)
+        try:
+            caller = await self.authenticate(headers)
+        except UNAVAILABLE:
+            await JSONResponse(
+                {"errors": [{"message": DATABASE_UNAVAILABLE_MESSAGE, "extensions": {"code": "DATABASE_UNAVAILABLE"}}]},
+                status_code=503,
+            )(scope, receive, send)
+            return
         if caller is None:
             await Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return

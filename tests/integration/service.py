@@ -246,6 +246,34 @@ def launcher(tmp_path: Path) -> Iterator[Launcher]:
         started.cleanup()
 
 
+def main_thread_state(pid: int) -> str:
+    """R (running Python code), S (waiting, e.g. on the database), T (stopped), ... from /proc."""
+    return Path(f"/proc/{pid}/task/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+
+
+def freeze_when_busy(pid: int, *, busy_for: float = 0.003, nth: int = 1, timeout: float = 5) -> bool:
+    """SIGSTOP the process during the `nth` stretch in which its main thread runs Python code, rather
+    than waiting (on the database, say), for at least `busy_for` seconds; False if there was none
+    within `timeout`. An import batch is, in order: read and map the rows (busy), look the accounts
+    up (waiting), check and plan every row (busy), write (waiting): its 2nd stretch lies between
+    reading the accounts and writing them."""
+    deadline = time.monotonic() + timeout
+    busy_since, stretches = None, 0
+    while time.monotonic() < deadline:
+        if main_thread_state(pid) != "R":
+            busy_since = None
+        elif busy_since is None:
+            busy_since = time.monotonic()
+        elif busy_since > 0 and time.monotonic() - busy_since >= busy_for:
+            stretches += 1
+            if stretches == nth:
+                os.kill(pid, signal.SIGSTOP)
+                return True
+            busy_since = 0.0  # counted: wait for this stretch to end
+        time.sleep(0.0002)
+    return False
+
+
 # --- a database the test owns ------------------------------------------------------------------
 
 

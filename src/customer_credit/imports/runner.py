@@ -440,7 +440,11 @@ class ImportRunner:
                 counters.updated_count += 1
             else:
                 counters.unchanged_count += 1
-        await self.runs.add_row_errors(error_documents)
+        if error_documents:
+            # A worker that slept past its lease must not store errors for rows the new owner applied.
+            if not await self.runs.holds(run_id, self.owner, lease_until=now_ms() + self.lease_ms):
+                raise LeaseLost(run_id)
+            await self.runs.add_row_errors(error_documents)
         kept = await self.runs.checkpoint(
             run_id,
             self.owner,

@@ -112,6 +112,8 @@ class AccountBatchRepository:
         for account_id, (i, version) in wanted.items():
             document = found.get(account_id)
             last = (document or {}).get("last_event") or {}
-            if document is None or document["version"] != version or last.get("import_row") != changes[i][2].import_row:
+            event = changes[i][2]
+            ours = last.get("import_run_id") == event.import_run_id and last.get("import_row") == event.import_row
+            if document is None or document["version"] != version or not ours:
                 stale.add(i)
         return stale

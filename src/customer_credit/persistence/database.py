@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
+
+# What "the database is unavailable right now" looks like from the driver (timeouts included).
+UNAVAILABLE = (ConnectionFailure, ExecutionTimeout)
 
 ACCOUNTS = "accounts"
 ACCOUNT_EVENTS = "account_events"

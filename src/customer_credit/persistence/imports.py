@@ -88,6 +88,11 @@ class ImportRunRepository:
         )
         return result.matched_count == 1
 
+    async def holds(self, run_id: str, owner: str, *, lease_until: int) -> bool:
+        """Renew the lease; False when another worker has taken the run over meanwhile."""
+        result = await self.runs.update_one({"_id": run_id, "lease_owner": owner}, {"$set": {"lease_until": lease_until}})
+        return result.matched_count == 1
+
     async def finish(self, run_id: str, owner: str, *, status: str, counters: dict[str, int], now_ms: int,
                      failure: str | None = None) -> bool:
         values: dict[str, Any] = {**counters, "status": status, "finished_at": now_ms, "lease_until": 0}

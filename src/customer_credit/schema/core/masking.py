@@ -13,12 +13,13 @@ import uuid
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from pymongo.errors import AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout, ServerSelectionTimeoutError
 from strawberry.extensions import SchemaExtension
+
+from ...persistence.database import UNAVAILABLE
 
 logger = logging.getLogger("customer_credit.errors")
 
-DATABASE_UNAVAILABLE = (ServerSelectionTimeoutError, AutoReconnect, ConnectionFailure, NetworkTimeout, ExecutionTimeout)
+DATABASE_UNAVAILABLE = UNAVAILABLE
 
 
 # Anywhere in the message: a variable's coercion error goes on after it ("... Did you mean 'email'?
