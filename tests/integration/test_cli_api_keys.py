@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_serve import COUNT, OPEN, Launcher, account_count, gql, launcher, nx_pids  # noqa: F401 (fixture)
+from .test_serve import COUNT, OPEN, Launcher, account_count, gql, nx_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 

@@ -17,15 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from .service import (  # noqa: F401 (fixtures)
+from .service import (
     ExternalMongo,
     Launcher,
     check_created_exactly,
     create_key,
     embedded_uri,
-    external_db,
     import_run,
-    launcher,
     nx_pids,
     planted_create_file,
     service_env,

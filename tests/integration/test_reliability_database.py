@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .service import (  # noqa: F401 (fixtures)
+from .service import (
     COUNT,
     OPEN,
     ExternalMongo,
@@ -24,10 +24,8 @@ from .service import (  # noqa: F401 (fixtures)
     create_key,
     documents_fault,
     embedded_uri,
-    external_db,
     gql,
     gql_data,
-    launcher,
     planted_create_file,
     service_env,
     status,

@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from .service import (  # noqa: F401 (fixtures)
+from .service import (
     ExternalMongo,
     Launcher,
     Serve,
     check_created_exactly,
     check_runs_created_exactly,
     create_key,
-    external_db,
-    launcher,
     main_thread_state,
     mongo,
     planted_create_file,

@@ -14,13 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .service import (  # noqa: F401 (fixtures)
+from .service import (
     ExternalMongo,
     Launcher,
     check_created_exactly,
     create_key,
-    external_db,
-    launcher,
     mongo,
     planted_create_file,
     service_env,

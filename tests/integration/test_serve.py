@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .service import (  # noqa: F401 (re-exported for test_cli_api_keys.py; `launcher` is a fixture)
+from .service import (  # noqa: F401 (re-exported for test_cli_api_keys.py)
     CLI,
     COUNT,
     OPEN,
@@ -26,7 +26,6 @@ from .service import (  # noqa: F401 (re-exported for test_cli_api_keys.py; `lau
     alive,
     cli_env,
     gql,
-    launcher,
     nx_pids,
     status,
     wait_for,
