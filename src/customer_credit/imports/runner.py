@@ -354,6 +354,9 @@ class ImportRunner:
         )
 
     async def write(self, state: "RunState", batch: list[Pending]) -> None:
+        # A worker that slept past its lease must not re-apply rows over the new owner's changes.
+        if not await self.runs.holds(state.run["_id"], self.owner, lease_until=now_ms() + self.lease_ms):
+            raise LeaseLost(state.run["_id"])
         creates = [p for p in batch if p.outcome == "created" and p.fields is not None and not p.command.errors]
         failures = await self.accounts.insert([(p.account_id, p.fields, self.event(state, p, 1, None)) for p in creates])
         taken = [creates[index] for index, field in failures.items() if field in ("email_key", "document_key")]
