@@ -148,6 +148,7 @@ def test_import_with_a_bad_row_shows_progress_row_errors_and_the_report(page, se
     page.get_by_label("Criar").check()
     # The drop zone is a button that opens the file picker, from the keyboard too.
     page.locator("#import-drop").focus()
+    expect(page.locator("#import-drop")).to_be_focused()
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Enter")
     chooser.value.set_files({"name": name, "mimeType": "text/csv", "buffer": import_csv(rows, bad, prefix)})
