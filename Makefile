@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast schema bench fuzz clean
+.PHONY: install run test test-fast lint schema bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -22,6 +22,14 @@ test: install
 
 test-fast: install
 	$(BIN)/pytest -m "not integration and not e2e"
+
+# Style and bugs (ruff), the layering and no import cycles (import-linter, contracts in
+# pyproject.toml), types (mypy: strict on domain/ and csv/).
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # Fuzz a real server (embedded store, fresh data dir, its first admin key) with schemathesis for
 # FUZZ_TIME seconds; fails on any 5xx or masked INTERNAL_SERVER_ERROR. `make test` runs a short one in process.

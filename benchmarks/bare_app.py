@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import uvicorn
 from starlette.applications import Starlette
@@ -25,18 +25,29 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
+from customer_credit.graphql.accounts.queries import projection_for
 from customer_credit.persistence.accounts import AccountQuery, AccountRepository
 from customer_credit.persistence.database import connect
-from customer_credit.schema.accounts.queries import projection_for
 
-NODE_FIELDS = {"id", "email", "documentType", "document", "creditLimit", "tolerance", "status", "description",
-               "createdAt", "updatedAt", "version"}
+NODE_FIELDS = {
+    "id",
+    "email",
+    "documentType",
+    "document",
+    "creditLimit",
+    "tolerance",
+    "status",
+    "description",
+    "createdAt",
+    "updatedAt",
+    "version",
+}
 QUERY = AccountQuery()  # what `accounts` uses with no filter and no orderBy
 PROJECTION = projection_for(NODE_FIELDS, QUERY.sort_key)
 
 
 def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 def node(d: dict) -> dict:

@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import bson
@@ -133,8 +133,16 @@ def floor_documents(count: int) -> list[dict]:
             description=row.description,
         )
         account_id = f"00000000-0000-4000-8000-{index:012d}"
-        event = AccountEvent(account_id, 1, now + index // 2, "bench", EventSource.IMPORT, tuple(diff(None, fields)),
-                             import_run_id="floor", import_row=index + 2)
+        event = AccountEvent(
+            account_id,
+            1,
+            now + index // 2,
+            "bench",
+            EventSource.IMPORT,
+            tuple(diff(None, fields)),
+            import_run_id="floor",
+            import_row=index + 2,
+        )
         documents.append(account_document(account_id, fields, event))
     return documents
 
@@ -155,8 +163,11 @@ async def measure_floor(server: harness.DatabaseServer, documents: list[dict], n
         count = await collection.estimated_document_count()
         assert count == len(documents), (count, len(documents))
         await db.client.drop_database(f"{PREFIX}_{name}")
-        return {"seconds": seconds, "db_cpu": (db_cpu - cpu) if cpu is not None and db_cpu is not None else None,
-                "client_cpu": own}
+        return {
+            "seconds": seconds,
+            "db_cpu": (db_cpu - cpu) if cpu is not None and db_cpu is not None else None,
+            "client_cpu": own,
+        }
     finally:
         db.close()
 
@@ -164,7 +175,9 @@ async def measure_floor(server: harness.DatabaseServer, documents: list[dict], n
 # --- 2. reads -------------------------------------------------------------------------------------------
 
 
-def request_loop(url: str, method: str, headers: dict, body: dict | None, seconds: float, check) -> tuple[int, float, list[float]]:
+def request_loop(
+    url: str, method: str, headers: dict, body: dict | None, seconds: float, check
+) -> tuple[int, float, list[float]]:
     """One client, sequential requests on one keep-alive connection, for `seconds`."""
     latencies = []
     with httpx.Client(headers=headers, timeout=30.0) as client:
@@ -196,10 +209,16 @@ def check_bare(body: dict) -> None:
 
 async def measure_reads(service: harness.Process, bare: harness.Process, key: str, db_pid: int | None) -> dict:
     targets = {
-        "graphql": (f"{service.base_url}/graphql", "POST", {"Authorization": f"Bearer {key}"}, {"query": READ_QUERY}, check_graphql),
+        "graphql": (
+            f"{service.base_url}/graphql",
+            "POST",
+            {"Authorization": f"Bearer {key}"},
+            {"query": READ_QUERY},
+            check_graphql,
+        ),
         "bare": (f"{bare.base_url}/accounts", "GET", {}, None, check_bare),
     }
-    for name, (url, method, headers, body, check) in targets.items():
+    for url, method, headers, body, check in targets.values():
         await asyncio.to_thread(request_loop, url, method, headers, body, WARMUP_SECONDS, check)
     rates: dict[str, list[float]] = {name: [] for name in targets}
     latencies: dict[str, list[float]] = {name: [] for name in targets}
@@ -257,7 +276,7 @@ async def measure_projection(uri: str, database: str, key: str) -> dict:
     """The app in-process (Motor client with a command listener) over an ASGI transport."""
     from motor.motor_asyncio import AsyncIOMotorClient
 
-    from customer_credit.app import create_app
+    from customer_credit.http.app import create_app
     from customer_credit.persistence.database import wrap
     from customer_credit.settings import Settings
 
@@ -267,8 +286,9 @@ async def measure_projection(uri: str, database: str, key: str) -> dict:
         app = create_app(Settings(), database=wrap(client, database))
         transport = httpx.ASGITransport(app=app)
         results = {}
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench",
-                                     headers={"Authorization": f"Bearer {key}"}) as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", headers={"Authorization": f"Bearer {key}"}
+        ) as http:
             for name, query in (("ids", PROJECTION_IDS), ("all", PROJECTION_ALL)):
                 listener.bytes, listener.commands = 0, []
                 repeats = 3
@@ -291,7 +311,7 @@ async def measure_projection(uri: str, database: str, key: str) -> dict:
 # --- 3. memory ------------------------------------------------------------------------------------------
 
 
-async def measure_memory(bench: "Bench", rows: int) -> dict:
+async def measure_memory(bench: Bench, rows: int) -> dict:
     server, work = bench.server, bench.work
     path = work / f"memory-{rows}.csv"
     log(f"memory: generating {rows:,} rows")
@@ -376,8 +396,14 @@ class Bench:
             self.processes.clear()
 
     async def start_service(self, database: str, key_rows: int, size: int, name: str = "service") -> harness.Process:
-        proc = harness.service(self.work, self.server.uri, database, name=name,
-                               max_upload_bytes=str(size + 10 * 1024 * 1024), max_import_rows=str(key_rows + 1))
+        proc = harness.service(
+            self.work,
+            self.server.uri,
+            database,
+            name=name,
+            max_upload_bytes=str(size + 10 * 1024 * 1024),
+            max_import_rows=str(key_rows + 1),
+        )
         self.processes.append(proc)
         await proc.start("/healthz")
         return proc
@@ -412,20 +438,36 @@ class Bench:
 
         floor = (before["seconds"] + after["seconds"]) / 2
         if result.status != "SUCCEEDED" or result.created != ROWS_IMPORT:
-            self.notes.append(f"**The import did not create every row**: {result.status}, created {result.created:,}, "
-                              f"failed {result.failed:,}; first errors {result.first_errors}.")
+            self.notes.append(
+                f"**The import did not create every row**: {result.status}, created {result.created:,}, "
+                f"failed {result.failed:,}; first errors {result.first_errors}."
+            )
         ratio = result.seconds / floor
-        self.rows.append(Row(
-            "1", f"Import {ROWS_IMPORT:,} rows ({size / 1e6:.1f} MB), upload to {result.status}",
-            f"{result.seconds:.1f} s ({ROWS_IMPORT / result.seconds:,.0f} rows/s)",
-            f"insert_many ×{FLOOR_BATCH:,}: {floor:.1f} s ({ROWS_IMPORT / floor:,.0f} docs/s)",
-            f"{ratio:.2f}×", "≤ 1.3×", verdict(ratio <= 1.3)))
+        self.rows.append(
+            Row(
+                "1",
+                f"Import {ROWS_IMPORT:,} rows ({size / 1e6:.1f} MB), upload to {result.status}",
+                f"{result.seconds:.1f} s ({ROWS_IMPORT / result.seconds:,.0f} rows/s)",
+                f"insert_many ×{FLOOR_BATCH:,}: {floor:.1f} s ({ROWS_IMPORT / floor:,.0f} docs/s)",
+                f"{ratio:.2f}×",
+                "≤ 1.3×",
+                verdict(ratio <= 1.3),
+            )
+        )
         if db_cpu is not None and before["db_cpu"] is not None:
             import_cpu = service_cpu + db_cpu
             floor_cpu = sum(f["db_cpu"] + f["client_cpu"] for f in (before, after)) / 2
-            self.rows.append(Row(
-                "1b", "… the same in CPU seconds (service + database server; floor: client + database server)",
-                f"{import_cpu:.1f} s", f"{floor_cpu:.1f} s", f"{import_cpu / floor_cpu:.2f}×", "(info)", "–"))
+            self.rows.append(
+                Row(
+                    "1b",
+                    "… the same in CPU seconds (service + database server; floor: client + database server)",
+                    f"{import_cpu:.1f} s",
+                    f"{floor_cpu:.1f} s",
+                    f"{import_cpu / floor_cpu:.2f}×",
+                    "(info)",
+                    "–",
+                )
+            )
         self.notes.append(
             f"Import: the floor took {before['seconds']:.1f} s before the import and {after['seconds']:.1f} s after it "
             f"(the baseline is their mean). The upload request (multipart parsing, file scan, chunks stored) took "
@@ -433,7 +475,8 @@ class Bench:
             f"{service_cpu:.1f} s, database server {cpu_delta(0, db_cpu)}; during the floor (mean): database server "
             f"{cpu_delta(0, (before['db_cpu'] + after['db_cpu']) / 2 if before['db_cpu'] is not None else None)}, "
             f"benchmark client {(before['client_cpu'] + after['client_cpu']) / 2:.1f} s. "
-            "The CPU ratio (row 1b) is less sensitive to other load on the machine than the wall-clock one.")
+            "The CPU ratio (row 1b) is less sensitive to other load on the machine than the wall-clock one."
+        )
         log(f"import: {result.seconds:.1f} s vs floor {floor:.1f} s -> {ratio:.2f}×")
 
     # 2 -------------------------------------------------------------------------------------------
@@ -448,25 +491,38 @@ class Bench:
         reads = await measure_reads(service, bare, self.key, self.server.pid)
         g, b = reads["graphql"], reads["bare"]
         ratio = b["rps"] / g["rps"]
-        self.rows.append(Row(
-            "2", "Reads: `accounts(first: 50)`, 11 scalar fields, over HTTP",
-            f"{g['rps']:,.0f} req/s (p50 {g['p50_ms']:.2f} ms)",
-            f"bare Starlette route: {b['rps']:,.0f} req/s (p50 {b['p50_ms']:.2f} ms)",
-            f"{ratio:.2f}× slower", "≤ 1.5×", verdict(ratio <= 1.5)))
+        self.rows.append(
+            Row(
+                "2",
+                "Reads: `accounts(first: 50)`, 11 scalar fields, over HTTP",
+                f"{g['rps']:,.0f} req/s (p50 {g['p50_ms']:.2f} ms)",
+                f"bare Starlette route: {b['rps']:,.0f} req/s (p50 {b['p50_ms']:.2f} ms)",
+                f"{ratio:.2f}× slower",
+                "≤ 1.5×",
+                verdict(ratio <= 1.5),
+            )
+        )
         g_cpu = g["cpu_ms_per_request"] + (g["db_cpu_ms_per_request"] or 0)
         b_cpu = b["cpu_ms_per_request"] + (b["db_cpu_ms_per_request"] or 0)
-        self.rows.append(Row(
-            "2b", "… the same in CPU per request (server process + database server)",
-            f"{g_cpu:.2f} ms ({g['cpu_ms_per_request']:.2f} + {g['db_cpu_ms_per_request'] or 0:.2f})",
-            f"{b_cpu:.2f} ms ({b['cpu_ms_per_request']:.2f} + {b['db_cpu_ms_per_request'] or 0:.2f})",
-            f"{g_cpu / b_cpu:.2f}×", "(info)", "–"))
+        self.rows.append(
+            Row(
+                "2b",
+                "… the same in CPU per request (server process + database server)",
+                f"{g_cpu:.2f} ms ({g['cpu_ms_per_request']:.2f} + {g['db_cpu_ms_per_request'] or 0:.2f})",
+                f"{b_cpu:.2f} ms ({b['cpu_ms_per_request']:.2f} + {b['db_cpu_ms_per_request'] or 0:.2f})",
+                f"{g_cpu / b_cpu:.2f}×",
+                "(info)",
+                "–",
+            )
+        )
         self.notes.append(
             "Reads: one client (httpx, sync, keep-alive), sequential requests over loopback; "
             f"{WARMUP_SECONDS:.0f} s warm-up each, then {READ_ROUNDS} alternating rounds of {READ_SECONDS:.0f} s, "
             f"median round. GraphQL rounds {', '.join(f'{x:,.0f}' for x in g['rounds'])} req/s; bare "
             f"{', '.join(f'{x:,.0f}' for x in b['rounds'])} req/s. p95: GraphQL {g['p95_ms']:.2f} ms, "
             f"bare {b['p95_ms']:.2f} ms. Both run the same find on the same {ROWS_IMPORT:,} imported accounts; the "
-            "GraphQL request also authenticates its API key (one find_one per request), the bare route does not.")
+            "GraphQL request also authenticates its API key (one find_one per request), the bare route does not."
+        )
         log(f"reads: GraphQL {g['rps']:,.0f} req/s vs bare {b['rps']:,.0f} req/s -> {ratio:.2f}×")
 
     # 4 -------------------------------------------------------------------------------------------
@@ -477,14 +533,23 @@ class Bench:
         projection = await measure_projection(self.server.uri, self.database, self.key)
         ids, all_, raw = projection["ids"]["bytes"], projection["all"]["bytes"], projection["unprojected"]["bytes"]
         ratio = ids / all_
-        self.rows.append(Row(
-            "4", "Projection: DB reply bytes, `accounts(first: 100) { nodes { id } }`",
-            f"{ids:,.0f} B", f"every scalar field: {all_:,.0f} B", f"{ratio:.2f}×", "≤ 0.5×", verdict(ratio <= 0.5)))
+        self.rows.append(
+            Row(
+                "4",
+                "Projection: DB reply bytes, `accounts(first: 100) { nodes { id } }`",
+                f"{ids:,.0f} B",
+                f"every scalar field: {all_:,.0f} B",
+                f"{ratio:.2f}×",
+                "≤ 0.5×",
+                verdict(ratio <= 0.5),
+            )
+        )
         self.notes.append(
             f"Projection: BSON size of the find replies on `accounts` (pymongo CommandListener), per request. "
             f"Fields asked for `id` only: {projection['ids']['projection']}; for every field: "
             f"{projection['all']['projection']}. The same find with no projection returns {raw:,.0f} B "
-            "(a stored account carries more than the 11 fields the API shows: `last_event`, keys and sort keys).")
+            "(a stored account carries more than the 11 fields the API shows: `last_event`, keys and sort keys)."
+        )
         log(f"projection: {ids:,.0f} B vs {all_:,.0f} B -> {ratio:.2f}×")
 
     # 3 -------------------------------------------------------------------------------------------
@@ -493,28 +558,48 @@ class Bench:
         for count in memory_sizes():
             m = await measure_memory(self, count)
             memory.append(m)
-            log(f"memory: {count:,} rows -> +{m['delta_mb']:.0f} MB over {m['rest_mb']:.0f} MB at rest "
-                f"({m['import'].seconds:.0f} s, {m['import'].status}, {m['import'].processed:,} rows processed)")
+            log(
+                f"memory: {count:,} rows -> +{m['delta_mb']:.0f} MB over {m['rest_mb']:.0f} MB at rest "
+                f"({m['import'].seconds:.0f} s, {m['import'].status}, {m['import'].processed:,} rows processed)"
+            )
         for m in memory:
             imp = m["import"]
             if imp.status == "RUNNING":
-                self.notes.append(f"The {m['rows']:,}-row memory import was followed for {imp.seconds:.0f} s "
-                                  f"(BENCH_MEMORY_MAX_SECONDS) and had processed {imp.processed:,} rows by then.")
+                self.notes.append(
+                    f"The {m['rows']:,}-row memory import was followed for {imp.seconds:.0f} s "
+                    f"(BENCH_MEMORY_MAX_SECONDS) and had processed {imp.processed:,} rows by then."
+                )
             elif imp.status != "SUCCEEDED" or imp.created != m["rows"]:
-                self.notes.append(f"**The {m['rows']:,}-row memory import did not create every row**: {imp.status}, "
-                                  f"created {imp.created:,}, failed {imp.failed:,}; first errors {imp.first_errors}.")
+                self.notes.append(
+                    f"**The {m['rows']:,}-row memory import did not create every row**: {imp.status}, "
+                    f"created {imp.created:,}, failed {imp.failed:,}; first errors {imp.first_errors}."
+                )
             partial = f", partial: first {imp.processed:,} rows" if imp.status == "RUNNING" else ""
-            self.rows.append(Row(
-                "3", f"Memory: peak RSS during a {m['rows']:,}-row import ({m['file_mb']:.0f} MB file{partial})",
-                f"+{m['delta_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)", f"at rest: {m['rest_mb']:.0f} MB",
-                f"+{m['delta_mb']:.0f} MB", "≤ 150 MB", verdict(m["delta_mb"] <= 150)))
+            self.rows.append(
+                Row(
+                    "3",
+                    f"Memory: peak RSS during a {m['rows']:,}-row import ({m['file_mb']:.0f} MB file{partial})",
+                    f"+{m['delta_mb']:.0f} MB (peak {m['peak_mb']:.0f} MB)",
+                    f"at rest: {m['rest_mb']:.0f} MB",
+                    f"+{m['delta_mb']:.0f} MB",
+                    "≤ 150 MB",
+                    verdict(m["delta_mb"] <= 150),
+                )
+            )
         if len(memory) >= 2:
             small, large = memory[0], memory[-1]
             per_100k = (large["delta_mb"] - small["delta_mb"]) / (large["rows"] - small["rows"]) * 100_000
-            self.rows.append(Row(
-                "3", f"Memory slope: {small['rows']:,} → {large['rows']:,} rows",
-                f"+{large['delta_mb']:.0f} MB", f"+{small['delta_mb']:.0f} MB",
-                f"{per_100k:+.1f} MB per 100k rows", "flat (≤ 2 MB per 100k rows)", verdict(per_100k <= 2)))
+            self.rows.append(
+                Row(
+                    "3",
+                    f"Memory slope: {small['rows']:,} → {large['rows']:,} rows",
+                    f"+{large['delta_mb']:.0f} MB",
+                    f"+{small['delta_mb']:.0f} MB",
+                    f"{per_100k:+.1f} MB per 100k rows",
+                    "flat (≤ 2 MB per 100k rows)",
+                    verdict(per_100k <= 2),
+                )
+            )
         for m in memory:
             imp = m["import"]
             curve = ", ".join(f"{t:.0f}s:{kb / 1024:.0f}" for t, kb in m["samples"][:: max(1, len(m["samples"]) // 12)])
@@ -523,14 +608,15 @@ class Bench:
                 f"upload request {imp.upload_seconds:.1f} s), CPU: service {m['service_cpu']:.0f} s, database server "
                 f"{cpu_delta(0, m['db_cpu'])}; RSS at the end "
                 f"{m['end_mb']:.0f} MB; peak from VmHWM{' reset at rest' if m['hwm_reset'] else ''}. "
-                f"RSS (MB) over time: {curve}.")
+                f"RSS (MB) over time: {curve}."
+            )
         if not memory:
             self.notes.append("Memory step skipped (BENCH_ROWS_MEMORY=0).")
 
 
 async def run(work: Path) -> Report:
     info = harness.machine()
-    started_at = datetime.now(timezone.utc)
+    started_at = datetime.now(UTC)
     wall = time.perf_counter()
     bench = Bench(work)
     try:
@@ -547,17 +633,20 @@ async def run(work: Path) -> Report:
         f"Machine: {info['cores']} cores, {info['cpu']}; Python {info['python']}; "
         f"{started_at:%Y-%m-%d %H:%M} UTC; load average at start {info['load']}, at end "
         f"{harness.machine()['load']}.",
-        f"Database: {bench.server.description}. The run took {minutes:.1f} min"
-        f"{' (BENCH_QUICK)' if QUICK else ''}.",
+        f"Database: {bench.server.description}. The run took {minutes:.1f} min{' (BENCH_QUICK)' if QUICK else ''}.",
     ]
     return Report(rows=sorted(bench.rows, key=lambda r: r.number), notes=bench.notes)
 
 
 def render(report: Report) -> str:
-    lines = ["| # | Measurement | Result | Baseline (same run) | Ratio | Goal | Verdict |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| # | Measurement | Result | Baseline (same run) | Ratio | Goal | Verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in report.rows:
-        lines.append(f"| {r.number} | {r.measurement} | {r.result} | {r.baseline} | {r.ratio} | {r.goal} | {r.verdict} |")
+        lines.append(
+            f"| {r.number} | {r.measurement} | {r.result} | {r.baseline} | {r.ratio} | {r.goal} | {r.verdict} |"
+        )
     return "\n".join(lines)
 
 
@@ -603,8 +692,9 @@ def main() -> int:
     print()
     for note in report.notes:
         print(f"- {note}")
-    RESULTS.write_text(PREAMBLE + "\n" + table + "\n\n" + "\n".join(f"- {n}" for n in report.notes) + "\n",
-                       encoding="utf-8")
+    RESULTS.write_text(
+        PREAMBLE + "\n" + table + "\n\n" + "\n".join(f"- {n}" for n in report.notes) + "\n", encoding="utf-8"
+    )
     print(f"\nwritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
     return 0
 

@@ -18,12 +18,40 @@ from pathlib import Path
 
 HEADER = ["Email", "Document", "Document Type", "Credit Limit", "Tolerance", "Description"]
 
-_FIRST = ["ana", "bruno", "carla", "diego", "elisa", "fabio", "gabriela", "heitor", "iara", "joao",
-          "karina", "lucas", "marina", "nuno", "olivia", "paulo", "quiteria", "rafael", "sofia", "tiago"]
+_FIRST = [
+    "ana",
+    "bruno",
+    "carla",
+    "diego",
+    "elisa",
+    "fabio",
+    "gabriela",
+    "heitor",
+    "iara",
+    "joao",
+    "karina",
+    "lucas",
+    "marina",
+    "nuno",
+    "olivia",
+    "paulo",
+    "quiteria",
+    "rafael",
+    "sofia",
+    "tiago",
+]
 _LAST = ["silva", "souza", "oliveira", "santos", "pereira", "lima", "costa", "ferreira", "almeida", "ribeiro"]
 _DOMAINS = ["example.com", "example.com.br", "loja.example.org", "mail.example.net"]
-_DESCRIPTIONS = ["Cliente desde 2019", "Limite revisado", "Conta corporativa", "Compras recorrentes", "",
-                 "Aprovado pelo financeiro", "Cliente VIP, atendimento prioritário", "Revisar em 2027, trimestral"]
+_DESCRIPTIONS = [
+    "Cliente desde 2019",
+    "Limite revisado",
+    "Conta corporativa",
+    "Compras recorrentes",
+    "",
+    "Aprovado pelo financeiro",
+    "Cliente VIP, atendimento prioritário",
+    "Revisar em 2027, trimestral",
+]
 
 _CPF_W1 = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 _CPF_W2 = (11, 10, 9, 8, 7, 6, 5, 4, 3, 2)
@@ -95,8 +123,10 @@ def rows(count: int, *, seed: int = 27017, tag: str = "b") -> Iterator[Row]:
             cents = whole * 100
             limit_text = str(whole)
         tolerance_units = rng.choice((0, 500, 1000, 250, 0))
-        tolerance_text = f"{tolerance_units // 100}%" if tolerance_units % 100 == 0 and rng.random() < 0.5 else (
-            f"{tolerance_units / 10000:.4f}".rstrip("0").rstrip(".") if tolerance_units else "0"
+        tolerance_text = (
+            f"{tolerance_units // 100}%"
+            if tolerance_units % 100 == 0 and rng.random() < 0.5
+            else (f"{tolerance_units / 10000:.4f}".rstrip("0").rstrip(".") if tolerance_units else "0")
         )
         description = rng.choice(_DESCRIPTIONS)
         yield Row(

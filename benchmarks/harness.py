@@ -186,8 +186,14 @@ class Process:
     async def start(self, ready_path: str, timeout: float = 60.0) -> None:
         env = {**os.environ, **self.env}
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(self.command, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, cwd=self.log.parent)
+            self.proc = subprocess.Popen(
+                self.command,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.log.parent,
+            )
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(base_url=self.base_url, timeout=2.0) as client:
             while True:
@@ -265,8 +271,16 @@ class ImportResult:
     first_errors: list
 
 
-async def import_csv(base_url: str, key: str, path: Path, *, mode: str = "CREATE", poll: float = 0.1,
-                     on_poll=None, max_seconds: float | None = None) -> ImportResult:
+async def import_csv(
+    base_url: str,
+    key: str,
+    path: Path,
+    *,
+    mode: str = "CREATE",
+    poll: float = 0.1,
+    on_poll=None,
+    max_seconds: float | None = None,
+) -> ImportResult:
     """Upload per the GraphQL multipart request spec and follow the run to its end.
 
     The time runs from the start of the upload to the first poll that sees a terminal status.

@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -104,7 +104,7 @@ def parse_frame(text: str) -> tuple[str, str]:
 def categorise(frames: list[tuple[str, str]]) -> str:
     """frames: root first. The innermost frame matching a rule names the sample."""
     for rules in (RULES, WEAK_RULES):
-        for function, file in reversed(frames):
+        for _function, file in reversed(frames):
             for name, needle in rules:
                 if needle in file:
                     return name
@@ -164,8 +164,14 @@ class Profile:
                 counts[key] += count
         return counts.most_common(top)
 
-    def table(self, title: str, wall: float | None, top: int = 20, inclusive_needle: str = "customer_credit/",
-              cpu: float | None = None) -> str:
+    def table(
+        self,
+        title: str,
+        wall: float | None,
+        top: int = 20,
+        inclusive_needle: str = "customer_credit/",
+        cpu: float | None = None,
+    ) -> str:
         if not self.total:
             return f"### {title}\n\nno samples (py-spy could not attach?)\n"
         lines = [f"### {title}", ""]
@@ -195,9 +201,22 @@ def py_spy(pid: int | None, output: Path, rate: int = 100):
         yield
         return
     proc = subprocess.Popen(
-        [str(PY_SPY), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw", *PY_SPY_MODE,
-         "--full-filenames", "--output", str(output)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(PY_SPY),
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(rate),
+            "--format",
+            "raw",
+            *PY_SPY_MODE,
+            "--full-filenames",
+            "--output",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     time.sleep(0.5)
     try:
@@ -280,14 +299,15 @@ class Phases:
 
 
 async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> tuple[float, Phases, dict]:
+    from customer_credit.csv import reader as reader_module
     from customer_credit.domain import accounts as domain_accounts
-    from customer_credit.imports import reader as reader_module
-    from customer_credit.imports import runner as runner_module
-    from customer_credit.imports import seen as seen_module
-    from customer_credit.persistence import account_batches, imports as imports_persistence
+    from customer_credit.persistence import account_batches
     from customer_credit.persistence import accounts as persistence_accounts
+    from customer_credit.persistence import imports as imports_persistence
     from customer_credit.persistence.database import connect
-    from customer_credit.resolvers.imports import UploadedFile, start_import
+    from customer_credit.usecases.imports import UploadedFile, start_import
+    from customer_credit.worker import runner as runner_module
+    from customer_credit.worker import seen as seen_module
 
     phases = Phases()
     batches = account_batches.AccountBatchRepository
@@ -316,10 +336,18 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
         await db.create_indexes()
         runs_repo = runs(db)
         with csv_path.open("rb") as handle:
-            run = await start_import(runs_repo, UploadedFile(csv_path.name, handle), mode="CREATE", dry_run=False,
-                                     actor="profile", max_bytes=10**10, max_rows=rows + 1)
-        runner = runner_module.ImportRunner(runs_repo, batches(db), owner="profile", batch_size=2000,
-                                            lease_ms=600_000, default_credit_limit_cents=10000)
+            run = await start_import(
+                runs_repo,
+                UploadedFile(csv_path.name, handle),
+                mode="CREATE",
+                dry_run=False,
+                actor="profile",
+                max_bytes=10**10,
+                max_rows=rows + 1,
+            )
+        runner = runner_module.ImportRunner(
+            runs_repo, batches(db), owner="profile", batch_size=2000, lease_ms=600_000, default_credit_limit_cents=10000
+        )
         claimed = await runs_repo.claim("profile", now_ms=runner_module.now_ms(), lease_ms=600_000)
         assert claimed is not None and claimed["_id"] == run["_id"]
         t0 = time.perf_counter()
@@ -332,9 +360,13 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
 
 
 def phase_table(wall: float, phases: Phases, rows: int) -> str:
-    lines = [f"Runner wall time {wall:.1f} s for {rows:,} rows ({rows / wall:,.0f} rows/s); timers are inclusive,",
-             "indented rows are parts of the row above; the rest is the event loop and untimed code.", "",
-             "| phase | wall s | share of run | calls | per call |", "|---|---|---|---|---|"]
+    lines = [
+        f"Runner wall time {wall:.1f} s for {rows:,} rows ({rows / wall:,.0f} rows/s); timers are inclusive,",
+        "indented rows are parts of the row above; the rest is the event loop and untimed code.",
+        "",
+        "| phase | wall s | share of run | calls | per call |",
+        "|---|---|---|---|---|",
+    ]
     order = [
         "db: read stored file chunks",
         "cpu: CSV reader feed (decode + csv.reader)",
@@ -355,30 +387,48 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "db: add_row_errors",
         "db: checkpoint (update_one import_runs)",
     ]
-    indent = {"cpu: validate_request": 1, "cpu:   of which normalize_email (email-validator)": 2,
-              "cpu:   of which normalize_document (stdnum)": 2, "db: lookup by _id ($in)": 1,
-              "db: lookup by email_key ($in)": 1, "db: lookup by document_key ($in)": 1,
-              "cpu: build events (diff)": 1, "write: insert (accounts insert_many + events)": 1,
-              "write:   of which events insert_many": 2, "db: add_row_errors": 1,
-              "db: checkpoint (update_one import_runs)": 1}
+    indent = {
+        "cpu: validate_request": 1,
+        "cpu:   of which normalize_email (email-validator)": 2,
+        "cpu:   of which normalize_document (stdnum)": 2,
+        "db: lookup by _id ($in)": 1,
+        "db: lookup by email_key ($in)": 1,
+        "db: lookup by document_key ($in)": 1,
+        "cpu: build events (diff)": 1,
+        "write: insert (accounts insert_many + events)": 1,
+        "write:   of which events insert_many": 2,
+        "db: add_row_errors": 1,
+        "db: checkpoint (update_one import_runs)": 1,
+    }
     for label in order:
         seconds, calls = phases.seconds.get(label, 0.0), phases.calls.get(label, 0)
         pad = "&nbsp;&nbsp;" * indent.get(label, 0)
-        per = f"{seconds / calls * 1e6:,.0f} µs" if calls and seconds / calls < 0.001 else (
-            f"{seconds / calls * 1e3:,.1f} ms" if calls else "")
+        per = (
+            f"{seconds / calls * 1e6:,.0f} µs"
+            if calls and seconds / calls < 0.001
+            else (f"{seconds / calls * 1e3:,.1f} ms" if calls else "")
+        )
         lines.append(f"| {pad}{label} | {seconds:.2f} | {seconds / wall:.1%} | {calls:,} | {per} |")
     segments = 5
-    lines += ["", f"Per-batch wall time (ms) as the collection grows: mean over each fifth of the run", "",
-              "| per batch | " + " | ".join(f"{i + 1}/{segments}" for i in range(segments)) + " |",
-              "|---|" + "---|" * segments]
-    for label in ("write: insert (accounts insert_many + events)", "write:   of which events insert_many",
-                  "db: lookup by email_key ($in)", "db: lookup by document_key ($in)",
-                  "db: checkpoint (update_one import_runs)"):
+    lines += [
+        "",
+        "Per-batch wall time (ms) as the collection grows: mean over each fifth of the run",
+        "",
+        "| per batch | " + " | ".join(f"{i + 1}/{segments}" for i in range(segments)) + " |",
+        "|---|" + "---|" * segments,
+    ]
+    for label in (
+        "write: insert (accounts insert_many + events)",
+        "write:   of which events insert_many",
+        "db: lookup by email_key ($in)",
+        "db: lookup by document_key ($in)",
+        "db: checkpoint (update_one import_runs)",
+    ):
         trace = phases.trace.get(label, [])
         if len(trace) < segments:
             continue
         size = len(trace) / segments
-        parts = [trace[round(i * size): round((i + 1) * size)] for i in range(segments)]
+        parts = [trace[round(i * size) : round((i + 1) * size)] for i in range(segments)]
         lines.append(f"| {label} | " + " | ".join(f"{sum(p) / len(p) * 1000:,.0f}" for p in parts) + " |")
     return "\n".join(lines) + "\n"
 
@@ -395,6 +445,7 @@ async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float
     db = connect(uri, database)
     results = []
     try:
+
         async def timed(label: str, action) -> None:
             cpu = harness.cpu_seconds(db_pid)
             t0 = time.perf_counter()
@@ -407,7 +458,7 @@ async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float
         async def plain() -> None:
             collection = db.db["d1_accounts"]
             for start in range(0, rows, 1000):
-                await collection.insert_many([dict(d) for d in documents[start:start + 1000]])
+                await collection.insert_many([dict(d) for d in documents[start : start + 1000]])
 
         async def indexed(name: str, with_events: bool, with_reads: bool, batch: int = 2000) -> None:
             accounts, account_events, runs = db.db[f"{name}_accounts"], db.db[f"{name}_events"], db.db[f"{name}_runs"]
@@ -415,24 +466,27 @@ async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float
             await account_events.create_indexes(INDEXES[ACCOUNT_EVENTS])
             await runs.insert_one({"_id": "run", "processed_rows": 0})
             for start in range(0, rows, batch):
-                part = documents[start:start + batch]
+                part = documents[start : start + batch]
                 if with_reads:
                     await accounts.find({"email_key": {"$in": sorted(d["email_key"] for d in part)}}).to_list(None)
                     keys = sorted(d["document_key"] for d in part if d.get("document_key"))
                     await accounts.find({"document_key": {"$in": keys}}).to_list(None)
                 await accounts.insert_many([dict(d) for d in part], ordered=False)
                 if with_events:
-                    await account_events.insert_many([dict(e) for e in events[start:start + batch]], ordered=False)
+                    await account_events.insert_many([dict(e) for e in events[start : start + batch]], ordered=False)
                 if with_reads:
                     await runs.update_one({"_id": "run"}, {"$set": {"processed_rows": start + len(part)}})
 
         await timed("insert_many ×1,000 into a fresh collection (the bench floor)", plain)
-        await timed(f"…into `accounts` with the service's {len(INDEXES[ACCOUNTS])} indexes, ×2,000 unordered",
-                    lambda: indexed("d2", False, False))
-        await timed("…plus the events into `account_events` with its indexes",
-                    lambda: indexed("d3", True, False))
-        await timed("…plus the 2 `$in` lookups and the checkpoint per batch (the import's whole write set)",
-                    lambda: indexed("d4", True, True))
+        await timed(
+            f"…into `accounts` with the service's {len(INDEXES[ACCOUNTS])} indexes, ×2,000 unordered",
+            lambda: indexed("d2", False, False),
+        )
+        await timed("…plus the events into `account_events` with its indexes", lambda: indexed("d3", True, False))
+        await timed(
+            "…plus the 2 `$in` lookups and the checkpoint per batch (the import's whole write set)",
+            lambda: indexed("d4", True, True),
+        )
     finally:
         db.close()
     return results
@@ -443,11 +497,19 @@ db_pid: int | None = None
 
 def write_set_table(results, rows: int) -> str:
     base = results[0][1]
-    lines = [f"Database work alone, for the same {rows:,} account documents (no service involved), from the bench",
-             "process with Motor:", "", "| writes | wall s | × floor | database server CPU s |", "|---|---|---|---|"]
+    lines = [
+        f"Database work alone, for the same {rows:,} account documents (no service involved), from the bench",
+        "process with Motor:",
+        "",
+        "| writes | wall s | × floor | database server CPU s |",
+        "|---|---|---|---|",
+    ]
     for label, seconds, cpu in results:
-        lines.append(f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | {cpu:.1f} |" if cpu is not None else
-                     f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | n/a |")
+        lines.append(
+            f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | {cpu:.1f} |"
+            if cpu is not None
+            else f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | n/a |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -535,11 +597,18 @@ def fast_leaf_execution_context():
                 plan = False
                 field_def = self.schema.get_field(parent_type, node.name.value)
                 definition = (field_def.extensions or {}).get("strawberry-definition") if field_def else None
-                if (field_def is not None and definition is not None and not field_def.args
-                        and getattr(field_def.resolve, "_is_default", False)
-                        and is_leaf_type(get_named_type(field_def.type))):
-                    plan = (definition.python_name, get_named_type(field_def.type).serialize,
-                            isinstance(field_def.type, GraphQLNonNull))
+                if (
+                    field_def is not None
+                    and definition is not None
+                    and not field_def.args
+                    and getattr(field_def.resolve, "_is_default", False)
+                    and is_leaf_type(get_named_type(field_def.type))
+                ):
+                    plan = (
+                        definition.python_name,
+                        get_named_type(field_def.type).serialize,
+                        isinstance(field_def.type, GraphQLNonNull),
+                    )
                 plans[key] = plan
             manager = self.middleware_manager  # Strawberry passes one, usually empty
             if plan and not node.arguments and (manager is None or not manager.middlewares):
@@ -558,13 +627,14 @@ async def read_variants(uri: str, database: str, key: str, requests: int) -> lis
     GraphQL read as is and with changes applied cumulatively, and for the bare route."""
     import importlib
 
+    from motor.motor_asyncio import AsyncIOMotorClient
+
     import bare_app
     from customer_credit import app as app_module
+    from customer_credit.graphql.accounts import queries as queries_module
     from customer_credit.persistence import api_keys as api_keys_module
     from customer_credit.persistence.database import wrap
-    from customer_credit.schema.accounts import queries as queries_module
     from customer_credit.settings import Settings
-    from motor.motor_asyncio import AsyncIOMotorClient
 
     original_build = app_module.build_schema
     original_authenticate = api_keys_module.ApiKeyRepository.authenticate
@@ -578,23 +648,33 @@ async def read_variants(uri: str, database: str, key: str, requests: int) -> lis
 
     variants = [
         ("as is", lambda: None),
-        ("+ validation cached (limiter rules built once)",
-         lambda: setattr(app_module, "build_schema", cached_validation_build_schema(original_build))),
-        ("+ API key lookups cached (no find_one per request)",
-         lambda: setattr(api_keys_module.ApiKeyRepository, "authenticate", cached_authenticate)),
-        ("+ leaf fields read and serialised directly (prototype execution context)",
-         lambda: setattr(app_module, "build_schema", with_fast_leaves(app_module.build_schema))),
-        ("+ node fields read from the AST instead of `info.selected_fields`",
-         lambda: setattr(queries_module, "connection_selection", ast_connection_selection)),
+        (
+            "+ validation cached (limiter rules built once)",
+            lambda: setattr(app_module, "build_schema", cached_validation_build_schema(original_build)),
+        ),
+        (
+            "+ API key lookups cached (no find_one per request)",
+            lambda: setattr(api_keys_module.ApiKeyRepository, "authenticate", cached_authenticate),
+        ),
+        (
+            "+ leaf fields read and serialised directly (prototype execution context)",
+            lambda: setattr(app_module, "build_schema", with_fast_leaves(app_module.build_schema)),
+        ),
+        (
+            "+ node fields read from the AST instead of `info.selected_fields`",
+            lambda: setattr(queries_module, "connection_selection", ast_connection_selection),
+        ),
     ]
     results = []
     client = AsyncIOMotorClient(uri, tz_aware=True, uuidRepresentation="standard")
     headers = {"Authorization": f"Bearer {key}"}
     body = {"query": bench.READ_QUERY}
     try:
+
         async def measure(app, path, method, json_body, check) -> tuple[float, float]:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                         headers=headers) as http:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://bench", headers=headers
+            ) as http:
                 for _ in range(30):
                     response = await http.request(method, path, json=json_body)
                     check(response.json())
@@ -633,12 +713,11 @@ async def execution_variants(requests: int, rounds: int = 5) -> tuple[list[tuple
     """`schema.execute` of the read query alone: documents from memory, no HTTP, no database."""
     import statistics
 
-    from customer_credit.context import RequestContext
-    from customer_credit.domain.keys import Caller
-    from customer_credit.schema import build_schema
-    from customer_credit.settings import Settings
-
     import bare_app  # the projection the resolver asks for, from the service's code
+    from customer_credit.domain.api_keys import Caller
+    from customer_credit.graphql.context import RequestContext
+    from customer_credit.graphql.schema import build_schema
+    from customer_credit.settings import Settings
 
     documents = [{k: d[k] for k in bare_app.PROJECTION if k in d} for d in bench.floor_documents(51)]
 
@@ -654,19 +733,22 @@ async def execution_variants(requests: int, rounds: int = 5) -> tuple[list[tuple
         accounts = Accounts()
 
     def context(scopes):
-        return RequestContext(request=None, response=None, caller=Caller(name="bench", scopes=frozenset(scopes)),
-                              services=Services())
+        return RequestContext(
+            request=None, response=None, caller=Caller(name="bench", scopes=frozenset(scopes)), services=Services()
+        )
 
     variants = {
         "as is": build_schema(Settings()),
         "+ validation cached": cached_validation_build_schema(build_schema)(Settings()),
-        "+ leaf fields read and serialised directly": with_fast_leaves(cached_validation_build_schema(build_schema))(Settings()),
+        "+ leaf fields read and serialised directly": with_fast_leaves(cached_validation_build_schema(build_schema))(
+            Settings()
+        ),
     }
     checks = []
     reference = variants["as is"]
     for scopes in ({"admin"}, {"accounts:read"}):  # with and without pii:read (masked email/document)
         expected = await reference.execute(bench.READ_QUERY, context_value=context(scopes))
-        for name, schema in variants.items():
+        for schema in variants.values():
             got = await schema.execute(bench.READ_QUERY, context_value=context(scopes))
             checks.append(got.data == expected.data and not got.errors)
     times: dict[str, list[float]] = {name: [] for name in variants}
@@ -686,20 +768,28 @@ async def execution_variants(requests: int, rounds: int = 5) -> tuple[list[tuple
 
 def execution_table(results, verdict: str) -> str:
     base = results[0][1]
-    lines = ["`schema.execute(READ_QUERY)` with 51 documents served from memory (no HTTP, no database): CPU per",
-             f"execution, median of 5 alternating rounds. The variants' `data` (with and without `pii:read`) is {verdict}.",
-             "", "| variant | CPU ms/execution | × as is | rounds |", "|---|---|---|---|"]
+    lines = [
+        "`schema.execute(READ_QUERY)` with 51 documents served from memory (no HTTP, no database): CPU per",
+        f"execution, median of 5 alternating rounds. The variants' `data` (with and without `pii:read`) is {verdict}.",
+        "",
+        "| variant | CPU ms/execution | × as is | rounds |",
+        "|---|---|---|---|",
+    ]
     for name, median, values in results:
         lines.append(f"| {name} | {median:.2f} | {median / base:.2f}× | {', '.join(f'{v:.2f}' for v in values)} |")
     return "\n".join(lines) + "\n"
 
 
 def variants_table(results) -> str:
-    bare_cpu, bare_db = results[-1][1], results[-1][2]
-    lines = ["CPU per request in one process (the app through httpx's ASGI transport, so no uvicorn; the",
-             "client's own CPU is included in every line alike); changes applied cumulatively, by monkeypatching",
-             "in the profiling process (src/ untouched):", "",
-             "| variant | app CPU ms/request | database server CPU ms/request | app CPU × bare |", "|---|---|---|---|"]
+    bare_cpu = results[-1][1]
+    lines = [
+        "CPU per request in one process (the app through httpx's ASGI transport, so no uvicorn; the",
+        "client's own CPU is included in every line alike); changes applied cumulatively, by monkeypatching",
+        "in the profiling process (src/ untouched):",
+        "",
+        "| variant | app CPU ms/request | database server CPU ms/request | app CPU × bare |",
+        "|---|---|---|---|",
+    ]
     for label, cpu, db in results:
         lines.append(f"| {label} | {cpu:.2f} | {db:.2f} | {cpu / bare_cpu:.2f}× |")
     return "\n".join(lines) + "\n"
@@ -727,8 +817,9 @@ async def main_async(args) -> str:
         database = server.database(f"{prefix}_a")
         key = await harness.create_admin_key(uri, database)
         if "A" in only:
-            service = harness.service(work, uri, database, max_upload_bytes=str(size + 10**7),
-                                      max_import_rows=str(args.rows + 1))
+            service = harness.service(
+                work, uri, database, max_upload_bytes=str(size + 10**7), max_import_rows=str(args.rows + 1)
+            )
             procs.append(service)
             await service.start("/healthz")
             print(f"A: importing {args.rows:,} rows over HTTP under py-spy", flush=True)
@@ -741,12 +832,22 @@ async def main_async(args) -> str:
                 f"## A. Import of {args.rows:,} rows over HTTP ({result.status}, created {result.created:,})\n\n"
                 f"Upload to terminal status {result.seconds:.1f} s ({args.rows / result.seconds:,.0f} rows/s); "
                 f"process CPU: service {cpu1 - cpu0:.1f} s, database server "
-                f"{(db1 - db0) if db0 is not None else float('nan'):.1f} s.\n")
-            sections.append(Profile(work / "import-service.txt", 100).table(
-                "Service process (`customer-credit serve`)", result.seconds, cpu=cpu1 - cpu0))
-            sections.append(Profile(work / "import-db.txt", 100).table(
-                "Database server process (nx-27017)", result.seconds, top=15, inclusive_needle="nx_27017/",
-                cpu=(db1 - db0) if db0 is not None else None))
+                f"{(db1 - db0) if db0 is not None else float('nan'):.1f} s.\n"
+            )
+            sections.append(
+                Profile(work / "import-service.txt", 100).table(
+                    "Service process (`customer-credit serve`)", result.seconds, cpu=cpu1 - cpu0
+                )
+            )
+            sections.append(
+                Profile(work / "import-db.txt", 100).table(
+                    "Database server process (nx-27017)",
+                    result.seconds,
+                    top=15,
+                    inclusive_needle="nx_27017/",
+                    cpu=(db1 - db0) if db0 is not None else None,
+                )
+            )
         elif "D" in only or "E" in only:
             print(f"(A skipped: writing {args.rows:,} account documents directly for D/E)", flush=True)
             from customer_credit.persistence.database import connect
@@ -755,7 +856,7 @@ async def main_async(args) -> str:
             try:
                 documents = bench.floor_documents(args.rows)
                 for start in range(0, len(documents), 2000):
-                    await db.collection("accounts").insert_many(documents[start:start + 2000])
+                    await db.collection("accounts").insert_many(documents[start : start + 2000])
             finally:
                 db.close()
 
@@ -763,14 +864,18 @@ async def main_async(args) -> str:
         if "B" in only:
             print("B: the import runner in process, with phase timers", flush=True)
             wall, phases, outcome = await runner_phases(uri, server.database(f"{prefix}_b"), csv_path, args.rows)
-            sections.append(f"## B. Import runner phases, in process ({outcome['status']}, created {outcome['created']:,})\n\n"
-                            + phase_table(wall, phases, args.rows))
+            sections.append(
+                f"## B. Import runner phases, in process ({outcome['status']}, created {outcome['created']:,})\n\n"
+                + phase_table(wall, phases, args.rows)
+            )
 
         # C: the write set without the service
         if "C" in only:
             print("C: the import's writes without the service", flush=True)
             results = await write_set(uri, server.database(f"{prefix}_d"), args.rows)
-            sections.append("## C. The import's database writes without the service\n\n" + write_set_table(results, args.rows))
+            sections.append(
+                "## C. The import's database writes without the service\n\n" + write_set_table(results, args.rows)
+            )
 
         # D: reads under py-spy
         if "D" in only:
@@ -782,9 +887,12 @@ async def main_async(args) -> str:
             headers = {"Authorization": f"Bearer {key}"}
             body = {"query": bench.READ_QUERY}
             print(f"D: reads, {args.read_seconds:.0f} s per target under py-spy", flush=True)
-            await asyncio.to_thread(bench.request_loop, f"{service.base_url}/graphql", "POST", headers, body, 2,
-                                    bench.check_graphql)
-            await asyncio.to_thread(bench.request_loop, f"{bare.base_url}/accounts", "GET", {}, None, 2, bench.check_bare)
+            await asyncio.to_thread(
+                bench.request_loop, f"{service.base_url}/graphql", "POST", headers, body, 2, bench.check_graphql
+            )
+            await asyncio.to_thread(
+                bench.request_loop, f"{bare.base_url}/accounts", "GET", {}, None, 2, bench.check_bare
+            )
             results = {}
             for name, proc, url, method, h, b, check in (
                 ("graphql", service, f"{service.base_url}/graphql", "POST", headers, body, bench.check_graphql),
@@ -792,23 +900,39 @@ async def main_async(args) -> str:
             ):
                 cpu0, db0 = harness.cpu_seconds(proc.pid), harness.cpu_seconds(server.pid)
                 with py_spy(proc.pid, work / f"reads-{name}.txt"), py_spy(server.pid, work / f"reads-{name}-db.txt"):
-                    count, seconds, lat = await asyncio.to_thread(bench.request_loop, url, method, h, b,
-                                                                  args.read_seconds, check)
-                results[name] = (count, seconds, harness.cpu_seconds(proc.pid) - cpu0,
-                                 (harness.cpu_seconds(server.pid) - db0) if db0 is not None else float("nan"), lat)
+                    count, seconds, lat = await asyncio.to_thread(
+                        bench.request_loop, url, method, h, b, args.read_seconds, check
+                    )
+                results[name] = (
+                    count,
+                    seconds,
+                    harness.cpu_seconds(proc.pid) - cpu0,
+                    (harness.cpu_seconds(server.pid) - db0) if db0 is not None else float("nan"),
+                    lat,
+                )
             g, bb = results["graphql"], results["bare"]
             sections.append(
                 "## D. Reads: `accounts(first: 50)`, 11 scalar fields, one sequential client\n\n"
                 f"GraphQL {g[0] / g[1]:,.0f} req/s, service CPU {g[2] * 1000 / g[0]:.2f} ms/request, database server CPU "
                 f"{g[3] * 1000 / g[0]:.2f} ms/request; bare route {bb[0] / bb[1]:,.0f} req/s, its CPU "
                 f"{bb[2] * 1000 / bb[0]:.2f} ms/request, database server CPU {bb[3] * 1000 / bb[0]:.2f} ms/request "
-                "(both under py-spy, so a little slower than in `make bench`).\n")
-            sections.append(Profile(work / "reads-graphql.txt", 100).table(
-                "Service process, GraphQL reads", g[1], top=25, inclusive_needle="", cpu=g[2]))
-            sections.append(Profile(work / "reads-graphql-db.txt", 100).table(
-                "Database server during the GraphQL reads", g[1], top=10, inclusive_needle="nx_27017/", cpu=g[3]))
-            sections.append(Profile(work / "reads-bare.txt", 100).table(
-                "Bare route process", bb[1], top=12, inclusive_needle="", cpu=bb[2]))
+                "(both under py-spy, so a little slower than in `make bench`).\n"
+            )
+            sections.append(
+                Profile(work / "reads-graphql.txt", 100).table(
+                    "Service process, GraphQL reads", g[1], top=25, inclusive_needle="", cpu=g[2]
+                )
+            )
+            sections.append(
+                Profile(work / "reads-graphql-db.txt", 100).table(
+                    "Database server during the GraphQL reads", g[1], top=10, inclusive_needle="nx_27017/", cpu=g[3]
+                )
+            )
+            sections.append(
+                Profile(work / "reads-bare.txt", 100).table(
+                    "Bare route process", bb[1], top=12, inclusive_needle="", cpu=bb[2]
+                )
+            )
             for proc in (service, bare):
                 await proc.stop()
 
@@ -828,16 +952,28 @@ async def main_async(args) -> str:
         else:
             harness.remove_tree(work)
     info = harness.machine()
-    versions = ", ".join(f"{name} {importlib.metadata.version(name)}" for name in
-                         ("py-spy", "strawberry-graphql", "graphql-core", "motor", "pymongo", "nx-27017",
-                          "email-validator", "python-stdnum", "uvicorn", "starlette"))
+    versions = ", ".join(
+        f"{name} {importlib.metadata.version(name)}"
+        for name in (
+            "py-spy",
+            "strawberry-graphql",
+            "graphql-core",
+            "motor",
+            "pymongo",
+            "nx-27017",
+            "email-validator",
+            "python-stdnum",
+            "uvicorn",
+            "starlette",
+        )
+    )
     header = (
         "# Profiles\n\n"
         "Produced by `benchmarks/profile_service.py` (py-spy at 100 Hz, `--gil`: samples of the thread that holds\n"
         "the GIL, so C code that releases it, such as SQLite or socket waits, is not sampled; B uses timers wrapped\n"
         "around the runner's steps in the profiling process). Overwritten on every run.\n\n"
         f"Machine: {info['cores']} cores, {info['cpu']}; Python {info['python']}; "
-        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; load average {info['load']}.\n{versions}.\n\n"
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {info['load']}.\n{versions}.\n\n"
     )
     return header + "\n".join(sections)
 

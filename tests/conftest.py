@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 from mongomock_motor import AsyncMongoMockClient
 
-from customer_credit.app import create_app
+from customer_credit.http.app import create_app
 from customer_credit.persistence.database import Database, connect, wrap
 from customer_credit.persistence.embedded import EmbeddedMongo
 from customer_credit.settings import Settings
@@ -132,7 +132,9 @@ def _patch_mongomock_bulk_update() -> None:
     if getattr(original, "patched", False):
         return
 
-    def add_update(self, selector, doc, multi=False, upsert=False, collation=None, array_filters=None, hint=None, sort=None, **kw):
+    def add_update(
+        self, selector, doc, multi=False, upsert=False, collation=None, array_filters=None, hint=None, sort=None, **kw
+    ):
         return original(self, selector, doc, multi, upsert, collation=collation, array_filters=array_filters, hint=hint)
 
     add_update.patched = True
@@ -166,20 +168,31 @@ TERMINAL = {"SUCCEEDED", "COMPLETED_WITH_ERRORS", "FAILED"}
 @pytest_asyncio.fixture
 async def worker(app):
     """The background import worker, with small batches so that every test crosses batch boundaries."""
-    from customer_credit.imports.worker import ImportWorker
+    from customer_credit.worker.import_worker import ImportWorker
 
     services = app.state.services
     services.import_worker = ImportWorker(
-        services.imports, services.account_batches, batch_size=3, lease_seconds=30,
-        default_credit_limit_cents=100_00, poll_seconds=0.05, metrics=services.metrics,
+        services.imports,
+        services.account_batches,
+        batch_size=3,
+        lease_seconds=30,
+        default_credit_limit_cents=100_00,
+        poll_seconds=0.05,
+        metrics=services.metrics,
     )
     services.import_worker.start()
     yield services.import_worker
     await services.import_worker.stop()
 
 
-async def upload_csv(client: httpx.AsyncClient, content: bytes, mode: str = "CREATE", *, dry_run: bool = False,
-                     filename: str = "accounts.csv") -> dict:
+async def upload_csv(
+    client: httpx.AsyncClient,
+    content: bytes,
+    mode: str = "CREATE",
+    *,
+    dry_run: bool = False,
+    filename: str = "accounts.csv",
+) -> dict:
     """A GraphQL multipart request, as the spec describes it."""
     import json
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-
 from typing import Annotated
 
 from pydantic import Field, field_validator

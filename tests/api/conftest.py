@@ -87,7 +87,9 @@ def error_codes(result: dict) -> list[str | None]:
     return [error.get("extensions", {}).get("code") for error in result.get("errors", [])]
 
 
-async def post_raw(client: httpx.AsyncClient, body: bytes | str, content_type: str = "application/json") -> httpx.Response:
+async def post_raw(
+    client: httpx.AsyncClient, body: bytes | str, content_type: str = "application/json"
+) -> httpx.Response:
     return await client.post("/graphql", content=body, headers={"Content-Type": content_type})
 
 

@@ -43,8 +43,13 @@ query ImportRunsTotal { importRuns(first: 0) { totalCount } }
 """
 
 
-def csv_text(rows: Iterable[Sequence[str]], header: Sequence[str] | None = HEADER, *, delimiter: str = ",",
-             line_end: str = "\r\n") -> str:
+def csv_text(
+    rows: Iterable[Sequence[str]],
+    header: Sequence[str] | None = HEADER,
+    *,
+    delimiter: str = ",",
+    line_end: str = "\r\n",
+) -> str:
     """A CSV document as a spreadsheet would write it (fields quoted only when needed)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
@@ -55,13 +60,27 @@ def csv_text(rows: Iterable[Sequence[str]], header: Sequence[str] | None = HEADE
     return buffer.getvalue()
 
 
-def csv_file(rows: Iterable[Sequence[str]], header: Sequence[str] | None = HEADER, *, delimiter: str = ",",
-             encoding: str = "utf-8", line_end: str = "\r\n") -> bytes:
+def csv_file(
+    rows: Iterable[Sequence[str]],
+    header: Sequence[str] | None = HEADER,
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    line_end: str = "\r\n",
+) -> bytes:
     return csv_text(rows, header, delimiter=delimiter, line_end=line_end).encode(encoding)
 
 
-def row(id: str = "", email: str = "", document: str = "", document_type: str = "", credit_limit: str = "",
-        tolerance: str = "", status: str = "", description: str = "") -> tuple[str, ...]:
+def row(
+    id: str = "",
+    email: str = "",
+    document: str = "",
+    document_type: str = "",
+    credit_limit: str = "",
+    tolerance: str = "",
+    status: str = "",
+    description: str = "",
+) -> tuple[str, ...]:
     """A row in the template's column order."""
     return (id, email, document, document_type, credit_limit, tolerance, status, description)
 
@@ -72,8 +91,10 @@ def error_triples(run: dict) -> list[tuple[int, str | None, str]]:
 
 
 def counts(run: dict) -> dict[str, int]:
-    return {name: run[name] for name in
-            ("totalRows", "processedRows", "createdCount", "updatedCount", "unchangedCount", "failedCount")}
+    return {
+        name: run[name]
+        for name in ("totalRows", "processedRows", "createdCount", "updatedCount", "unchangedCount", "failedCount")
+    }
 
 
 async def account_with_history(client: httpx.AsyncClient, account_id: str) -> dict | None:

@@ -32,7 +32,11 @@ HISTORY_CURSOR = """
 query History($id: ID!) { account(id: $id) { history(first: 1) { pageInfo { endCursor } } } }
 """
 
-ORDERS = [(field, direction) for field in ("CREATED_AT", "UPDATED_AT", "EMAIL", "CREDIT_LIMIT") for direction in ("ASC", "DESC")]
+ORDERS = [
+    (field, direction)
+    for field in ("CREATED_AT", "UPDATED_AT", "EMAIL", "CREDIT_LIMIT")
+    for direction in ("ASC", "DESC")
+]
 
 SORT_VALUE = {
     "CREATED_AT": lambda node: datetime.fromisoformat(node["createdAt"]),
@@ -72,8 +76,13 @@ async def five(client) -> list[str]:
     The changes go to acc-1, then acc-5: should two writes share a millisecond, the tie on
     updated_at breaks by id in the same direction as the order of the writes.
     """
-    rows = [("acc-1", "d@x.com", "300"), ("acc-2", "B@x.com", "100"), ("acc-3", "e@x.com", "300"),
-            ("acc-4", "a@x.com", "200"), ("acc-5", "C@x.com", "50")]
+    rows = [
+        ("acc-1", "d@x.com", "300"),
+        ("acc-2", "B@x.com", "100"),
+        ("acc-3", "e@x.com", "300"),
+        ("acc-4", "a@x.com", "200"),
+        ("acc-5", "C@x.com", "50"),
+    ]
     for account_id, email, limit in rows:
         await open_account(client, id=account_id, email=email, creditLimit=limit)
     await open_account(client, id="acc-1", email="d@x.com", tolerance="0.1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from customer_credit.domain.keys import ADMIN, SCOPES
+from customer_credit.domain.api_keys import ADMIN, SCOPES
 from customer_credit.persistence.api_keys import ApiKeyRepository
 from tests.conftest import graphql, http_client, make_key
 
@@ -61,7 +61,8 @@ async def test_request_without_a_valid_key_is_a_bare_401(app, a1, unchanged_stor
     headers = {} if authorization is None else {"Authorization": authorization}
     async with http_client(app, None) as caller, unchanged_store():
         response = await caller.post(
-            "/graphql", json={"query": OPEN_OR_CHANGE, "variables": {"input": {"id": "a1", "email": "x@example.com"}}},
+            "/graphql",
+            json={"query": OPEN_OR_CHANGE, "variables": {"input": {"id": "a1", "email": "x@example.com"}}},
             headers=headers,
         )
 
@@ -95,7 +96,9 @@ async def test_scheme_is_case_insensitive(app, database, a1):
 
     async with http_client(app, None) as caller:
         response = await caller.post(
-            "/graphql", json={"query": ACCOUNT_ID, "variables": {"id": "a1"}}, headers={"Authorization": f"bearer {secret}"}
+            "/graphql",
+            json={"query": ACCOUNT_ID, "variables": {"id": "a1"}},
+            headers={"Authorization": f"bearer {secret}"},
         )
 
     assert response.json() == {"data": {"account": {"id": "a1"}}}
@@ -122,7 +125,9 @@ async def test_graphiql_page_is_public(anonymous):
 
 
 async def test_graphql_over_get_is_not_public(anonymous):
-    response = await anonymous.get("/graphql", params={"query": "{ accounts { totalCount } }"}, headers={"Accept": "text/html"})
+    response = await anonymous.get(
+        "/graphql", params={"query": "{ accounts { totalCount } }"}, headers={"Accept": "text/html"}
+    )
 
     assert response.status_code == 401
 
@@ -209,7 +214,9 @@ async def test_account_list_is_masked_without_pii_read(client_with, a1):
 
     result = await graphql(caller, ACCOUNTS)
 
-    assert result["data"]["accounts"]["nodes"] == [{"id": "a1", "email": "a***@example.com", "document": "***.***.*47-25"}]
+    assert result["data"]["accounts"]["nodes"] == [
+        {"id": "a1", "email": "a***@example.com", "document": "***.***.*47-25"}
+    ]
 
 
 async def test_history_changes_are_masked_without_pii_read(client, client_with, a1):
@@ -229,7 +236,9 @@ async def test_history_changes_are_masked_without_pii_read(client, client_with, 
 async def test_mutation_payload_is_masked_without_pii_read(client_with):
     caller = await client_with("accounts:write")
 
-    result = await graphql(caller, OPEN_OR_CHANGE, input={"email": "carla@example.com", "documentType": "CPF", "document": CPF})
+    result = await graphql(
+        caller, OPEN_OR_CHANGE, input={"email": "carla@example.com", "documentType": "CPF", "document": CPF}
+    )
 
     account = result["data"]["openOrChangeAccount"]["account"]
     assert (account["email"], account["document"]) == ("c***@example.com", "***.***.*47-25")
@@ -249,7 +258,11 @@ async def test_a_key_without_pii_read_sending_back_masked_values_keeps_the_real_
     masked = await fetch_account(editor, account["id"])
 
     payload = await open_or_change(
-        editor, id=account["id"], email=masked["email"], documentType="CPF", document=masked["document"],
+        editor,
+        id=account["id"],
+        email=masked["email"],
+        documentType="CPF",
+        document=masked["document"],
         creditLimit="250.00",
     )
 

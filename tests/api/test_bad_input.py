@@ -32,7 +32,6 @@ mutation { openOrChangeAccount(input: {email: "lit@example.com", creditLimit: %s
 """
 
 
-
 def assert_refused_cleanly(result: dict) -> None:
     """A request-level refusal: top-level errors, no data, nothing internal."""
     assert result.get("data") is None
@@ -43,9 +42,7 @@ def assert_refused_cleanly(result: dict) -> None:
 # --- the HTTP body ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "body", [b"{", b"", b"\xff\xfe", b'{"query": "{ accounts { totalCount } }"'], ids=range(4)
-)
+@pytest.mark.parametrize("body", [b"{", b"", b"\xff\xfe", b'{"query": "{ accounts { totalCount } }"'], ids=range(4))
 async def test_malformed_json_is_400(lenient, unchanged_store, body):
     async with unchanged_store():
         response = await post_raw(lenient, body)
@@ -88,7 +85,9 @@ async def test_body_that_is_not_text_in_any_json_encoding_is_400(lenient):
 
 
 async def test_deeply_nested_json_is_400(lenient):
-    response = await post_raw(lenient, b'{"query": "{ __typename }", "variables": {"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}")
+    response = await post_raw(
+        lenient, b'{"query": "{ __typename }", "variables": {"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
+    )
 
     assert response.status_code == 400
 
@@ -142,7 +141,7 @@ async def test_filter_given_an_object_is_refused(client):
 
 
 async def test_too_many_aliases_are_refused(client):
-    query = "{ " + " ".join(f"a{n}: account(id: \"x\") {{ id }}" for n in range(40)) + " }"
+    query = "{ " + " ".join(f'a{n}: account(id: "x") {{ id }}' for n in range(40)) + " }"
 
     result = await graphql(client, query)
 
@@ -157,7 +156,9 @@ async def test_too_many_aliases_are_refused(client):
     ["1e400", 10**30, 1e30, "NaN", "sNaN", "Infinity", "-Infinity", "-1", "10.005", 0.001, "1e-999999999"],
     ids=range(11),
 )
-async def test_credit_limit_that_is_huge_not_a_number_negative_or_too_precise_is_refused(client, unchanged_store, value):
+async def test_credit_limit_that_is_huge_not_a_number_negative_or_too_precise_is_refused(
+    client, unchanged_store, value
+):
     async with unchanged_store():
         payload = await open_or_change(client, email="n@example.com", creditLimit=value)
 
@@ -219,8 +220,15 @@ async def test_numbers_given_as_json_numbers_are_read_exactly(client):
 
 @pytest.mark.parametrize(
     "text",
-    ["'; DROP TABLE accounts; --", '{"$gt": "", "$where": "sleep(1000)"}', "<script>alert(1)</script>",
-     "null", "a\u0000b", "Olá, mundo 😀 — ünïcödé", "x" * 500],
+    [
+        "'; DROP TABLE accounts; --",
+        '{"$gt": "", "$where": "sleep(1000)"}',
+        "<script>alert(1)</script>",
+        "null",
+        "a\u0000b",
+        "Olá, mundo 😀 — ünïcödé",
+        "x" * 500,
+    ],
     ids=range(7),
 )
 async def test_strange_description_is_stored_exactly(client, text):
@@ -286,7 +294,10 @@ async def test_email_with_an_emoji_local_part_is_kept_exactly(client):
     assert account["email"] == "ana😀@example.com"
 
 
-@pytest.mark.parametrize("email", ["ana@exa😀mple.com", "ana@example.com\nBcc: x@y.com", "a" * 250 + "@example.com", "x@" + "a" * 300 + ".com"])
+@pytest.mark.parametrize(
+    "email",
+    ["ana@exa😀mple.com", "ana@example.com\nBcc: x@y.com", "a" * 250 + "@example.com", "x@" + "a" * 300 + ".com"],
+)
 async def test_email_with_emoji_domain_or_over_length_is_invalid_email(client, unchanged_store, email):
     async with unchanged_store():
         payload = await open_or_change(client, email=email)
@@ -297,6 +308,11 @@ async def test_email_with_emoji_domain_or_over_length_is_invalid_email(client, u
 async def test_filter_values_that_look_like_operators_match_nothing(client):
     await open_account(client, email="a@example.com")
 
-    for account_filter in ({"email": '{"$ne": null}'}, {"search": "$where"}, {"search": "^"}, {"document": "' OR 1=1 --"}):
+    for account_filter in (
+        {"email": '{"$ne": null}'},
+        {"search": "$where"},
+        {"search": "^"},
+        {"document": "' OR 1=1 --"},
+    ):
         result = await graphql(client, ACCOUNTS, filter=account_filter)
         assert result["data"]["accounts"]["totalCount"] == 0, account_filter

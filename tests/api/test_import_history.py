@@ -106,11 +106,18 @@ async def test_filter_by_status(client, worker):
     await worker.stop()
     queued = await queue(client, "queued.csv")
 
-    by_status = {status: [e["node"]["id"] for e in (await runs(client, filter={"status": status}))["edges"]]
-                 for status in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "QUEUED", "RUNNING", "FAILED")}
+    by_status = {
+        status: [e["node"]["id"] for e in (await runs(client, filter={"status": status}))["edges"]]
+        for status in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "QUEUED", "RUNNING", "FAILED")
+    }
 
-    assert by_status == {"SUCCEEDED": [succeeded], "COMPLETED_WITH_ERRORS": [with_errors], "QUEUED": [queued],
-                         "RUNNING": [], "FAILED": []}
+    assert by_status == {
+        "SUCCEEDED": [succeeded],
+        "COMPLETED_WITH_ERRORS": [with_errors],
+        "QUEUED": [queued],
+        "RUNNING": [],
+        "FAILED": [],
+    }
 
 
 async def test_filter_by_status_and_mode_together(client, worker):
@@ -125,11 +132,18 @@ async def test_filter_by_status_and_mode_together(client, worker):
 async def test_a_new_run_is_queued_with_what_is_known_of_the_file(client):
     content = csv_file([row("", "a@example.com"), row("", "b@example.com")])
 
-    run = (await upload_csv(client, content, "UPDATE", dry_run=True, filename="mine.csv"))["data"]["importCsv"]["importRun"]
+    run = (await upload_csv(client, content, "UPDATE", dry_run=True, filename="mine.csv"))["data"]["importCsv"][
+        "importRun"
+    ]
 
     assert {k: run[k] for k in ("status", "totalRows", "fileName", "fileSize", "fileSha256", "dryRun", "mode")} == {
-        "status": "QUEUED", "totalRows": 2, "fileName": "mine.csv", "fileSize": len(content),
-        "fileSha256": hashlib.sha256(content).hexdigest(), "dryRun": True, "mode": "UPDATE",
+        "status": "QUEUED",
+        "totalRows": 2,
+        "fileName": "mine.csv",
+        "fileSize": len(content),
+        "fileSha256": hashlib.sha256(content).hexdigest(),
+        "dryRun": True,
+        "mode": "UPDATE",
     }
 
 
@@ -160,14 +174,23 @@ async def test_row_errors_page_in_row_order(client, worker):
             break
         after = errors["pageInfo"]["endCursor"]
 
-    assert seen == [(2, "INVALID_EMAIL"), (3, "INVALID_EMAIL"), (4, "INVALID_EMAIL"), (5, "INVALID_EMAIL"),
-                    (6, "INVALID_ID"), (6, "INVALID_EMAIL"), (6, "INVALID_CREDIT_LIMIT")]
+    assert seen == [
+        (2, "INVALID_EMAIL"),
+        (3, "INVALID_EMAIL"),
+        (4, "INVALID_EMAIL"),
+        (5, "INVALID_EMAIL"),
+        (6, "INVALID_ID"),
+        (6, "INVALID_EMAIL"),
+        (6, "INVALID_CREDIT_LIMIT"),
+    ]
 
 
 async def test_an_errors_cursor_of_another_run_is_refused(client, worker):
     first = (await import_and_wait(client, csv_file([row("", "x"), row("", "y")])))["id"]
     second = (await import_and_wait(client, csv_file([row("", "x"), row("", "y")])))["id"]
-    cursor = (await graphql(client, RUN_ERRORS, id=first, first=1))["data"]["importRun"]["errors"]["pageInfo"]["endCursor"]
+    cursor = (await graphql(client, RUN_ERRORS, id=first, first=1))["data"]["importRun"]["errors"]["pageInfo"][
+        "endCursor"
+    ]
 
     result = await graphql(client, RUN_ERRORS, id=second, first=1, after=cursor)
 

@@ -25,9 +25,9 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from customer_credit.app import create_app
-from customer_credit.imports.worker import ImportWorker
+from customer_credit.http.app import create_app
 from customer_credit.persistence.database import Database, connect, wrap
+from customer_credit.worker.import_worker import ImportWorker
 from tests.api.import_files import csv_file, row
 from tests.conftest import IMPORT_CSV, make_key
 
@@ -49,7 +49,7 @@ class Live:
     secret: str
     database: Database
     portal: anyio.from_thread.BlockingPortal
-    steps: "Steps"
+    steps: Steps
 
     def key(self, *scopes: str) -> str:
         return self.portal.call(make_key, self.database, f"key-{uuid.uuid4().hex[:8]}", set(scopes))
@@ -82,8 +82,15 @@ def live(backend: str, request: pytest.FixtureRequest, settings):
     async def start_worker(app) -> tuple[ImportWorker, Steps]:
         steps = Steps()
         services = app.state.services
-        worker = ImportWorker(services.imports, services.account_batches, batch_size=3, lease_seconds=30,
-                              default_credit_limit_cents=100_00, poll_seconds=0.05, after_batch=steps.after_batch)
+        worker = ImportWorker(
+            services.imports,
+            services.account_batches,
+            batch_size=3,
+            lease_seconds=30,
+            default_credit_limit_cents=100_00,
+            poll_seconds=0.05,
+            after_batch=steps.after_batch,
+        )
         services.import_worker = worker
         worker.start()
         return worker, steps
@@ -100,8 +107,13 @@ def live(backend: str, request: pytest.FixtureRequest, settings):
         client = TestClient(app)
         client.portal = portal  # requests and WebSockets run in the portal's loop, with the worker
         try:
-            yield Live(client, portal.call(make_key, database, "watcher", {"imports:read", "imports:write"}),
-                       database, portal, steps)
+            yield Live(
+                client,
+                portal.call(make_key, database, "watcher", {"imports:read", "imports:write"}),
+                database,
+                portal,
+                steps,
+            )
         finally:
             portal.call(worker.stop)
             portal.call(close_database, database)
@@ -160,8 +172,14 @@ def test_progress_increases_and_ends_at_the_terminal_status(live):
     assert processed == sorted(processed) and 0 < processed[-1]
     assert len({(r["status"], r["processedRows"]) for r in runs}) == len(runs), "each message is a change"
     assert all(r["status"] not in TERMINAL for r in runs[:-1])
-    assert runs[-1] | {"id": None} == {"id": None, "status": "COMPLETED_WITH_ERRORS", "totalRows": ROWS,
-                                       "processedRows": ROWS, "createdCount": ROWS - 1, "failedCount": 1}
+    assert runs[-1] | {"id": None} == {
+        "id": None,
+        "status": "COMPLETED_WITH_ERRORS",
+        "totalRows": ROWS,
+        "processedRows": ROWS,
+        "createdCount": ROWS - 1,
+        "failedCount": 1,
+    }
 
 
 def test_a_finished_run_is_delivered_once_and_completes(live):
@@ -182,8 +200,9 @@ def test_a_finished_run_is_delivered_once_and_completes(live):
 def test_the_key_may_come_in_the_handshake_header(live):
     run_id = start_import(live)
 
-    with live.client.websocket_connect("/graphql", subprotocols=PROTOCOL,
-                                       headers={"Authorization": f"Bearer {live.secret}"}) as ws:
+    with live.client.websocket_connect(
+        "/graphql", subprotocols=PROTOCOL, headers={"Authorization": f"Bearer {live.secret}"}
+    ) as ws:
         connect_ws(ws, None)
         assert ws.receive_json()["type"] == "connection_ack"
         runs, errors = follow(ws, run_id)

@@ -13,10 +13,10 @@ import asyncio
 import pytest
 from pymongo.errors import AutoReconnect, OperationFailure
 
-from customer_credit.imports.worker import ImportWorker
 from customer_credit.persistence.account_batches import AccountBatchRepository
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, IMPORT_ROW_ERRORS, IMPORT_RUNS
 from customer_credit.persistence.imports import ImportRunRepository
+from customer_credit.worker.import_worker import ImportWorker
 from tests.api.conftest import open_account
 from tests.api.import_files import account_with_history, counts, csv_file, error_triples, row
 from tests.conftest import upload_csv, wait_for_run
@@ -26,26 +26,40 @@ BATCH = 3
 # Ten data rows in four batches of three (rows 2-4, 5-7, 8-10, 11). Failures sit in several batches, and the
 # duplicates refer to rows of earlier batches, so the resumed run must rebuild what it had seen.
 CREATE_ROWS = [
-    row("r-1", "a1@example.com"),          # 2
-    row("", "a2@example.com"),             # 3
-    row("", "not-an-email"),               # 4  INVALID_EMAIL
-    row("r-4", "a4@example.com"),          # 5
-    row("", "a5@example.com"),             # 6
-    row("", "A1@Example.com"),             # 7  DUPLICATE_IN_FILE (row 2)
-    row("r-7", "a7@example.com"),          # 8
-    row("", "a8@example.com"),             # 9
-    row("r-1", "a9@example.com"),          # 10 DUPLICATE_IN_FILE (row 2)
-    row("", "a10@example.com"),            # 11
+    row("r-1", "a1@example.com"),  # 2
+    row("", "a2@example.com"),  # 3
+    row("", "not-an-email"),  # 4  INVALID_EMAIL
+    row("r-4", "a4@example.com"),  # 5
+    row("", "a5@example.com"),  # 6
+    row("", "A1@Example.com"),  # 7  DUPLICATE_IN_FILE (row 2)
+    row("r-7", "a7@example.com"),  # 8
+    row("", "a8@example.com"),  # 9
+    row("r-1", "a9@example.com"),  # 10 DUPLICATE_IN_FILE (row 2)
+    row("", "a10@example.com"),  # 11
 ]
 CREATE_FILE = csv_file(CREATE_ROWS)
-CREATE_COUNTS = {"totalRows": 10, "processedRows": 10, "createdCount": 7, "updatedCount": 0, "unchangedCount": 0,
-                 "failedCount": 3}
+CREATE_COUNTS = {
+    "totalRows": 10,
+    "processedRows": 10,
+    "createdCount": 7,
+    "updatedCount": 0,
+    "unchangedCount": 0,
+    "failedCount": 3,
+}
 CREATE_ERRORS = [(4, "Email", "INVALID_EMAIL"), (7, "Email", "DUPLICATE_IN_FILE"), (10, "Id", "DUPLICATE_IN_FILE")]
 
-UPDATE_FILE = csv_file([row(f"u-{i}", credit_limit=str(1000 + i)) for i in range(8)]
-                       + [row("u-missing", credit_limit="1"), row("u-0", description="again")])
-UPDATE_COUNTS = {"totalRows": 10, "processedRows": 10, "createdCount": 0, "updatedCount": 8, "unchangedCount": 0,
-                 "failedCount": 2}
+UPDATE_FILE = csv_file(
+    [row(f"u-{i}", credit_limit=str(1000 + i)) for i in range(8)]
+    + [row("u-missing", credit_limit="1"), row("u-0", description="again")]
+)
+UPDATE_COUNTS = {
+    "totalRows": 10,
+    "processedRows": 10,
+    "createdCount": 0,
+    "updatedCount": 8,
+    "unchangedCount": 0,
+    "failedCount": 2,
+}
 
 
 class Crash(BaseException):
@@ -66,11 +80,18 @@ def crash_on_call(n: int, original, error: BaseException | None = None):
     return wrapper
 
 
-def make_worker(app, *, runs=None, accounts=None, batch_size=BATCH, lease_seconds=30.0, after_batch=None) -> ImportWorker:
+def make_worker(
+    app, *, runs=None, accounts=None, batch_size=BATCH, lease_seconds=30.0, after_batch=None
+) -> ImportWorker:
     services = app.state.services
     return ImportWorker(
-        runs or services.imports, accounts or services.account_batches, batch_size=batch_size,
-        lease_seconds=lease_seconds, default_credit_limit_cents=100_00, poll_seconds=0.02, after_batch=after_batch,
+        runs or services.imports,
+        accounts or services.account_batches,
+        batch_size=batch_size,
+        lease_seconds=lease_seconds,
+        default_credit_limit_cents=100_00,
+        poll_seconds=0.02,
+        after_batch=after_batch,
     )
 
 

@@ -51,12 +51,25 @@ async def test_filled_in_template_imports_both_rows_as_typed(client, worker):
     assert (run["status"], run["createdCount"], run["failedCount"], run["totalRows"]) == ("SUCCEEDED", 2, 0, 2)
     first = await account_by_email(client, "ana.souza@example.com")
     assert first == {
-        "id": first["id"], "email": "ana.souza@example.com", "documentType": "CPF", "document": "52998224725",
-        "creditLimit": "1500.50", "tolerance": "0.05", "status": "OPEN", "description": "First customer", "version": 1,
+        "id": first["id"],
+        "email": "ana.souza@example.com",
+        "documentType": "CPF",
+        "document": "52998224725",
+        "creditLimit": "1500.50",
+        "tolerance": "0.05",
+        "status": "OPEN",
+        "description": "First customer",
+        "version": 1,
     }
     second = await account_by_email(client, "bruno@example.com")
     assert second == {
-        "id": "tmpl-2", "email": "bruno@example.com", "documentType": "CNPJ", "document": "11222333000181",
-        "creditLimit": "250.00", "tolerance": "0.10", "status": "OPEN", "description": "Second, with a comma",
+        "id": "tmpl-2",
+        "email": "bruno@example.com",
+        "documentType": "CNPJ",
+        "document": "11222333000181",
+        "creditLimit": "250.00",
+        "tolerance": "0.10",
+        "status": "OPEN",
+        "description": "Second, with a comma",
         "version": 1,
     }

@@ -13,8 +13,16 @@ from tests.conftest import import_and_wait
 @pytest.fixture
 async def accounts(client):
     """Two open accounts and a closed one."""
-    await open_account(client, id="acc-1", email="ana@example.com", documentType="CPF", document=CPF,
-                       creditLimit="100.00", tolerance="0", description="old")
+    await open_account(
+        client,
+        id="acc-1",
+        email="ana@example.com",
+        documentType="CPF",
+        document=CPF,
+        creditLimit="100.00",
+        tolerance="0",
+        description="old",
+    )
     await open_account(client, id="acc-2", email="bia@example.com", creditLimit="200.00")
     await open_account(client, id="acc-closed", email="gone@example.com")
     await close_account(client, "acc-closed")
@@ -29,8 +37,12 @@ async def test_row_with_an_id_changes_that_account(client, worker, accounts):
     run = await update(client, row("acc-1", credit_limit="2500", tolerance="10%", description="new"))
 
     account = await account_with_history(client, "acc-1")
-    assert (account["creditLimit"], account["tolerance"], account["description"], account["version"]) \
-        == ("2500.00", "0.10", "new", 2)
+    assert (account["creditLimit"], account["tolerance"], account["description"], account["version"]) == (
+        "2500.00",
+        "0.10",
+        "new",
+        2,
+    )
     assert (run["status"], run["updatedCount"], run["failedCount"]) == ("SUCCEEDED", 1, 0)
 
 
@@ -54,10 +66,17 @@ async def test_blank_cells_leave_fields_unchanged(client, worker, accounts):
     await update(client, row("acc-1", credit_limit="999"))
 
     account = await account_with_history(client, "acc-1")
-    assert {k: account[k] for k in ("email", "documentType", "document", "creditLimit", "tolerance", "status",
-                                    "description")} == {
-        "email": "ana@example.com", "documentType": "CPF", "document": "52998224725", "creditLimit": "999.00",
-        "tolerance": "0.00", "status": "OPEN", "description": "old",
+    assert {
+        k: account[k]
+        for k in ("email", "documentType", "document", "creditLimit", "tolerance", "status", "description")
+    } == {
+        "email": "ana@example.com",
+        "documentType": "CPF",
+        "document": "52998224725",
+        "creditLimit": "999.00",
+        "tolerance": "0.00",
+        "status": "OPEN",
+        "description": "old",
     }
     [change] = account["history"]["nodes"][0]["changes"]
     assert change == {"field": "creditLimit", "from": "100.00", "to": "999.00"}
@@ -84,15 +103,25 @@ async def test_closing_frees_the_email_for_a_new_account(client, worker, account
 async def test_unchanged_row_counts_as_unchanged_without_a_version_bump(client, worker, accounts):
     run = await update(client, row("acc-1", "ana@example.com", CPF, "CPF", "100", "0", "Open", "old"))
 
-    assert counts(run) == {"totalRows": 1, "processedRows": 1, "createdCount": 0, "updatedCount": 0,
-                           "unchangedCount": 1, "failedCount": 0}
+    assert counts(run) == {
+        "totalRows": 1,
+        "processedRows": 1,
+        "createdCount": 0,
+        "updatedCount": 0,
+        "unchangedCount": 1,
+        "failedCount": 0,
+    }
     account = await account_with_history(client, "acc-1")
     assert (account["version"], account["history"]["totalCount"]) == (1, 1)
 
 
 async def test_unknown_id_or_email_is_not_found(client, worker, accounts):
-    run = await update(client, row("nobody", credit_limit="1"), row("", "nobody@example.com", credit_limit="1"),
-                       row("", "gone@example.com", credit_limit="1"))
+    run = await update(
+        client,
+        row("nobody", credit_limit="1"),
+        row("", "nobody@example.com", credit_limit="1"),
+        row("", "gone@example.com", credit_limit="1"),
+    )
 
     assert error_triples(run) == [(2, "Id", "NOT_FOUND"), (3, "Email", "NOT_FOUND"), (4, "Email", "NOT_FOUND")]
     assert (run["status"], run["failedCount"]) == ("COMPLETED_WITH_ERRORS", 3)
@@ -102,7 +131,8 @@ async def test_closed_account_is_account_closed(client, worker, accounts):
     run = await update(client, row("acc-closed", credit_limit="5"), row("acc-closed", status="Open"))
 
     assert [(e["row"], e["code"], e["accountId"]) for e in run["errors"]["nodes"]] == [
-        (2, "ACCOUNT_CLOSED", "acc-closed"), (3, "DUPLICATE_IN_FILE", None),
+        (2, "ACCOUNT_CLOSED", "acc-closed"),
+        (3, "DUPLICATE_IN_FILE", None),
     ]
     assert (await account_with_history(client, "acc-closed"))["version"] == 2
 
@@ -138,8 +168,12 @@ async def test_changes_carry_the_run_id_in_the_history(client, worker, accounts)
         account = await account_with_history(client, account_id)
         assert account["history"]["totalCount"] == account["version"] == 2
         newest, oldest = account["history"]["nodes"]
-        assert (newest["version"], newest["source"], newest["importRunId"], newest["actor"]) \
-            == (2, "IMPORT", run["id"], "tester")
+        assert (newest["version"], newest["source"], newest["importRunId"], newest["actor"]) == (
+            2,
+            "IMPORT",
+            run["id"],
+            "tester",
+        )
         assert (oldest["source"], oldest["importRunId"]) == ("API", None)
 
 
@@ -147,7 +181,9 @@ async def test_invalid_values_are_row_errors_and_change_nothing(client, worker, 
     run = await update(client, row("acc-1", "not-an-email", tolerance="2"), row("acc-2", credit_limit="1,500"))
 
     assert sorted(error_triples(run)) == [
-        (2, "Email", "INVALID_EMAIL"), (2, "Tolerance", "INVALID_TOLERANCE"), (3, "Credit Limit", "INVALID_CREDIT_LIMIT"),
+        (2, "Email", "INVALID_EMAIL"),
+        (2, "Tolerance", "INVALID_TOLERANCE"),
+        (3, "Credit Limit", "INVALID_CREDIT_LIMIT"),
     ]
     assert (await account_with_history(client, "acc-1"))["version"] == 1
     assert (await account_with_history(client, "acc-2"))["version"] == 1
@@ -163,11 +199,18 @@ async def test_many_rows_across_batches_are_all_updated(client, worker):
     for i in range(8):
         await open_account(client, id=f"many-{i}", email=f"many{i}@example.com")
 
-    run = await update(client, *[row(f"many-{i}", credit_limit=str(10 + i)) for i in range(8)],
-                       row("many-0", credit_limit="1"))
+    run = await update(
+        client, *[row(f"many-{i}", credit_limit=str(10 + i)) for i in range(8)], row("many-0", credit_limit="1")
+    )
 
-    assert counts(run) == {"totalRows": 9, "processedRows": 9, "createdCount": 0, "updatedCount": 8,
-                           "unchangedCount": 0, "failedCount": 1}
+    assert counts(run) == {
+        "totalRows": 9,
+        "processedRows": 9,
+        "createdCount": 0,
+        "updatedCount": 8,
+        "unchangedCount": 0,
+        "failedCount": 1,
+    }
     assert error_triples(run) == [(10, "Id", "DUPLICATE_IN_FILE")]
     assert (await account_with_history(client, "many-7"))["creditLimit"] == "17.00"
 

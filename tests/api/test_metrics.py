@@ -87,8 +87,11 @@ async def test_requests_are_counted_by_route_template_method_and_status(client, 
 
     after = await scrape(scraper)
     requests = "customer_credit_http_requests_total"
-    assert value(after, requests, route="/imports/template.csv", method="GET", status="200") - value(
-        before, requests, route="/imports/template.csv", method="GET", status="200") == 1
+    assert (
+        value(after, requests, route="/imports/template.csv", method="GET", status="200")
+        - value(before, requests, route="/imports/template.csv", method="GET", status="200")
+        == 1
+    )
     errors_csv = dict(route="/imports/{run_id}/errors.csv", method="GET", status="404")
     assert value(after, requests, **errors_csv) - value(before, requests, **errors_csv) == 2
     refused = dict(route="/accounts/export.csv", method="GET", status="401")
@@ -99,8 +102,11 @@ async def test_requests_are_counted_by_route_template_method_and_status(client, 
     assert value(after, requests, route="/metrics", method="GET", status="200") >= 1
 
     latency = "customer_credit_http_request_seconds_count"
-    assert value(after, latency, route="/imports/{run_id}/errors.csv", method="GET") - value(
-        before, latency, route="/imports/{run_id}/errors.csv", method="GET") == 2
+    assert (
+        value(after, latency, route="/imports/{run_id}/errors.csv", method="GET")
+        - value(before, latency, route="/imports/{run_id}/errors.csv", method="GET")
+        == 2
+    )
 
     # Labels are templates and codes: never a raw path, an id or a query string's value.
     text = (await scraper.get("/metrics")).text
@@ -139,14 +145,17 @@ async def test_imports_count_rows_by_mode_and_finished_runs_by_status(client, cl
     """The `worker` fixture is the service's worker with batches of 3: a run has several checkpoints."""
     scraper = await client_with("metrics:read")
     before = await scrape(scraper)
-    created = await import_and_wait(client, (
-        "Id,Email,Credit Limit\n"
-        "m-1,m1@example.com,100\n"
-        "m-2,m2@example.com,200\n"
-        "m-3,not-an-email,300\n"
-        "m-4,m4@example.com,abc\n"
-        "m-5,m5@example.com,500\n"
-    ).encode())
+    created = await import_and_wait(
+        client,
+        (
+            b"Id,Email,Credit Limit\n"
+            b"m-1,m1@example.com,100\n"
+            b"m-2,m2@example.com,200\n"
+            b"m-3,not-an-email,300\n"
+            b"m-4,m4@example.com,abc\n"
+            b"m-5,m5@example.com,500\n"
+        ),
+    )
     assert created["status"] == "COMPLETED_WITH_ERRORS" and created["processedRows"] == 5
 
     async def create_recorded() -> None:
@@ -154,8 +163,10 @@ async def test_imports_count_rows_by_mode_and_finished_runs_by_status(client, cl
         rows = "customer_credit_import_rows_processed_total"
         runs = "customer_credit_import_runs_finished_total"
         assert value(after, rows, mode="CREATE") - value(before, rows, mode="CREATE") == 5
-        assert value(after, runs, status="COMPLETED_WITH_ERRORS") - value(
-            before, runs, status="COMPLETED_WITH_ERRORS") == 1
+        assert (
+            value(after, runs, status="COMPLETED_WITH_ERRORS") - value(before, runs, status="COMPLETED_WITH_ERRORS")
+            == 1
+        )
         assert value(after, runs, status="SUCCEEDED") == value(before, runs, status="SUCCEEDED")
 
     await eventually(create_recorded)

@@ -23,7 +23,6 @@ from .conftest import (
     open_or_change,
 )
 
-
 # --- opening and changing --------------------------------------------------------------
 
 
@@ -66,7 +65,9 @@ async def test_open_sets_defaults_status_and_timestamps(client):
 class TestDefaultCreditLimitSetting:
     @pytest.fixture
     def settings(self) -> Settings:
-        return Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent"), default_credit_limit=Decimal("250"))
+        return Settings(
+            mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent"), default_credit_limit=Decimal("250")
+        )
 
     async def test_open_uses_the_configured_default_credit_limit(self, client):
         account = await open_account(client, email="ana@example.com")
@@ -100,8 +101,14 @@ async def test_open_stores_every_given_field(client):
 
 async def test_change_leaves_omitted_fields_unchanged(client):
     before = await open_account(
-        client, id="a1", email="ana@example.com", documentType="CPF", document=CPF,
-        creditLimit="1500.00", tolerance="0.05", description="VIP",
+        client,
+        id="a1",
+        email="ana@example.com",
+        documentType="CPF",
+        document=CPF,
+        creditLimit="1500.00",
+        tolerance="0.05",
+        description="VIP",
     )
 
     after = await open_account(client, id="a1", email="ana@example.com", creditLimit="2000.00")
@@ -349,8 +356,14 @@ async def test_same_number_under_another_document_type_is_not_in_use(client):
 
 @pytest.mark.parametrize(
     ("given", "shown"),
-    [("0", "0.00"), ("-0", "0.00"), ("1234.5", "1234.50"), ("1.000", "1.00"), ("1E+3", "1000.00"),
-     ("1000000000.00", "1000000000.00")],
+    [
+        ("0", "0.00"),
+        ("-0", "0.00"),
+        ("1234.5", "1234.50"),
+        ("1.000", "1.00"),
+        ("1E+3", "1000.00"),
+        ("1000000000.00", "1000000000.00"),
+    ],
 )
 async def test_credit_limit_within_bounds_is_stored_exactly(client, given, shown):
     account = await open_account(client, email="ana@example.com", creditLimit=given)

@@ -40,9 +40,7 @@ async def history_versions(client, account_id: str) -> tuple[int, int, list[int]
 async def test_concurrent_opens_with_one_email_open_exactly_one_account(client, database):
     emails = ["ana@example.com", "Ana@Example.COM"]
 
-    payloads = await asyncio.gather(
-        *(open_or_change(client, id=f"racer-{n}", email=emails[n % 2]) for n in range(N))
-    )
+    payloads = await asyncio.gather(*(open_or_change(client, id=f"racer-{n}", email=emails[n % 2]) for n in range(N)))
 
     assert outcomes(payloads) == Counter({"created": 1, "EMAIL_IN_USE": N - 1})
     assert await stored_counts(database) == (1, 1)
@@ -52,7 +50,10 @@ async def test_concurrent_opens_with_one_document_open_exactly_one_account(clien
     documents = [CPF, CPF_COMPACT]
 
     payloads = await asyncio.gather(
-        *(open_or_change(client, email=f"racer{n}@example.com", documentType="CPF", document=documents[n % 2]) for n in range(N))
+        *(
+            open_or_change(client, email=f"racer{n}@example.com", documentType="CPF", document=documents[n % 2])
+            for n in range(N)
+        )
     )
 
     assert outcomes(payloads) == Counter({"created": 1, "DOCUMENT_IN_USE": N - 1})
@@ -71,7 +72,10 @@ async def test_concurrent_changes_of_one_version_let_exactly_one_through(client,
     await open_account(client, id="a1", email="ana@example.com")
 
     payloads = await asyncio.gather(
-        *(open_or_change(client, id="a1", email="ana@example.com", creditLimit=str(n + 1), expectedVersion=1) for n in range(N))
+        *(
+            open_or_change(client, id="a1", email="ana@example.com", creditLimit=str(n + 1), expectedVersion=1)
+            for n in range(N)
+        )
     )
 
     assert outcomes(payloads) == Counter({"changed": 1, "VERSION_CONFLICT": N - 1})

@@ -18,8 +18,17 @@ from tests.api.import_files import account_with_history
 ACCOUNTS_URL = "/api/creditcontrol/accounts"
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ACCOUNT_KEYS = {
-    "id", "email", "document", "documentType", "creditLimit", "tolerance", "status", "description",
-    "createdAt", "updatedAt", "version",
+    "id",
+    "email",
+    "document",
+    "documentType",
+    "creditLimit",
+    "tolerance",
+    "status",
+    "description",
+    "createdAt",
+    "updatedAt",
+    "version",
 }
 
 # Bodies are written as JSON text, so that numbers reach the server with exactly these digits.
@@ -42,8 +51,9 @@ def account_url(account_id: str) -> str:
 
 
 async def put(client, account_id: str, body: str):
-    return await client.put(account_url(account_id), content=body.encode("utf-8"),
-                            headers={"Content-Type": "application/json"})
+    return await client.put(
+        account_url(account_id), content=body.encode("utf-8"), headers={"Content-Type": "application/json"}
+    )
 
 
 async def opened(client, account_id: str, body: str = EMAIL_ONLY_BODY) -> dict:
@@ -95,7 +105,9 @@ async def test_put_with_a_known_id_changes_the_account_with_200(client):
     changed = response.json()
     assert changed["creditLimit"] == 2000
     assert changed["version"] == first["version"] + 1
-    assert {k: changed[k] for k in ("email", "document", "tolerance")} == {k: first[k] for k in ("email", "document", "tolerance")}
+    assert {k: changed[k] for k in ("email", "document", "tolerance")} == {
+        k: first[k] for k in ("email", "document", "tolerance")
+    }
 
 
 async def test_put_opens_with_the_same_defaults_as_graphql(client):
@@ -139,13 +151,17 @@ async def test_credit_limit_with_three_decimal_places_is_refused_not_rounded(cli
 
 
 async def test_cnpj_and_its_type_are_accepted_with_punctuation(client):
-    account = await opened(client, "acc-1", json.dumps({"email": "e@example.com", "document": CNPJ, "documentType": "cnpj"}))
+    account = await opened(
+        client, "acc-1", json.dumps({"email": "e@example.com", "document": CNPJ, "documentType": "cnpj"})
+    )
 
     assert (account["document"], account["documentType"]) == (CNPJ_COMPACT, "CNPJ")
 
 
 async def test_other_document_type_is_written_other(client):
-    account = await opened(client, "acc-1", json.dumps({"email": "f@example.com", "document": "AB-123", "documentType": "Other"}))
+    account = await opened(
+        client, "acc-1", json.dumps({"email": "f@example.com", "document": "AB-123", "documentType": "Other"})
+    )
 
     assert (account["document"], account["documentType"]) == ("AB123", "Other")
 
@@ -212,7 +228,9 @@ async def test_document_of_another_open_account_is_409_document_in_use(client, u
     await opened(client, "acc-1", FULL_BODY)
 
     async with unchanged_store():
-        response = await put(client, "acc-2", json.dumps({"email": "g@example.com", "document": CPF_COMPACT, "documentType": "CPF"}))
+        response = await put(
+            client, "acc-2", json.dumps({"email": "g@example.com", "document": CPF_COMPACT, "documentType": "CPF"})
+        )
 
     assert_error(response, 409, "DOCUMENT_IN_USE", "document")
 
@@ -247,11 +265,36 @@ async def test_change_of_a_closed_account_is_409_account_closed(client, unchange
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"   ", b"{", b'{"email": "a@example.com",}', b"[]", b"5", b'"text"', b"null",
-     b'{"creditLimit": NaN}', b'{"creditLimit": Infinity}', b"\xff\xfe{}", b"[" * 100_000,
-     b'{"creditLimit": ' + b"9" * 5000 + b"}"],
-    ids=["empty", "blank", "unterminated", "trailing-comma", "array", "number", "string", "null",
-         "nan", "infinity", "not-utf8", "deep-nesting", "huge-integer"],
+    [
+        b"",
+        b"   ",
+        b"{",
+        b'{"email": "a@example.com",}',
+        b"[]",
+        b"5",
+        b'"text"',
+        b"null",
+        b'{"creditLimit": NaN}',
+        b'{"creditLimit": Infinity}',
+        b"\xff\xfe{}",
+        b"[" * 100_000,
+        b'{"creditLimit": ' + b"9" * 5000 + b"}",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "unterminated",
+        "trailing-comma",
+        "array",
+        "number",
+        "string",
+        "null",
+        "nan",
+        "infinity",
+        "not-utf8",
+        "deep-nesting",
+        "huge-integer",
+    ],
 )
 async def test_malformed_json_is_400_malformed_json(client, unchanged_store, body):
     async with unchanged_store():
@@ -377,7 +420,9 @@ async def test_without_pii_read_email_and_document_are_masked(client, client_wit
 async def test_without_pii_read_a_write_answers_masked_too(client_with):
     writer = await client_with("accounts:write")
 
-    account = await opened(writer, "acc-1", json.dumps({"email": "zoe@example.com", "document": OTHER_CPF, "documentType": "CPF"}))
+    account = await opened(
+        writer, "acc-1", json.dumps({"email": "zoe@example.com", "document": OTHER_CPF, "documentType": "CPF"})
+    )
 
     assert account["email"] == "z***@example.com"
     assert account["document"] == "***.***.*77-35"

@@ -37,7 +37,9 @@ async def pair_client(app, database):
     """A client that authenticates the original API's way: the key's name and its secret."""
     secret = await make_key(database, "vtex-integration", {"admin"})
     headers = {"X-VTEX-API-AppKey": "vtex-integration", "X-VTEX-API-AppToken": secret}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers) as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+    ) as c:
         yield c
 
 
@@ -59,14 +61,18 @@ async def test_every_route_answers_a_bearer_key(client, seeded, method, url, bod
 
 
 @pytest.mark.parametrize(("method", "url", "body", "scopes", "status"), ROUTES, ids=ROUTE_IDS)
-async def test_every_route_answers_an_appkey_and_apptoken_pair(pair_client, client, seeded, method, url, body, scopes, status):
+async def test_every_route_answers_an_appkey_and_apptoken_pair(
+    pair_client, client, seeded, method, url, body, scopes, status
+):
     response = await call(pair_client, method, url, body)
 
     assert response.status_code == status, response.text
 
 
 @pytest.mark.parametrize(("method", "url", "body", "scopes", "status"), ROUTES, ids=ROUTE_IDS)
-async def test_every_route_refuses_a_pair_whose_name_is_another_keys(anonymous, key_pairs, method, url, body, scopes, status):
+async def test_every_route_refuses_a_pair_whose_name_is_another_keys(
+    anonymous, key_pairs, method, url, body, scopes, status
+):
     headers = {"X-VTEX-API-AppKey": "second-key", "X-VTEX-API-AppToken": key_pairs["first-key"]}
 
     response = await call(anonymous, method, url, body, headers=headers)

@@ -20,12 +20,12 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from mongomock_motor import AsyncMongoMockClient  # noqa: E402
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
-from customer_credit.app import create_app  # noqa: E402
+from customer_credit.http.app import create_app  # noqa: E402
 from customer_credit.persistence.api_keys import ApiKeyRepository  # noqa: E402
 from customer_credit.persistence.database import wrap  # noqa: E402
 from customer_credit.settings import Settings  # noqa: E402
@@ -69,8 +69,9 @@ def test_rest_api_answers_generated_requests_as_documented_without_5xx(keyed_app
     schema = schemathesis.openapi.from_asgi(OPENAPI_URL, app, headers=headers)
 
     @given(case=schema.as_strategy(generation_mode=schemathesis.GenerationMode[mode]))
-    @hypothesis_settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     def answers_as_documented(case):
         response = case.call(headers=headers)
 

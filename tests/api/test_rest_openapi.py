@@ -30,7 +30,11 @@ async def document(client) -> dict:
 
 @pytest_asyncio.fixture
 async def seeded(client):
-    for account_id, body in (("acc-1", OPEN_BODY), ("acc-taken", TAKEN_EMAIL_BODY), ("acc-closed", b'{"email": "c@example.com"}')):
+    for account_id, body in (
+        ("acc-1", OPEN_BODY),
+        ("acc-taken", TAKEN_EMAIL_BODY),
+        ("acc-closed", b'{"email": "c@example.com"}'),
+    ):
         assert (await client.put(ACCOUNT_URL.format(account_id), content=body)).status_code == 201
     assert (await client.delete(ACCOUNT_URL.format("acc-closed"))).status_code == 200
 
@@ -55,8 +59,15 @@ def resolve(schema: dict, document: dict) -> dict:
     return schema
 
 
-JSON_TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool,
-              "null": type(None)}
+JSON_TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
 
 
 def mismatches(schema: dict, value: Any, document: dict, where: str = "$") -> list[str]:
@@ -84,7 +95,9 @@ def mismatches(schema: dict, value: Any, document: dict, where: str = "$") -> li
 # One request per documented (operationId, status); each gets the clients and the database switch.
 SCENARIOS = {
     ("openOrChangeAccount", 200): lambda c: c.key.put(ACCOUNT_URL.format("acc-1"), content=b'{"creditLimit": 7}'),
-    ("openOrChangeAccount", 201): lambda c: c.key.put(ACCOUNT_URL.format("acc-new"), content=OPEN_BODY.replace(b"open@", b"new@")),
+    ("openOrChangeAccount", 201): lambda c: c.key.put(
+        ACCOUNT_URL.format("acc-new"), content=OPEN_BODY.replace(b"open@", b"new@")
+    ),
     ("openOrChangeAccount", 400): lambda c: c.key.put(ACCOUNT_URL.format("acc-new"), content=BAD_EMAIL_BODY),
     ("openOrChangeAccount", 401): lambda c: c.anonymous.put(ACCOUNT_URL.format("acc-new"), content=OPEN_BODY),
     ("openOrChangeAccount", 403): lambda c: c.reader.put(ACCOUNT_URL.format("acc-new"), content=OPEN_BODY),
@@ -151,7 +164,8 @@ async def test_document_lists_exactly_the_apps_rest_and_export_routes(app, docum
     served = {
         (route.path, method.lower())
         for route in app.routes
-        if isinstance(route, Route) and (route.path.startswith("/api/creditcontrol/") or route.path == EXPORT_URL)
+        if isinstance(route, Route)
+        and (route.path.startswith("/api/creditcontrol/") or route.path == EXPORT_URL)
         and "{rest:path}" not in route.path
         for method in route.methods - {"HEAD"}
     }
@@ -169,8 +183,15 @@ async def test_account_schema_is_built_from_the_fields_the_routes_return(client,
 async def test_request_schema_lists_the_put_body_members(document):
     schema = document["components"]["schemas"]["AccountRequest"]
 
-    assert set(schema["properties"]) == {"email", "creditLimit", "document", "documentType", "tolerance", "description",
-                                         "expectedVersion"}
+    assert set(schema["properties"]) == {
+        "email",
+        "creditLimit",
+        "document",
+        "documentType",
+        "tolerance",
+        "description",
+        "expectedVersion",
+    }
 
 
 async def test_every_documented_status_has_a_scenario_here(document):
@@ -181,8 +202,9 @@ async def test_every_documented_status_has_a_scenario_here(document):
 async def test_every_route_answers_as_documented(
     client, client_with, anonymous, seeded, database_down, document, operation_id, status
 ):
-    callers = Callers(client, await client_with("accounts:read"), await client_with("accounts:write"), anonymous,
-                      database_down)
+    callers = Callers(
+        client, await client_with("accounts:read"), await client_with("accounts:write"), anonymous, database_down
+    )
     response_doc = next(r for _, _, o, s, r in documented(document) if (o, s) == (operation_id, status))
 
     response = await SCENARIOS[(operation_id, status)](callers)
@@ -192,7 +214,7 @@ async def test_every_route_answers_as_documented(
     if content is None:
         assert response.content == b""
         return
-    (media_type, body), = content.items()
+    ((media_type, body),) = content.items()
     assert response.headers["content-type"].startswith(media_type)
     for header in response_doc.get("headers", {}):
         assert header.lower() in response.headers, header

@@ -108,7 +108,10 @@ class Service:
     def cli(self, *args: str) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "customer_credit.cli", *args, "--data-dir", str(self.data_dir)],
-            capture_output=True, text=True, timeout=60, env=service_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=service_env(),
         )
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -137,9 +140,23 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "customer_credit.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=service_env(), cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "customer_credit.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=service_env(),
+        cwd=REPO,
     )
     output: list[str] = []
 
@@ -243,7 +260,9 @@ def axe_source(pytestconfig: pytest.Config) -> str:
     """axe-core's axe.min.js, from `npm pack axe-core@AXE_VERSION` (npm checks the registry's
     integrity hash), kept in pytest's cache directory (git-ignored) after the first run."""
     cache = getattr(pytestconfig, "cache", None)  # None under -p no:cacheprovider
-    folder = cache.mkdir(f"axe-core-{AXE_VERSION}") if cache else Path(tempfile.gettempdir()) / f"axe-core-{AXE_VERSION}"
+    folder = (
+        cache.mkdir(f"axe-core-{AXE_VERSION}") if cache else Path(tempfile.gettempdir()) / f"axe-core-{AXE_VERSION}"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     cached = folder / "axe.min.js"
     if not cached.exists():
@@ -253,7 +272,10 @@ def axe_source(pytestconfig: pytest.Config) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             result = subprocess.run(
                 [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", tmp, "--silent"],
-                capture_output=True, text=True, timeout=180, cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=180,
+                cwd=tmp,
             )
             tarballs = list(Path(tmp).glob("axe-core-*.tgz"))
             if result.returncode != 0 or not tarballs:

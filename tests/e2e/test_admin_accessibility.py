@@ -40,9 +40,13 @@ def test_axe_finds_no_serious_or_critical_violation(page, service, check_accessi
     check_accessibility(page, "the import screen")
 
     prefix = f"axe-{uuid.uuid4().hex[:8]}"
-    page.locator("#import-file").set_input_files({"name": f"{prefix}.csv", "mimeType": "text/csv", "buffer": import_csv(5, 1, prefix)})
+    page.locator("#import-file").set_input_files(
+        {"name": f"{prefix}.csv", "mimeType": "text/csv", "buffer": import_csv(5, 1, prefix)}
+    )
     page.get_by_role("button", name="Importar arquivo").click()
-    expect(page.locator("#import-result .run")).to_have_attribute("data-status", "COMPLETED_WITH_ERRORS", timeout=60_000)
+    expect(page.locator("#import-result .run")).to_have_attribute(
+        "data-status", "COMPLETED_WITH_ERRORS", timeout=60_000
+    )
     check_accessibility(page, "an import's result")
 
     page.goto(f"{service.url}/admin#/imports")

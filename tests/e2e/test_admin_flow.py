@@ -230,16 +230,17 @@ def test_progress_falls_back_to_polling_when_the_socket_fails(page, service):
     expect(result).to_contain_text("Simulação: nenhuma conta foi gravada.")
     expect(result.locator("[data-count=created] dd")).to_have_text("29")
     # A dry run writes nothing.
-    assert service.api("query($s: String) { accounts(filter: {search: $s}) { totalCount } }", s=prefix)[
-        "accounts"
-    ]["totalCount"] == 0
+    assert (
+        service.api("query($s: String) { accounts(filter: {search: $s}) { totalCount } }", s=prefix)["accounts"][
+            "totalCount"
+        ]
+        == 0
+    )
 
 
 def test_a_file_level_error_is_shown_and_no_run_starts(page, service):
     sign_in(page, service, hash_="#/import")
-    page.locator("#import-file").set_input_files(
-        {"name": "empty.csv", "mimeType": "text/csv", "buffer": b""}
-    )
+    page.locator("#import-file").set_input_files({"name": "empty.csv", "mimeType": "text/csv", "buffer": b""})
     page.get_by_role("button", name="Importar arquivo").click()
     expect(page.locator("#import-message")).to_contain_text("EMPTY_FILE")
     expect(page.locator("#import-result")).to_be_empty()
@@ -320,9 +321,15 @@ def test_search_status_sorting_and_paging_with_a_way_back(page, service):
 
 
 def test_a_key_without_pii_read_sees_masked_fields_and_cannot_overwrite_the_email(page, service, shoot):
-    account = service.open_account(email=f"{unique('joana')}@example.com", documentType="CPF", document="111.444.777-35")
+    account = service.open_account(
+        email=f"{unique('joana')}@example.com", documentType="CPF", document="111.444.777-35"
+    )
     name = unique("reader")
-    secret = service.cli("api-keys", "create", "--name", name, "--scopes", "accounts:read,accounts:write").strip().splitlines()[-1]
+    secret = (
+        service.cli("api-keys", "create", "--name", name, "--scopes", "accounts:read,accounts:write")
+        .strip()
+        .splitlines()[-1]
+    )
     sign_in(page, service, key=secret, hash_=f"#/accounts/{account['id']}")
     masked = "j***@example.com"
     expect(page.get_by_role("heading", name=masked)).to_be_visible()

@@ -88,8 +88,9 @@ def status(url: str, path: str, timeout: float = 5) -> int | None:
         return None
 
 
-def gql(url: str, secret: str, query: str, variables: dict[str, Any] | None = None,
-        timeout: float = 10) -> httpx.Response:
+def gql(
+    url: str, secret: str, query: str, variables: dict[str, Any] | None = None, timeout: float = 10
+) -> httpx.Response:
     return httpx.post(
         url + "/graphql",
         json={"query": query, "variables": variables or {}},
@@ -418,8 +419,13 @@ def import_run(url: str, secret: str, run_id: str) -> dict[str, Any]:
     return gql_data(url, secret, IMPORT_RUN, {"id": run_id})["importRun"]
 
 
-def wait_for_run(url: str, secret: str, run_id: str, timeout: float = 45,
-                 until: Callable[[dict[str, Any]], bool] = lambda run: run["status"] in TERMINAL) -> dict[str, Any]:
+def wait_for_run(
+    url: str,
+    secret: str,
+    run_id: str,
+    timeout: float = 45,
+    until: Callable[[dict[str, Any]], bool] = lambda run: run["status"] in TERMINAL,
+) -> dict[str, Any]:
     """Poll the run until `until(run)` (by default: it ended); return it."""
     deadline = time.monotonic() + timeout
     while True:
@@ -449,8 +455,9 @@ query Page($after: String, $search: String) {
 """
 
 
-def accounts_with_history(url: str, secret: str, limit: int | None = None, search: str | None = None
-                          ) -> list[dict[str, Any]]:
+def accounts_with_history(
+    url: str, secret: str, limit: int | None = None, search: str | None = None
+) -> list[dict[str, Any]]:
     """Every account (or the first `limit` by email; or those whose id, email or document starts with
     `search`), each with its whole history (≤ 100 events)."""
     found: list[dict[str, Any]] = []
@@ -527,15 +534,17 @@ def planted_create_file(rows: int, tag: str, *, invalid_every: int = 50, duplica
     return PlantedFile(csv_bytes(["Id", "Email", "Credit Limit"], lines), rows, invalid, frozenset(emails))
 
 
-def check_created_exactly(uri: str, url: str, secret: str, run_id: str, planted: PlantedFile,
-                          *, sample: int = 30) -> dict[str, Any]:
+def check_created_exactly(
+    uri: str, url: str, secret: str, run_id: str, planted: PlantedFile, *, sample: int = 30
+) -> dict[str, Any]:
     """The run created every valid row once and failed every planted bad row, and its history
     events match the accounts. The database holds only this run's accounts."""
     return check_runs_created_exactly(uri, url, secret, {run_id: planted}, sample=sample)[run_id]
 
 
-def check_runs_created_exactly(uri: str, url: str, secret: str, planted: dict[str, PlantedFile],
-                               *, sample: int = 30) -> dict[str, dict[str, Any]]:
+def check_runs_created_exactly(
+    uri: str, url: str, secret: str, planted: dict[str, PlantedFile], *, sample: int = 30
+) -> dict[str, dict[str, Any]]:
     """Each run (id -> its file) created every valid row of its file once and failed every planted bad
     row, with one history event per account carrying the run's id. The database holds only these
     runs' accounts."""
@@ -543,8 +552,12 @@ def check_runs_created_exactly(uri: str, url: str, secret: str, planted: dict[st
     for run_id, file in planted.items():
         run = import_run(url, secret, run_id)
         assert counts(run) == {
-            "totalRows": file.rows, "processedRows": file.rows, "createdCount": file.valid,
-            "updatedCount": 0, "unchangedCount": 0, "failedCount": file.invalid,
+            "totalRows": file.rows,
+            "processedRows": file.rows,
+            "createdCount": file.valid,
+            "updatedCount": 0,
+            "unchangedCount": 0,
+            "failedCount": file.invalid,
         }, run
         assert run["status"] == ("COMPLETED_WITH_ERRORS" if file.invalid else "SUCCEEDED"), run
         assert run["errors"]["totalCount"] == file.invalid, run

@@ -98,16 +98,19 @@ def test_import_of_good_rows_follows_the_run_and_exits_0(service: Serve, prefix:
 
 
 def test_import_with_bad_rows_lists_them_and_exits_1(service: Serve, prefix: str, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "mixed.csv", (
-        "Id,Email,Credit Limit\n"
-        f"{prefix}-1,{prefix}-1@example.com,100\n"      # row 2: good
-        f"{prefix}-2,not-an-email,100\n"                # row 3: INVALID_EMAIL
-        f"{prefix}-3,{prefix}-3@example.com,abc\n"      # row 4: INVALID_CREDIT_LIMIT
-        f"{prefix}-1,{prefix}-4@example.com,100\n"      # row 5: DUPLICATE_IN_FILE (Id)
-        f"{prefix}-5,{prefix}-5@example.com,1.500\n"    # row 6: INVALID_CREDIT_LIMIT (ambiguous)
-        f"{prefix}-6,{prefix}-6@example.com,600\n"      # row 7: good
-        f"{prefix}-8,{prefix}-8@example.com,[/x] :smile:\n"  # row 8: INVALID_CREDIT_LIMIT, quoting rich markup
-    ))
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        (
+            "Id,Email,Credit Limit\n"
+            f"{prefix}-1,{prefix}-1@example.com,100\n"  # row 2: good
+            f"{prefix}-2,not-an-email,100\n"  # row 3: INVALID_EMAIL
+            f"{prefix}-3,{prefix}-3@example.com,abc\n"  # row 4: INVALID_CREDIT_LIMIT
+            f"{prefix}-1,{prefix}-4@example.com,100\n"  # row 5: DUPLICATE_IN_FILE (Id)
+            f"{prefix}-5,{prefix}-5@example.com,1.500\n"  # row 6: INVALID_CREDIT_LIMIT (ambiguous)
+            f"{prefix}-6,{prefix}-6@example.com,600\n"  # row 7: good
+            f"{prefix}-8,{prefix}-8@example.com,[/x] :smile:\n"  # row 8: INVALID_CREDIT_LIMIT, quoting rich markup
+        ),
+    )
 
     result = cli(service, "import", str(path), "--mode", "create")
 
@@ -121,7 +124,10 @@ def test_import_with_bad_rows_lists_them_and_exits_1(service: Serve, prefix: str
         if cells and cells[0].isdigit():
             table.setdefault(int(cells[0]), set()).update(cell for cell in cells if cell.isupper() and "_" in cell)
     assert table == {
-        3: {"INVALID_EMAIL"}, 4: {"INVALID_CREDIT_LIMIT"}, 5: {"DUPLICATE_IN_FILE"}, 6: {"INVALID_CREDIT_LIMIT"},
+        3: {"INVALID_EMAIL"},
+        4: {"INVALID_CREDIT_LIMIT"},
+        5: {"DUPLICATE_IN_FILE"},
+        6: {"INVALID_CREDIT_LIMIT"},
         8: {"INVALID_CREDIT_LIMIT"},
     }, out
     # The file's text is shown as it is: rich markup and emoji codes stay literal.
@@ -176,9 +182,21 @@ def test_a_wrong_or_missing_key_or_an_unreachable_service_exits_2(service: Serve
 
     # A key without the scope: a GraphQL FORBIDDEN for the import, an HTTP 403 for the export.
     created = subprocess.run(
-        [*CLI, "api-keys", "--data-dir", str(service.data_dir), "create", "--name", f"reader-{prefix}",
-         "--scopes", "accounts:read"],
-        capture_output=True, text=True, env=cli_env(), timeout=25,
+        [
+            *CLI,
+            "api-keys",
+            "--data-dir",
+            str(service.data_dir),
+            "create",
+            "--name",
+            f"reader-{prefix}",
+            "--scopes",
+            "accounts:read",
+        ],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=25,
     )
     assert created.returncode == 0, created.stderr
     reader = created.stdout.splitlines()[-1]
@@ -209,12 +227,23 @@ def test_a_dry_run_reports_what_would_happen_and_writes_nothing(service: Serve, 
 
 
 def test_export_then_import_back_in_update_mode_changes_nothing(service: Serve, prefix: str, tmp_path: Path) -> None:
-    created = cli(service, "import", str(write_csv(tmp_path / "seed.csv", (
-        "Email,Document,Document Type,Credit Limit,Tolerance,Description\n"
-        f"{prefix}-a@example.com,529.982.247-25,CPF,1500.00,5%,\"Quotes \"\" and, commas\nand a second line\"\n"
-        f"{prefix}-b@example.com,,,0,0,\n"
-        f"{prefix}-c@example.com,PASS-0042,Other,999.99,0.0525,Crédito 🚀\n"
-    ))), "--mode", "create")
+    created = cli(
+        service,
+        "import",
+        str(
+            write_csv(
+                tmp_path / "seed.csv",
+                (
+                    "Email,Document,Document Type,Credit Limit,Tolerance,Description\n"
+                    f'{prefix}-a@example.com,529.982.247-25,CPF,1500.00,5%,"Quotes "" and, commas\nand a second line"\n'
+                    f"{prefix}-b@example.com,,,0,0,\n"
+                    f"{prefix}-c@example.com,PASS-0042,Other,999.99,0.0525,Crédito 🚀\n"
+                ),
+            )
+        ),
+        "--mode",
+        "create",
+    )
     assert created.returncode == 0, created.stdout + created.stderr
 
     target = tmp_path / "export.csv"
@@ -246,12 +275,15 @@ def test_export_then_import_back_in_update_mode_changes_nothing(service: Serve, 
 
 def test_formula_like_values_survive_the_round_trip(service: Serve, prefix: str, tmp_path: Path) -> None:
     """An export neutralises cells a spreadsheet would evaluate ('=...); an import reads them back."""
-    seed = write_csv(tmp_path / "seed.csv", (
-        "Id,Email,Description\n"
-        f"-{prefix},{prefix}-a@example.com,=SUM(A1:A2)\n"
-        f"{prefix}-b,{prefix}-b@example.com,-10% promo\n"
-        f"{prefix}-c,{prefix}-c@example.com,@home\n"
-    ))
+    seed = write_csv(
+        tmp_path / "seed.csv",
+        (
+            "Id,Email,Description\n"
+            f"-{prefix},{prefix}-a@example.com,=SUM(A1:A2)\n"
+            f"{prefix}-b,{prefix}-b@example.com,-10% promo\n"
+            f"{prefix}-c,{prefix}-c@example.com,@home\n"
+        ),
+    )
     assert cli(service, "import", str(seed), "--mode", "create").returncode == 0
     target = tmp_path / "export.csv"
     assert cli(service, "export", str(target), "--search", prefix).returncode == 0  # the emails match

@@ -155,9 +155,7 @@ async def test_supervisor_keeps_retrying_while_the_port_is_taken(
     assert "was killed by SIGKILL" in caplog.text
 
 
-async def test_stale_pid_file_does_not_prevent_start(
-    data_dir: Path, servers: list[EmbeddedMongo]
-) -> None:
+async def test_stale_pid_file_does_not_prevent_start(data_dir: Path, servers: list[EmbeddedMongo]) -> None:
     data_dir.mkdir(parents=True)
     (data_dir / "nx-27017.pid").write_text(str(dead_pid()))
     server = EmbeddedMongo(data_dir)
@@ -167,9 +165,7 @@ async def test_stale_pid_file_does_not_prevent_start(
     assert (data_dir / "nx-27017.pid").read_text().strip() == str(server.pid)
 
 
-async def test_a_second_server_on_the_same_data_is_refused(
-    data_dir: Path, servers: list[EmbeddedMongo]
-) -> None:
+async def test_a_second_server_on_the_same_data_is_refused(data_dir: Path, servers: list[EmbeddedMongo]) -> None:
     first = EmbeddedMongo(data_dir)
     second = EmbeddedMongo(data_dir)
     servers.extend([first, second])
@@ -180,9 +176,7 @@ async def test_a_second_server_on_the_same_data_is_refused(
     assert first.pid is not None and alive(first.pid)
 
 
-async def test_a_child_that_cannot_start_is_reported_with_its_log(
-    data_dir: Path, servers: list[EmbeddedMongo]
-) -> None:
+async def test_a_child_that_cannot_start_is_reported_with_its_log(data_dir: Path, servers: list[EmbeddedMongo]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -326,9 +320,7 @@ async def test_a_live_owner_keeps_its_data_dir_while_its_server_restarts(
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="start times come from /proc")
-async def test_a_recycled_owner_pid_does_not_hold_the_data_dir(
-    data_dir: Path, servers: list[EmbeddedMongo]
-) -> None:
+async def test_a_recycled_owner_pid_does_not_hold_the_data_dir(data_dir: Path, servers: list[EmbeddedMongo]) -> None:
     """A container's `serve` is pid 1 after every restart: the pid alone proves nothing."""
     data_dir.mkdir(parents=True)
     state = {"pid": dead_pid(), "port": 1, "host": "127.0.0.1", "owner_pid": os.getpid(), "owner_started": 1}

@@ -79,8 +79,9 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     try:
         secret = create_key(db)
         env = service_env(db, IMPORT_BATCH_SIZE="1000")
-        yield Services(db, launcher.serve(tmp_path / "unused", env=env), launcher.serve(tmp_path / "unused", env=env),
-                       secret)
+        yield Services(
+            db, launcher.serve(tmp_path / "unused", env=env), launcher.serve(tmp_path / "unused", env=env), secret
+        )
     finally:
         launcher.cleanup()
         db.close()
@@ -98,8 +99,9 @@ async def race(url: str, secret: str, inputs: list[dict]) -> list[dict]:
         assert not body.get("errors"), body
         return body["data"]["openOrChangeAccount"]
 
-    clients = [httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {secret}"}, timeout=30)
-               for _ in inputs]
+    clients = [
+        httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {secret}"}, timeout=30) for _ in inputs
+    ]
     try:
         # Connect every client first, so that the requests really arrive together.
         await asyncio.gather(*(client.get("/healthz") for client in clients))
@@ -121,12 +123,15 @@ def total(services: Services, search: str) -> int:
 
 def test_the_same_email_from_30_clients_opens_one_account(services: Services) -> None:
     url, secret = services.url, services.secret
-    results = asyncio.run(race(url, secret, [{"id": f"email-race-{i}", "email": "Race@Example.com"}
-                                             for i in range(CLIENTS)]))
+    results = asyncio.run(
+        race(url, secret, [{"id": f"email-race-{i}", "email": "Race@Example.com"} for i in range(CLIENTS)])
+    )
     winners = [result for result in results if result["created"]]
     assert len(winners) == 1 and winners[0]["errors"] == []
     assert codes(results) == ["EMAIL_IN_USE"] * (CLIENTS - 1)
-    found = gql_data(url, secret, '{ accounts(first: 100, filter: {email: "race@example.com"}) { totalCount nodes { id } } }')
+    found = gql_data(
+        url, secret, '{ accounts(first: 100, filter: {email: "race@example.com"}) { totalCount nodes { id } } }'
+    )
     assert found["accounts"]["totalCount"] == 1
     assert found["accounts"]["nodes"][0]["id"] == winners[0]["account"]["id"]
     assert total(services, "email-race-") == 1, "a losing client left an account behind"
@@ -134,8 +139,10 @@ def test_the_same_email_from_30_clients_opens_one_account(services: Services) ->
 
 def test_the_same_document_from_30_clients_opens_one_account(services: Services) -> None:
     url, secret = services.url, services.secret
-    inputs = [{"id": f"doc-race-{i}", "email": f"doc{i}@example.com", "documentType": "CPF", "document": "529.982.247-25"}
-              for i in range(CLIENTS)]
+    inputs = [
+        {"id": f"doc-race-{i}", "email": f"doc{i}@example.com", "documentType": "CPF", "document": "529.982.247-25"}
+        for i in range(CLIENTS)
+    ]
     results = asyncio.run(race(url, secret, inputs))
     assert sum(result["created"] for result in results) == 1
     assert codes(results) == ["DOCUMENT_IN_USE"] * (CLIENTS - 1)
@@ -149,10 +156,16 @@ def test_expected_version_races_have_one_winner_and_unpinned_changes_all_get_thr
     opened = gql_data(url, secret, OPEN_OR_CHANGE, {"input": {"id": "hot", "email": "hot@example.com"}})
     assert opened["openOrChangeAccount"]["account"]["version"] == 1
 
-    pinned = asyncio.run(race(url, secret, [
-        {"id": "hot", "email": "hot@example.com", "creditLimit": f"{1000 + i}.00", "expectedVersion": 1}
-        for i in range(CLIENTS)
-    ]))
+    pinned = asyncio.run(
+        race(
+            url,
+            secret,
+            [
+                {"id": "hot", "email": "hot@example.com", "creditLimit": f"{1000 + i}.00", "expectedVersion": 1}
+                for i in range(CLIENTS)
+            ],
+        )
+    )
     winners = [result for result in pinned if not result["errors"]]
     assert len(winners) == 1, pinned
     assert codes(pinned) == ["VERSION_CONFLICT"] * (CLIENTS - 1)
@@ -161,9 +174,13 @@ def test_expected_version_races_have_one_winner_and_unpinned_changes_all_get_thr
     assert history_gaps(account) is None, history_gaps(account)
 
     # Without expectedVersion the loser of each version race retries on the new version: all get through.
-    free = asyncio.run(race(url, secret, [
-        {"id": "hot", "email": "hot@example.com", "creditLimit": f"{5000 + i}.00"} for i in range(CLIENTS)
-    ]))
+    free = asyncio.run(
+        race(
+            url,
+            secret,
+            [{"id": "hot", "email": "hot@example.com", "creditLimit": f"{5000 + i}.00"} for i in range(CLIENTS)],
+        )
+    )
     assert codes(free) == [], free
     assert sorted(result["account"]["version"] for result in free) == list(range(3, 3 + CLIENTS))
     account = gql_data(url, secret, ACCOUNT, {"id": "hot"})["account"]
@@ -178,9 +195,18 @@ def two_imports_at_once(services: Services, prefix: str):
     row lower (a blank row after the header), as in two different files."""
     secret = services.secret
     ids = [f"{prefix}-{i:03d}" for i in range(ACCOUNTS)]
-    created = wait_for_run(services.url, secret, upload(
-        services.url, secret, csv_bytes(["Id", "Email", "Credit Limit"],
-                                        [[account_id, f"{account_id}@example.com", "100"] for account_id in ids])))
+    created = wait_for_run(
+        services.url,
+        secret,
+        upload(
+            services.url,
+            secret,
+            csv_bytes(
+                ["Id", "Email", "Credit Limit"],
+                [[account_id, f"{account_id}@example.com", "100"] for account_id in ids],
+            ),
+        ),
+    )
     assert created["createdCount"] == ACCOUNTS, created
     limits = {
         "A": {account_id: f"{1000 + i}.00" for i, account_id in enumerate(ids)},
@@ -191,7 +217,9 @@ def two_imports_at_once(services: Services, prefix: str):
 
     def send(name: str, serve: Serve) -> None:
         blank = [["", ""]] if name == "B" else []
-        content = csv_bytes(["Id", "Credit Limit"], blank + [[account_id, limit] for account_id, limit in limits[name].items()])
+        content = csv_bytes(
+            ["Id", "Credit Limit"], blank + [[account_id, limit] for account_id, limit in limits[name].items()]
+        )
         barrier.wait()
         run_ids[name] = upload(serve.url, secret, content, mode="UPDATE", filename=f"{name}.csv")
 
@@ -201,10 +229,16 @@ def two_imports_at_once(services: Services, prefix: str):
     for thread in threads:
         thread.join(30)
     runs = {name: wait_for_run(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
-    times = {name: gql_data(services.url, secret, RUN_TIMES, {"id": run_id})["importRun"] for name, run_id in run_ids.items()}
-    overlapped = times["A"]["startedAt"] < times["B"]["finishedAt"] and times["B"]["startedAt"] < times["A"]["finishedAt"]
-    print(f"\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n{prefix}: B {runs['B']['status']} "
-          f"{counts(runs['B'])}\nthe runs overlapped: {overlapped}")
+    times = {
+        name: gql_data(services.url, secret, RUN_TIMES, {"id": run_id})["importRun"] for name, run_id in run_ids.items()
+    }
+    overlapped = (
+        times["A"]["startedAt"] < times["B"]["finishedAt"] and times["B"]["startedAt"] < times["A"]["finishedAt"]
+    )
+    print(
+        f"\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n{prefix}: B {runs['B']['status']} "
+        f"{counts(runs['B'])}\nthe runs overlapped: {overlapped}"
+    )
     found = accounts_with_history(services.url, secret, search=prefix)
     assert sorted(account["id"] for account in found) == ids
     return runs, run_ids, limits, found, overlapped
@@ -230,7 +264,9 @@ def test_two_update_imports_of_the_same_accounts_at_once_leave_each_account_as_o
         assert history_gaps(account) is None, history_gaps(account)
         assert {node["importRunId"] for node in account["history"]["nodes"][:-1]} <= set(run_ids.values())
         newest = account["history"]["nodes"][0]
-        assert newest["importRunId"] == run_ids[holder], f"{account['id']} holds {holder}'s value; newest event {newest}"
+        assert newest["importRunId"] == run_ids[holder], (
+            f"{account['id']} holds {holder}'s value; newest event {newest}"
+        )
     print(f"final limits: {holders}")
 
 
@@ -290,8 +326,11 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
     secret = services.secret
     ids = [f"{prefix}-{i:03d}" for i in range(RACE_ACCOUNTS)]
     emails = {account_id: f"{account_id}@example.com" for account_id in ids}
-    created = wait_for_run(services.url, secret, upload(
-        services.url, secret, csv_bytes(["Id", "Email", "Credit Limit"], [[i, emails[i], "100"] for i in ids])))
+    created = wait_for_run(
+        services.url,
+        secret,
+        upload(services.url, secret, csv_bytes(["Id", "Email", "Credit Limit"], [[i, emails[i], "100"] for i in ids])),
+    )
     assert created["createdCount"] == RACE_ACCOUNTS, created
     limits = {
         "A": {account_id: f"{1000 + i}.00" for i, account_id in enumerate(ids)},
@@ -303,8 +342,11 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
 
     run_ids = {"B": upload(services.second.url, secret, file_b, mode="UPDATE", filename="B.csv")}
     wait_for(lambda: started(services.db, run_ids["B"]), 10, "run B to start", interval=0.002)
-    b, a = (services.first, services.second) if holder_pid(services.db, run_ids["B"]) == services.first.proc.pid \
+    b, a = (
+        (services.first, services.second)
+        if holder_pid(services.db, run_ids["B"]) == services.first.proc.pid
         else (services.second, services.first)
+    )
     frozen = freeze_when_busy(b.proc.pid, nth=2)
     try:
         run_ids["A"] = upload(a.url, secret, file_a, mode="UPDATE", filename="A.csv")
@@ -312,14 +354,18 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
     finally:
         os.kill(b.proc.pid, signal.SIGCONT)
     runs = {name: wait_for_run(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
-    print(f"\n{prefix}: B frozen: {frozen}\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n"
-          f"{prefix}: B {runs['B']['status']} {counts(runs['B'])}")
+    print(
+        f"\n{prefix}: B frozen: {frozen}\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n"
+        f"{prefix}: B {runs['B']['status']} {counts(runs['B'])}"
+    )
     found = latest_states(services, prefix)
     assert sorted(account["id"] for account in found) == ids
     return runs, run_ids, limits, found
 
 
-def every_counted_update_is_applied(services: Services, prefix: str, *, shift_b: bool, attempts: int = ATTEMPTS) -> None:
+def every_counted_update_is_applied(
+    services: Services, prefix: str, *, shift_b: bool, attempts: int = ATTEMPTS
+) -> None:
     for attempt in range(attempts):
         runs, run_ids, limits, accounts = arranged_race(services, f"{prefix}{attempt}", shift_b=shift_b)
         assert all(run["status"] != "FAILED" for run in runs.values()), runs
@@ -329,8 +375,9 @@ def every_counted_update_is_applied(services: Services, prefix: str, *, shift_b:
         for account in accounts:
             # The newest event is the change that produced the account's current state.
             holder, newest = holder_of(account, limits), account["history"]["nodes"][0]
-            assert newest["importRunId"] == run_ids[holder], \
+            assert newest["importRunId"] == run_ids[holder], (
                 f"{account['id']} holds {holder}'s value but its newest event is the other run's: {newest}"
+            )
 
 
 def test_no_update_is_lost_when_two_imports_change_the_same_rows_at_once(services: Services) -> None:

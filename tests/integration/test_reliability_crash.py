@@ -52,11 +52,18 @@ def kill_and_resume(launcher: Launcher, first, start_again, secret: str, run_id:
     checkpointed = import_run(second.url, secret, run_id)
     assert checkpointed["status"] == "RUNNING", checkpointed
     assert at_kill["processedRows"] <= checkpointed["processedRows"] < ROWS
-    wait_for_run(second.url, secret, run_id, until=lambda run: run["processedRows"] > checkpointed["processedRows"],
-                 timeout=LEASE_SECONDS + 10)
+    wait_for_run(
+        second.url,
+        secret,
+        run_id,
+        until=lambda run: run["processedRows"] > checkpointed["processedRows"],
+        timeout=LEASE_SECONDS + 10,
+    )
     resumed = time.monotonic() - killed
-    print(f"\nkilled at {checkpointed['processedRows']} of {ROWS} checkpointed rows; "
-          f"the restarted service moved the run on {resumed:.2f}s after the kill (lease {LEASE_SECONDS}s)")
+    print(
+        f"\nkilled at {checkpointed['processedRows']} of {ROWS} checkpointed rows; "
+        f"the restarted service moved the run on {resumed:.2f}s after the kill (lease {LEASE_SECONDS}s)"
+    )
     wait_for_run(second.url, secret, run_id, timeout=40)
     return second, resumed
 
@@ -77,11 +84,17 @@ def test_kill_9_of_the_service_mid_import_then_restart_finishes_it_exactly(
         first.proc.wait(5)
         # The database survives: what the dead process wrote beyond its last checkpoint shows here.
         accounts, run = external_db.call(
-            lambda db: _gather(db.accounts.count_documents({}), db.import_runs.find_one({"_id": run_id})))
+            lambda db: _gather(db.accounts.count_documents({}), db.import_runs.find_one({"_id": run_id}))
+        )
         written_after_checkpoint.append(accounts - run["created_count"])
 
     second, resumed = kill_and_resume(
-        launcher, first, lambda: launcher.serve(tmp_path / "unused", env=env), secret, run_id, kill=kill,
+        launcher,
+        first,
+        lambda: launcher.serve(tmp_path / "unused", env=env),
+        secret,
+        run_id,
+        kill=kill,
     )
     print(f"the killed process had written {written_after_checkpoint[0]} accounts beyond its last checkpoint")
     assert first.proc.wait(5) == -signal.SIGKILL
@@ -105,7 +118,12 @@ def test_kill_9_of_the_service_and_its_embedded_database_mid_import_then_restart
         os.kill(first.proc.pid, signal.SIGKILL)
 
     second, _ = kill_and_resume(
-        launcher, first, lambda: launcher.serve(data_dir, env=env), secret, run_id, kill=kill_both,
+        launcher,
+        first,
+        lambda: launcher.serve(data_dir, env=env),
+        secret,
+        run_id,
+        kill=kill_both,
     )
     assert second.admin_secret is None, "the restart lost the stored API keys"
     assert nx_pids(data_dir) == [second.embedded_pid()] and second.embedded_pid() != child

@@ -94,9 +94,11 @@ def test_a_killed_embedded_database_is_restarted_and_the_running_import_finishes
     recovered = time.monotonic() - killed
     not_ready = [entry for entry in readyz if entry[1] != 200]
     failed = [entry for entry in calls if not succeeded(entry[1])]
-    print(f"\nrecovered {recovered:.2f}s after the SIGKILL; /readyz 503 {len(not_ready)} times "
-          f"(last at {not_ready[-1][0] if not_ready else 0:.2f}s); {len(failed)} GraphQL calls failed: "
-          f"{sorted({getattr(r, 'status_code', type(r).__name__) for _, r, _ in failed})}")
+    print(
+        f"\nrecovered {recovered:.2f}s after the SIGKILL; /readyz 503 {len(not_ready)} times "
+        f"(last at {not_ready[-1][0] if not_ready else 0:.2f}s); {len(failed)} GraphQL calls failed: "
+        f"{sorted({getattr(r, 'status_code', type(r).__name__) for _, r, _ in failed})}"
+    )
 
     assert all(code in (200, 503) for _, code, _ in readyz), readyz
     assert max(took for _, _, took in readyz) < FAST, f"/readyz took too long while down: {readyz}"
@@ -149,8 +151,9 @@ def test_during_a_held_outage_readyz_is_503_calls_fail_fast_and_the_import_pause
     print(f"run ended {time.monotonic() - restarted:.2f}s after the database came back: {run['status']}")
     assert run["status"] != "FAILED", run
     assert run["processedRows"] > before["processedRows"]
-    assert any("paused: database unavailable" in entry.get("message", "") for entry in serve.log()), \
+    assert any("paused: database unavailable" in entry.get("message", "") for entry in serve.log()), (
         "the outage never reached the import worker: the test proved nothing"
+    )
     # The account opened after the outage is not the import's: check the run's own accounts.
     _drop_account(external_db, "after@example.com")
     check_created_exactly(external_db.uri, serve.url, secret, run_id, planted)
@@ -177,11 +180,18 @@ def test_graphql_calls_during_an_outage_say_database_unavailable(
 
     external_db.stop()
     try:
-        answers = [timed(lambda: gql(serve.url, secret, query, timeout=30)) for query in (COUNT, OPEN % "x@example.com")]
+        answers = [
+            timed(lambda: gql(serve.url, secret, query, timeout=30))  # noqa: B023 (called at once)
+            for query in (COUNT, OPEN % "x@example.com")
+        ]
     finally:
         external_db.start()
-    print("\n" + "\n".join(f"{getattr(r, 'status_code', r)} {getattr(r, 'text', '')[:120]!r} in {took:.2f}s"
-                           for r, took in answers))
+    print(
+        "\n"
+        + "\n".join(
+            f"{getattr(r, 'status_code', r)} {getattr(r, 'text', '')[:120]!r} in {took:.2f}s" for r, took in answers
+        )
+    )
     assert all(took < FAST for _, took in answers)
     assert all(unavailable(response) for response, _ in answers)
 
@@ -214,8 +224,10 @@ def test_calls_to_a_database_that_stops_answering_do_not_hang(
     external_db.freeze()
     try:
         # The client gives up a little after the bound: a hang shows as its timeout.
-        answers = [timed(lambda: gql(serve.url, secret, COUNT, timeout=FAST + 0.5)),
-                   timed(lambda: status(serve.url, "/readyz", timeout=FAST + 0.5))]
+        answers = [
+            timed(lambda: gql(serve.url, secret, COUNT, timeout=FAST + 0.5)),
+            timed(lambda: status(serve.url, "/readyz", timeout=FAST + 0.5)),
+        ]
     finally:
         external_db.thaw()
     print(f"\nwhile frozen: {[(getattr(r, 'status_code', r), round(took, 2)) for r, took in answers]}")

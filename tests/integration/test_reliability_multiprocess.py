@@ -41,8 +41,11 @@ def two_services(launcher: Launcher, db: ExternalMongo, tmp_path: Path, **settin
 
 def worker_log(serve: Serve, run_id: str) -> list[str]:
     """What this process's import worker said about the run."""
-    return [entry["message"] for entry in serve.log()
-            if entry.get("logger") == "customer_credit.imports" and run_id in entry.get("message", "")]
+    return [
+        entry["message"]
+        for entry in serve.log()
+        if entry.get("logger") == "customer_credit.imports" and run_id in entry.get("message", "")
+    ]
 
 
 def owner_pid(db: ExternalMongo, run_id: str) -> int:
@@ -58,10 +61,14 @@ def test_queued_imports_are_each_processed_by_exactly_one_of_two_processes(
     launcher: Launcher, external_db: ExternalMongo, tmp_path: Path
 ) -> None:
     secret = create_key(external_db)
-    services = two_services(launcher, external_db, tmp_path, IMPORT_BATCH_SIZE="100", IMPORT_LEASE_SECONDS=str(LEASE_SECONDS))
+    services = two_services(
+        launcher, external_db, tmp_path, IMPORT_BATCH_SIZE="100", IMPORT_LEASE_SECONDS=str(LEASE_SECONDS)
+    )
     files = [planted_create_file(700, f"q{n}") for n in range(6)]
     # Queued together, alternately through each process.
-    runs = {upload(services[n % 2].url, secret, file.content, filename=f"q{n}.csv"): file for n, file in enumerate(files)}
+    runs = {
+        upload(services[n % 2].url, secret, file.content, filename=f"q{n}.csv"): file for n, file in enumerate(files)
+    }
     for run_id in runs:
         wait_for_run(services[0].url, secret, run_id, timeout=40)
 
@@ -71,7 +78,9 @@ def test_queued_imports_are_each_processed_by_exactly_one_of_two_processes(
         said = [worker_log(serve, run_id) for serve in services]
         finishers = [n for n in (0, 1) if any("finished" in message for message in said[n])]
         assert len(finishers) == 1, f"run {run_id}: {said}"
-        assert not any("taken over" in message or "paused" in message for messages in said for message in messages), said
+        assert not any("taken over" in message or "paused" in message for messages in said for message in messages), (
+            said
+        )
         processed_by[finishers[0]] += 1
     print(f"\nruns finished by each process: {processed_by}")
     assert all(processed_by.values()), "one process did all the work: the test did not share the runs"
@@ -81,7 +90,9 @@ def test_kill_9_of_the_process_running_an_import_hands_it_to_the_other_after_the
     launcher: Launcher, external_db: ExternalMongo, tmp_path: Path
 ) -> None:
     secret = create_key(external_db)
-    services = two_services(launcher, external_db, tmp_path, IMPORT_BATCH_SIZE="250", IMPORT_LEASE_SECONDS=str(LEASE_SECONDS))
+    services = two_services(
+        launcher, external_db, tmp_path, IMPORT_BATCH_SIZE="250", IMPORT_LEASE_SECONDS=str(LEASE_SECONDS)
+    )
     planted = planted_create_file(5000, "takeover")
     run_id = upload(services[0].url, secret, planted.content)
     at_kill = wait_for_run(services[0].url, secret, run_id, until=lambda run: run["processedRows"] >= 750, timeout=20)
@@ -94,11 +105,18 @@ def test_kill_9_of_the_process_running_an_import_hands_it_to_the_other_after_the
     checkpointed = wait_for_run(survivor.url, secret, run_id, until=lambda run: True)
     assert checkpointed["status"] == "RUNNING" and checkpointed["processedRows"] >= at_kill["processedRows"]
 
-    wait_for_run(survivor.url, secret, run_id, until=lambda run: run["processedRows"] > checkpointed["processedRows"],
-                 timeout=LEASE_SECONDS + 10)
+    wait_for_run(
+        survivor.url,
+        secret,
+        run_id,
+        until=lambda run: run["processedRows"] > checkpointed["processedRows"],
+        timeout=LEASE_SECONDS + 10,
+    )
     took_over = time.monotonic() - killed
-    print(f"\nkilled at {checkpointed['processedRows']} checkpointed rows; "
-          f"the other process moved the run on {took_over:.2f}s later (lease {LEASE_SECONDS}s, poll 1s)")
+    print(
+        f"\nkilled at {checkpointed['processedRows']} checkpointed rows; "
+        f"the other process moved the run on {took_over:.2f}s later (lease {LEASE_SECONDS}s, poll 1s)"
+    )
     assert took_over < LEASE_SECONDS + 5
     assert owner_pid(external_db, run_id) == survivor.proc.pid
 
@@ -107,8 +125,9 @@ def test_kill_9_of_the_process_running_an_import_hands_it_to_the_other_after_the
     assert any("finished" in message for message in worker_log(survivor, run_id))
 
 
-def freeze_while_computing(db: ExternalMongo, run_id: str, services: tuple[Serve, Serve], *, timeout: float = 10,
-                           busy_for: float = 0.003) -> Serve:
+def freeze_while_computing(
+    db: ExternalMongo, run_id: str, services: tuple[Serve, Serve], *, timeout: float = 10, busy_for: float = 0.003
+) -> Serve:
     """SIGSTOP the process holding the run once its main thread has been running Python code (rather
     than waiting on the database) for `busy_for` seconds, and return it: almost always while it reads,
     checks and plans a batch, before that batch's lookups and writes (its longest stretch of work)."""
@@ -151,24 +170,37 @@ def test_a_worker_frozen_past_its_lease_and_then_resumed_does_not_corrupt_the_ru
     ImportRunner.record checked the lease before storing row errors, the woken worker stored
     ACCOUNT_EXISTS/EMAIL_IN_USE errors for rows the new owner had created.)"""
     secret = create_key(external_db)
-    services = two_services(launcher, external_db, tmp_path, IMPORT_BATCH_SIZE=str(BATCH),
-                            IMPORT_LEASE_SECONDS="2")
+    services = two_services(launcher, external_db, tmp_path, IMPORT_BATCH_SIZE=str(BATCH), IMPORT_LEASE_SECONDS="2")
     planted = planted_create_file(ROWS, "frozen")
     run_id = upload(services[0].url, secret, planted.content)
     wait_for_run(services[0].url, secret, run_id, until=lambda run: run["processedRows"] >= BATCH, timeout=20)
 
     freezes = 0
     # Each freeze costs the run about two batches; one is not started without four batches to go.
-    while freezes < FREEZES and (state := run_document(external_db, run_id))["status"] == "RUNNING" \
-            and state["processed_rows"] <= ROWS - 4 * BATCH:
+    while (
+        freezes < FREEZES
+        and (state := run_document(external_db, run_id))["status"] == "RUNNING"
+        and state["processed_rows"] <= ROWS - 4 * BATCH
+    ):
         freezes += 1
         holder = freeze_while_computing(external_db, run_id, services)
         other = next(serve for serve in services if serve is not holder)
         try:
             frozen_at = run_document(external_db, run_id)["processed_rows"]
             # Followed through the other process, which takes the run over and passes the frozen batch.
-            wait_for_run(other.url, secret, run_id, timeout=20, until=lambda run: run["status"] != "RUNNING" or (
-                run["processedRows"] >= frozen_at + 2 * BATCH and owner_pid(external_db, run_id) == other.proc.pid))
+            wait_for_run(
+                other.url,
+                secret,
+                run_id,
+                timeout=20,
+                until=lambda run: (
+                    run["status"] != "RUNNING"
+                    or (
+                        run["processedRows"] >= frozen_at + 2 * BATCH  # noqa: B023 (polled in this iteration)
+                        and owner_pid(external_db, run_id) == other.proc.pid  # noqa: B023
+                    )
+                ),
+            )
         finally:
             holder.proc.send_signal(signal.SIGCONT)
         time.sleep(0.2)  # the woken worker finishes its batch and finds out

@@ -78,8 +78,10 @@ def test_sigterm_completes_in_flight_requests_checkpoints_the_import_and_hands_i
     for thread in threads:
         thread.join(15)
 
-    print(f"\nexit {code} {exited:.2f}s after SIGTERM; in-flight requests: "
-          f"{[(status, round(took, 2)) for status, took, _ in answers]}")
+    print(
+        f"\nexit {code} {exited:.2f}s after SIGTERM; in-flight requests: "
+        f"{[(status, round(took, 2)) for status, took, _ in answers]}"
+    )
     assert code == 0
     # uvicorn gives in-flight requests up to 5 s, then the worker's batch up to 5 s; Docker and Kubernetes
     # SIGKILL 10 s (by default) after SIGTERM. Here the requests take 1-3 s and a batch well under 1 s.

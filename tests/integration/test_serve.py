@@ -61,8 +61,10 @@ def test_first_start_announces_an_admin_key_that_survives_a_restart(
     # A second serve on the same data directory is refused in one line; the first runs on.
     second = launcher.run("serve", "--port", "0", "--data-dir", str(data_dir))
     assert second.returncode == 2
-    assert second.stderr.strip().splitlines()[-1].startswith(
-        f"error: another process (pid {first.proc.pid}) is already serving"
+    assert (
+        second.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"error: another process (pid {first.proc.pid}) is already serving")
     ), second.stderr
     assert second.stdout == ""
     assert account_count(first.url, secret) == 1

@@ -12,14 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from customer_credit.observability import JsonFormatter
-
+from customer_credit.observability.logs import JsonFormatter
 
 
 @pytest.fixture
 def backend() -> str:
     return "mongomock"
-
 
 
 def error_codes(result: dict) -> list[str | None]:

@@ -18,8 +18,25 @@ numbers = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False).map(str),
     st.decimals(min_value=-10, max_value=2_000_000_000, places=2, allow_nan=False).map(str),
     st.decimals(min_value=0, max_value=1, places=4, allow_nan=False).map(str),
-    st.sampled_from(["NaN", "Infinity", "-0", "1E+999999999", "0E+999999999", "1e-999999999", "1,500.00", "1.500,00",
-                     "R$ 10", "5%", "", " ", "1_000", "０.５", "٣"]),
+    st.sampled_from(
+        [
+            "NaN",
+            "Infinity",
+            "-0",
+            "1E+999999999",
+            "0E+999999999",
+            "1e-999999999",
+            "1,500.00",
+            "1.500,00",
+            "R$ 10",
+            "5%",
+            "",
+            " ",
+            "1_000",
+            "０.５",
+            "٣",
+        ]
+    ),
     st.text(max_size=30),
 )
 dates = st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.text(max_size=30))
@@ -40,7 +57,8 @@ def internal_errors(body: bytes | str) -> list[dict]:
         return []
     errors = payload.get("errors") if isinstance(payload, dict) else None
     return [
-        error for error in errors or []
+        error
+        for error in errors or []
         if isinstance(error, dict) and (error.get("extensions") or {}).get("code") in INTERNAL_CODES
     ]
 

@@ -70,27 +70,51 @@ def main(argv: list[str] | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "CUSTOMER_CREDIT_DATA_DIR")}
     server_log = (workdir / "serve.log").open("w")
     server = subprocess.Popen(
-        [str(BIN / "customer-credit"), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(workdir / "data")],
-        stdout=subprocess.PIPE, stderr=server_log, text=True, env=env, cwd=ROOT,
+        [
+            str(BIN / "customer-credit"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(workdir / "data"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=server_log,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     try:
         secret = read_secret(server, START_TIMEOUT)
         url = f"http://127.0.0.1:{port}/graphql"
         print(f"fuzz: {url} for {args.max_time} s; server log: {workdir / 'serve.log'}", flush=True)
         command = [
-            str(BIN / "schemathesis"), "run", url,
-            "--header", f"Authorization: Bearer {secret}",
-            "--checks", "no_http_5xx,no_internal_server_error",
-            "--mode", "all",
-            "--max-time", str(args.max_time),
-            "--workers", "1",
-            "--generation-database", "none",
-            "--report-dir", str(workdir / "report"),
+            str(BIN / "schemathesis"),
+            "run",
+            url,
+            "--header",
+            f"Authorization: Bearer {secret}",
+            "--checks",
+            "no_http_5xx,no_internal_server_error",
+            "--mode",
+            "all",
+            "--max-time",
+            str(args.max_time),
+            "--workers",
+            "1",
+            "--generation-database",
+            "none",
+            "--report-dir",
+            str(workdir / "report"),
             *extra,
         ]
-        fuzz_env = {**env, "SCHEMATHESIS_HOOKS": "tests.security.fuzz_hooks",
-                    "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))}
+        fuzz_env = {
+            **env,
+            "SCHEMATHESIS_HOOKS": "tests.security.fuzz_hooks",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        }
         status = subprocess.run(command, env=fuzz_env, cwd=ROOT).returncode
     finally:
         if server.poll() is None:
@@ -101,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
                 server.kill()
                 server.wait()
         server_log.close()
-    errors = [line for line in (workdir / "serve.log").read_text(errors="replace").splitlines()
-              if '"level": "ERROR"' in line or line.startswith(("ERROR", "Traceback"))]
+    errors = [
+        line
+        for line in (workdir / "serve.log").read_text(errors="replace").splitlines()
+        if '"level": "ERROR"' in line or line.startswith(("ERROR", "Traceback"))
+    ]
     if errors:
         print("fuzz: the server logged errors:", *errors[:20], sep="\n", flush=True)
         status = status or 1

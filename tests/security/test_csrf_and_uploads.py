@@ -18,8 +18,9 @@ CSV = b"Email\r\ncsrf@example.com\r\n"
 OPERATIONS = {"query": IMPORT_CSV, "variables": {"file": None, "mode": "CREATE"}}
 
 
-async def post_multipart(client, headers: dict, *, content: bytes = CSV, content_type: str = "text/csv",
-                         filename: str = "accounts.csv"):
+async def post_multipart(
+    client, headers: dict, *, content: bytes = CSV, content_type: str = "text/csv", filename: str = "accounts.csv"
+):
     return await client.post(
         "/graphql",
         data={"operations": json.dumps(OPERATIONS), "map": json.dumps({"0": ["variables.file"]})},
@@ -50,9 +51,12 @@ async def test_multipart_without_a_preflight_header_is_400_and_creates_nothing(c
 )
 async def test_multipart_in_any_spelling_without_a_preflight_header_is_400(client, database, content_type):
     body = (
-        b"--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + json.dumps(OPERATIONS).encode()
-        + b"\r\n--b\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{\"0\": [\"variables.file\"]}"
-        + b"\r\n--b\r\nContent-Disposition: form-data; name=\"0\"; filename=\"a.csv\"\r\n\r\n" + CSV + b"\r\n--b--\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="operations"\r\n\r\n'
+        + json.dumps(OPERATIONS).encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="map"\r\n\r\n{"0": ["variables.file"]}'
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="0"; filename="a.csv"\r\n\r\n'
+        + CSV
+        + b"\r\n--b--\r\n"
     )
     response = await client.post("/graphql", content=body, headers={"Content-Type": f"{content_type}; boundary=b"})
 
@@ -78,7 +82,7 @@ async def test_simple_form_post_is_refused_before_the_key_matters(anonymous, dat
 
 
 async def test_url_encoded_form_post_is_refused(client, database):
-    response = await client.post("/graphql", data={"query": "mutation { closeAccount(id: \"x\") { errors { code } } }"})
+    response = await client.post("/graphql", data={"query": 'mutation { closeAccount(id: "x") { errors { code } } }'})
 
     assert response.status_code == 400
     assert await stored_nothing(database)
@@ -96,8 +100,9 @@ async def test_json_string_in_place_of_the_upload_is_refused_and_creates_nothing
 
 
 async def test_json_object_in_place_of_the_upload_is_refused_and_creates_nothing(client, database):
-    result = await graphql(client, IMPORT_CSV, file={"filename": "a.csv", "file": "Email\r\nx@example.com"},
-                           mode="CREATE")
+    result = await graphql(
+        client, IMPORT_CSV, file={"filename": "a.csv", "file": "Email\r\nx@example.com"}, mode="CREATE"
+    )
 
     refused_in_payload = (result.get("data") or {}).get("importCsv", {}).get("errors")
     assert refused_in_payload or result.get("errors"), result
@@ -108,8 +113,11 @@ async def test_multipart_map_pointing_at_a_text_field_is_refused(client, databas
     """`map` names a plain form field, not a file part: its text never stands in for a file."""
     response = await client.post(
         "/graphql",
-        data={"operations": json.dumps(OPERATIONS), "map": json.dumps({"0": ["variables.file"]}),
-              "0": "Email\r\nsneaky@example.com\r\n"},
+        data={
+            "operations": json.dumps(OPERATIONS),
+            "map": json.dumps({"0": ["variables.file"]}),
+            "0": "Email\r\nsneaky@example.com\r\n",
+        },
         files={"unused": ("a.csv", CSV, "text/csv")},
         headers={"Apollo-Require-Preflight": "true"},
     )
@@ -143,8 +151,9 @@ NOT_CSV = {
 @pytest.mark.parametrize("declared", ["text/csv", "application/vnd.ms-excel", "text/plain"])
 @pytest.mark.parametrize("content", NOT_CSV.values(), ids=NOT_CSV.keys())
 async def test_binary_content_is_not_csv_whatever_its_declared_type(client, database, content, declared):
-    response = await post_multipart(client, {"Apollo-Require-Preflight": "true"}, content=content,
-                                    content_type=declared, filename="accounts.csv")
+    response = await post_multipart(
+        client, {"Apollo-Require-Preflight": "true"}, content=content, content_type=declared, filename="accounts.csv"
+    )
 
     assert response.status_code == 200, response.text
     payload = response.json()["data"]["importCsv"]
@@ -155,8 +164,9 @@ async def test_binary_content_is_not_csv_whatever_its_declared_type(client, data
 
 @pytest.mark.parametrize("declared", ["image/png", "application/octet-stream", "application/x-msdownload"])
 async def test_text_csv_is_judged_by_its_content_not_its_declared_type(client, declared):
-    response = await post_multipart(client, {"Apollo-Require-Preflight": "true"}, content_type=declared,
-                                    filename="accounts.exe")
+    response = await post_multipart(
+        client, {"Apollo-Require-Preflight": "true"}, content_type=declared, filename="accounts.exe"
+    )
 
     assert response.status_code == 200, response.text
     payload = response.json()["data"]["importCsv"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customer_credit.imports.report import FORMULA_PREFIXES, csv_line, safe_cell
+from customer_credit.csv.writer import FORMULA_PREFIXES, csv_line, safe_cell
 from tests.conftest import import_and_wait
 
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]  # the design's list
@@ -72,7 +72,9 @@ def test_every_cell_of_a_written_line_is_neutralised(cells):
 async def test_error_report_neutralises_the_cells_of_the_uploaded_rows(client, worker):
     content = (
         "Email,Description\r\n"
-        + "".join(f'not-an-email-{i},"{payload.replace(chr(34), chr(34) * 2)}"\r\n' for i, payload in enumerate(PAYLOADS))
+        + "".join(
+            f'not-an-email-{i},"{payload.replace(chr(34), chr(34) * 2)}"\r\n' for i, payload in enumerate(PAYLOADS)
+        )
         + '"=1+1",ok\r\n'
     ).encode()
     run = await import_and_wait(client, content)

@@ -21,8 +21,6 @@ LOOKALIKE_DIGITS = (
 )
 
 
-
-
 CASES = [
     ("CPF", "529.982.247-25", full_width("529.982.247-25")),
     ("CPF", "529.982.247-25", math_bold("52998224725")),
@@ -31,17 +29,20 @@ CASES = [
 
 
 @pytest.mark.xfail(lookalikes_accepted(), strict=True, reason=LOOKALIKE_DIGITS)
-@pytest.mark.parametrize(("document_type", "document", "lookalike"), CASES, ids=["cpf-full-width", "cpf-math-bold",
-                                                                              "cnpj-full-width"])
+@pytest.mark.parametrize(
+    ("document_type", "document", "lookalike"), CASES, ids=["cpf-full-width", "cpf-math-bold", "cnpj-full-width"]
+)
 async def test_lookalike_digits_never_open_a_second_account_with_the_same_document(
     client, document_type, document, lookalike
 ):
-    first = await graphql(client, OPEN, input={"email": "first@example.com", "documentType": document_type,
-                                               "document": document})
+    first = await graphql(
+        client, OPEN, input={"email": "first@example.com", "documentType": document_type, "document": document}
+    )
     assert first["data"]["openOrChangeAccount"]["errors"] == []
 
-    second = await graphql(client, OPEN, input={"email": "second@example.com", "documentType": document_type,
-                                                "document": lookalike})
+    second = await graphql(
+        client, OPEN, input={"email": "second@example.com", "documentType": document_type, "document": lookalike}
+    )
 
     codes = [e["code"] for e in second["data"]["openOrChangeAccount"]["errors"]]
     assert codes in (["DOCUMENT_IN_USE"], ["INVALID_DOCUMENT"])

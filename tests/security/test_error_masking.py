@@ -30,8 +30,12 @@ def fail_with(monkeypatch, owner, method: str, error: Exception) -> None:
 
 @pytest.mark.parametrize(
     ("method", "query", "owner"),
-    [("get", ACCOUNT, AccountRepository), ("find_page", ACCOUNTS, AccountRepository),
-     ("insert", OPEN, AccountRepository), ("get", IMPORT_RUN, ImportRunRepository)],
+    [
+        ("get", ACCOUNT, AccountRepository),
+        ("find_page", ACCOUNTS, AccountRepository),
+        ("insert", OPEN, AccountRepository),
+        ("get", IMPORT_RUN, ImportRunRepository),
+    ],
     ids=["account", "accounts", "openOrChangeAccount", "importRun"],
 )
 async def test_unexpected_exception_is_masked_with_an_error_id(client, monkeypatch, method, query, owner):
@@ -117,7 +121,7 @@ async def test_failure_in_a_plain_http_route_is_a_bare_500(lenient, monkeypatch)
 async def test_payload_errors_keep_their_codes_and_messages(client):
     result = await graphql(
         client,
-        "mutation { openOrChangeAccount(input: {email: \"not-an-email\", creditLimit: \"1.001\"}) "
+        'mutation { openOrChangeAccount(input: {email: "not-an-email", creditLimit: "1.001"}) '
         "{ account { id } errors { field code message } } }",
     )
 

@@ -10,12 +10,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 from mongomock_motor import AsyncMongoMockClient
 from schemathesis import GenerationMode
-import schemathesis
 
-from customer_credit.app import create_app
+from customer_credit.http.app import create_app
 from customer_credit.persistence.database import wrap
 from customer_credit.settings import Settings
 from tests.conftest import make_key
@@ -38,8 +38,13 @@ def fuzz_target():
 
 
 OPERATIONS = [
-    "Query.account", "Query.accounts", "Query.importRun", "Query.importRuns",
-    "Mutation.openOrChangeAccount", "Mutation.closeAccount", "Mutation.importCsv",
+    "Query.account",
+    "Query.accounts",
+    "Query.importRun",
+    "Query.importRuns",
+    "Mutation.openOrChangeAccount",
+    "Mutation.closeAccount",
+    "Mutation.importCsv",
 ]
 
 
@@ -55,8 +60,13 @@ def test_generated_requests_never_get_a_5xx_or_an_internal_error(fuzz_target, la
     operations, headers = fuzz_target
     failures: list[str] = []
 
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=operations[label].as_strategy(generation_mode=mode))
     def run(case):
         response = case.call(headers=headers)

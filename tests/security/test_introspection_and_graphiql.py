@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from customer_credit.app import create_app
+from customer_credit.http.app import create_app
 from customer_credit.settings import Settings
 from tests.conftest import graphql, http_client, make_key
 
@@ -135,7 +135,7 @@ async def test_errors_still_say_what_is_wrong_without_suggestions(client_for):
 async def test_turning_introspection_off_keeps_expected_errors_intact(client_for):
     client = await client_for(introspection_enabled=False)
 
-    result = await graphql(client, 'query { accounts(first: 101) { totalCount } }')
+    result = await graphql(client, "query { accounts(first: 101) { totalCount } }")
 
     assert error_codes(result) == ["PAGE_SIZE"]
 

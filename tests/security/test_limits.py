@@ -234,7 +234,9 @@ async def test_json_body_over_max_body_bytes_is_413_and_writes_nothing(client, d
 
 
 async def test_json_body_of_exactly_max_body_bytes_is_served(client, database):
-    response = await client.post("/graphql", content=open_body(MAX_BODY_BYTES), headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/graphql", content=open_body(MAX_BODY_BYTES), headers={"Content-Type": "application/json"}
+    )
 
     assert response.status_code == 200, response.text
     assert await account_count(database) == 1
@@ -245,7 +247,7 @@ async def test_streamed_json_body_without_content_length_over_the_cap_is_413(cli
 
     async def chunks():
         for start in range(0, len(body), 1024):
-            yield body[start:start + 1024]
+            yield body[start : start + 1024]
 
     response = await client.post("/graphql", content=chunks(), headers={"Content-Type": "application/json"})
 
@@ -336,13 +338,16 @@ def test_each_limit_is_read_from_its_environment_variable(monkeypatch, name):
 
 
 async def test_client_chosen_operation_names_cannot_grow_the_metrics_without_bound(app, client):
-    from customer_credit.observability import Metrics
+    from customer_credit.observability.metrics import Metrics
 
     for i in range(Metrics.MAX_OPERATION_LABELS + 50):
         await client.post("/graphql", json={"query": f"query Op{i} {{ __typename }}"})
 
     rendered = (await client.get("/metrics")).text
-    labels = {line.split('operation="')[1].split('"')[0] for line in rendered.splitlines()
-              if line.startswith("customer_credit_graphql_operations_total{")}
+    labels = {
+        line.split('operation="')[1].split('"')[0]
+        for line in rendered.splitlines()
+        if line.startswith("customer_credit_graphql_operations_total{")
+    }
     assert len(labels) <= Metrics.MAX_OPERATION_LABELS + 1
     assert "other" in labels

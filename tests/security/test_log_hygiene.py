@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-
-from customer_credit.observability import JsonFormatter
+from customer_credit.observability.logs import JsonFormatter
 from tests.conftest import graphql, http_client, import_and_wait
 
 EMAIL = "Maria.Sigilosa@Example.com"
@@ -19,10 +18,20 @@ VTEX_TOKEN = "vtex-app-token-that-must-never-be-logged"
 DESCRIPTION = "Cliente desde 2019, telefone 11 99999-0000"
 
 SENSITIVE = [
-    EMAIL, EMAIL.lower(), "Maria.Sigilosa", "maria.sigilosa",
-    CPF, "52998224725", "529982247",
-    IMPORTED_EMAIL, "joana.reservada", "rejeitado.sigiloso",
-    WRONG_SECRET, "this-is-a-wrong-secret", VTEX_TOKEN, "99999-0000",
+    EMAIL,
+    EMAIL.lower(),
+    "Maria.Sigilosa",
+    "maria.sigilosa",
+    CPF,
+    "52998224725",
+    "529982247",
+    IMPORTED_EMAIL,
+    "joana.reservada",
+    "rejeitado.sigiloso",
+    WRONG_SECRET,
+    "this-is-a-wrong-secret",
+    VTEX_TOKEN,
+    "99999-0000",
 ]
 
 OPEN = """
@@ -33,10 +42,12 @@ mutation OpenAccount($input: OpenOrChangeAccountInput!) {
 ACCOUNT = "query ReadAccount($id: ID!) { account(id: $id) { id email document history { nodes { changes { field from to } } } } }"
 FIND = "query FindAccounts($filter: AccountFilter) { accounts(filter: $filter) { nodes { id email document } } }"
 
+
 async def run_pii_operations(app, client, database) -> None:
     opened = await graphql(
-        client, OPEN, input={"id": "pii-1", "email": EMAIL, "documentType": "CPF", "document": CPF,
-                             "description": DESCRIPTION},
+        client,
+        OPEN,
+        input={"id": "pii-1", "email": EMAIL, "documentType": "CPF", "document": CPF, "description": DESCRIPTION},
     )
     assert opened["data"]["openOrChangeAccount"]["errors"] == []
     await graphql(client, ACCOUNT, id="pii-1")
@@ -48,13 +59,16 @@ async def run_pii_operations(app, client, database) -> None:
     await client.post("/graphql", json={"query": OPEN, "variables": {"input": {"email": EMAIL, "emial": EMAIL}}})
     await client.get("/imports/template.csv", params={"email": EMAIL, "document": CPF})
     run = await import_and_wait(
-        client, f"Email,Document,Document Type\r\n{IMPORTED_EMAIL},,\r\n{BAD_IMPORTED_EMAIL},,\r\n"
-                f"{EMAIL},{CPF},CPF\r\n".encode()
+        client,
+        f"Email,Document,Document Type\r\n{IMPORTED_EMAIL},,\r\n{BAD_IMPORTED_EMAIL},,\r\n"
+        f"{EMAIL},{CPF},CPF\r\n".encode(),
     )
     assert run["failedCount"] == 2
     await client.get(f"/imports/{run['id']}/errors.csv")
     async with http_client(app, WRONG_SECRET) as intruder:
-        assert (await intruder.post("/graphql", json={"query": ACCOUNT, "variables": {"id": "pii-1"}})).status_code == 401
+        assert (
+            await intruder.post("/graphql", json={"query": ACCOUNT, "variables": {"id": "pii-1"}})
+        ).status_code == 401
     async with http_client(app, None) as intruder:
         response = await intruder.get(
             "/graphql", headers={"X-VTEX-API-AppKey": "tester", "X-VTEX-API-AppToken": VTEX_TOKEN}
@@ -137,11 +151,15 @@ async def test_an_operation_name_that_is_not_a_graphql_name_is_not_logged(client
 
 
 def test_formatter_redacts_emails_documents_and_secrets_from_free_text():
-    record = logging.makeLogRecord({
-        "name": "pymongo", "levelname": "ERROR", "levelno": logging.ERROR,
-        "msg": "E11000 duplicate key error dup key: { email_key: \"%s\" } doc %s auth Bearer %s",
-        "args": (EMAIL, CPF, WRONG_SECRET),
-    })
+    record = logging.makeLogRecord(
+        {
+            "name": "pymongo",
+            "levelname": "ERROR",
+            "levelno": logging.ERROR,
+            "msg": 'E11000 duplicate key error dup key: { email_key: "%s" } doc %s auth Bearer %s',
+            "args": (EMAIL, CPF, WRONG_SECRET),
+        }
+    )
 
     line = JsonFormatter().format(record)
 
@@ -153,7 +171,7 @@ def test_formatter_redacts_emails_documents_and_secrets_from_free_text():
 def test_served_logging_is_json_and_silences_uvicorns_raw_access_log():
     """`serve` configures logging with this: uvicorn's access log prints the raw path and query
     string (`/accounts/export.csv?email=...`), so it is off; AccessLogMiddleware logs instead."""
-    from customer_credit.observability import uvicorn_log_config
+    from customer_credit.observability.logs import uvicorn_log_config
 
     config = uvicorn_log_config("INFO")
 

@@ -7,15 +7,16 @@ import json
 
 import pytest
 
-from customer_credit.app import GraphQLView
-from customer_credit.limits import HardenedRequestParsing
+from customer_credit.http.app import GraphQLView
+from customer_credit.http.limits import HardenedRequestParsing
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
 from tests.conftest import IMPORT_CSV
 
 # Until app.py's view takes the mixin (`class GraphQLView(HardenedRequestParsing, GraphQL)`), strawberry
 # answers these with an HTTP 500 (or a crashed WebSocket): expected failures then, ordinary tests after.
 NOT_HARDENED = pytest.mark.xfail(
-    not issubclass(GraphQLView, HardenedRequestParsing), strict=True,
+    not issubclass(GraphQLView, HardenedRequestParsing),
+    strict=True,
     reason="app.py's GraphQLView does not yet use limits.HardenedRequestParsing",
 )
 
@@ -25,10 +26,12 @@ PREFLIGHT = {"Apollo-Require-Preflight": "true"}
 
 
 async def nothing_stored(database) -> bool:
-    return all([
-        await database.collection(ACCOUNTS).count_documents({}) == 0,
-        await database.collection(IMPORT_RUNS).count_documents({}) == 0,
-    ])
+    return all(
+        [
+            await database.collection(ACCOUNTS).count_documents({}) == 0,
+            await database.collection(IMPORT_RUNS).count_documents({}) == 0,
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,10 +76,18 @@ BAD_MULTIPART = [
     pytest.param(IMPORT, {"0": [1]}, id="map-path-not-a-string", marks=NOT_HARDENED),
     pytest.param(IMPORT, {"0": ["variables.file.deeper"]}, id="map-path-through-a-null", marks=NOT_HARDENED),
     pytest.param(IMPORT, {"0": ["query.0"]}, id="map-path-into-the-query-text", marks=NOT_HARDENED),
-    pytest.param({**IMPORT, "variables": {"file": [], "mode": "CREATE"}}, {"0": ["variables.file.5"]},
-                 id="map-path-to-a-missing-index", marks=NOT_HARDENED),
-    pytest.param({**IMPORT, "variables": {"file": [None], "mode": "CREATE"}}, {"0": ["variables.file.-1"]},
-                 id="map-path-with-a-negative-index", marks=NOT_HARDENED),
+    pytest.param(
+        {**IMPORT, "variables": {"file": [], "mode": "CREATE"}},
+        {"0": ["variables.file.5"]},
+        id="map-path-to-a-missing-index",
+        marks=NOT_HARDENED,
+    ),
+    pytest.param(
+        {**IMPORT, "variables": {"file": [None], "mode": "CREATE"}},
+        {"0": ["variables.file.-1"]},
+        id="map-path-with-a-negative-index",
+        marks=NOT_HARDENED,
+    ),
     pytest.param(IMPORT, {"9": ["variables.file"]}, id="map-names-a-missing-file"),
 ]
 
@@ -84,7 +95,9 @@ BAD_MULTIPART = [
 @pytest.mark.parametrize(("operations", "files_map"), BAD_MULTIPART)
 async def test_malformed_multipart_operations_or_map_is_400(lenient, database, operations, files_map):
     response = await lenient.post(
-        "/graphql", data=multipart_fields(operations, files_map), files={"0": ("a.csv", CSV, "text/csv")},
+        "/graphql",
+        data=multipart_fields(operations, files_map),
+        files={"0": ("a.csv", CSV, "text/csv")},
         headers=PREFLIGHT,
     )
 
@@ -97,7 +110,10 @@ async def test_multipart_whose_operations_is_a_file_is_400(lenient, database):
     response = await lenient.post(
         "/graphql",
         data={"map": json.dumps({"0": ["variables.file"]})},
-        files={"operations": ("ops.json", json.dumps(IMPORT).encode(), "application/json"), "0": ("a.csv", CSV, "text/csv")},
+        files={
+            "operations": ("ops.json", json.dumps(IMPORT).encode(), "application/json"),
+            "0": ("a.csv", CSV, "text/csv"),
+        },
         headers=PREFLIGHT,
     )
 
@@ -117,8 +133,10 @@ async def test_well_formed_multipart_with_the_key_left_out_of_variables_is_serve
     """Some clients leave the placeholder out instead of writing `null`: the file still lands."""
     operations = {"query": IMPORT_CSV, "variables": {"mode": "CREATE"}}
     response = await client.post(
-        "/graphql", data=multipart_fields(operations, {"0": ["variables.file"]}),
-        files={"0": ("a.csv", CSV, "text/csv")}, headers=PREFLIGHT,
+        "/graphql",
+        data=multipart_fields(operations, {"0": ["variables.file"]}),
+        files={"0": ("a.csv", CSV, "text/csv")},
+        headers=PREFLIGHT,
     )
 
     assert response.status_code == 200, response.text
@@ -140,7 +158,7 @@ def ws_client():
 
     from mongomock_motor import AsyncMongoMockClient
 
-    from customer_credit.app import create_app
+    from customer_credit.http.app import create_app
     from customer_credit.persistence.database import wrap
     from customer_credit.settings import Settings
 
@@ -156,8 +174,9 @@ def ws_client():
 
 
 @NOT_HARDENED
-@pytest.mark.parametrize("message", ["not json", "5", "[]", '"text"', "{" * 100_000], ids=["prose", "number", "list",
-                                                                                       "string", "deep"])
+@pytest.mark.parametrize(
+    "message", ["not json", "5", "[]", '"text"', "{" * 100_000], ids=["prose", "number", "list", "string", "deep"]
+)
 def test_websocket_message_that_is_not_a_json_object_closes_with_4400(ws_client, message):
     with ws_client.websocket_connect("/graphql", subprotocols=PROTOCOL) as ws:
         ws.send_text(message)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from customer_credit.schema import build_schema
+from customer_credit.graphql.schema import build_schema
 from customer_credit.settings import Settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"

@@ -17,9 +17,8 @@ from decimal import Decimal
 from email_validator import EmailNotValidError, validate_email
 from stdnum.br import cnpj, cpf
 
-from .errors import AccountErrorCode, AccountRuleViolation, FieldError
-from .masking import mask_document, mask_email
-from .money import (
+from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.domain.money import (
     MAX_CREDIT_LIMIT_CENTS,
     TOLERANCE_SCALE,
     MagnitudeError,
@@ -29,6 +28,7 @@ from .money import (
     decimal_to_tolerance_units,
     tolerance_units_to_decimal,
 )
+from customer_credit.domain.pii import mask_document, mask_email
 
 ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DOCUMENT_PUNCTUATION = re.compile(r"[.\-/\s]")
@@ -113,7 +113,9 @@ def normalize_email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise AccountRuleViolation.single("email", AccountErrorCode.INVALID_EMAIL, f"Email is not valid: {exc}") from None
+        raise AccountRuleViolation.single(
+            "email", AccountErrorCode.INVALID_EMAIL, f"Email is not valid: {exc}"
+        ) from None
 
 
 def email_key(email: str) -> str:
@@ -170,7 +172,9 @@ def credit_limit_cents(value: Decimal) -> int:
 
 def tolerance_units(value: Decimal) -> int:
     error = AccountRuleViolation.single(
-        "tolerance", AccountErrorCode.INVALID_TOLERANCE, "Tolerance must be between 0 and 1 with at most 4 decimal places."
+        "tolerance",
+        AccountErrorCode.INVALID_TOLERANCE,
+        "Tolerance must be between 0 and 1 with at most 4 decimal places.",
     )
     try:
         units = decimal_to_tolerance_units(value)
@@ -252,7 +256,9 @@ def validate_request(
     if type_given or document_given:
         raw_document = request.document if document_given else document
         if raw_document is None:
-            errors.append(FieldError("document", AccountErrorCode.REQUIRED, "Document is required with a document type."))
+            errors.append(
+                FieldError("document", AccountErrorCode.REQUIRED, "Document is required with a document type.")
+            )
         elif document_type is None:
             if not type_given:
                 errors.append(

@@ -39,5 +39,5 @@ class AccountRuleViolation(Exception):
         self.errors = errors
 
     @classmethod
-    def single(cls, field: str | None, code: AccountErrorCode, message: str) -> "AccountRuleViolation":
+    def single(cls, field: str | None, code: AccountErrorCode, message: str) -> AccountRuleViolation:
         return cls([FieldError(field, code, message)])

@@ -7,10 +7,11 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from ..domain.accounts import AccountEvent, AccountFields
-from .accounts import AccountRepository, account_document, event_document, update_operation
-from .database import ACCOUNTS, Database
-from .errors import bulk_write_failures
+from customer_credit.domain.accounts import AccountEvent, AccountFields
+from customer_credit.persistence.accounts import AccountRepository, account_document, event_document, update_operation
+from customer_credit.persistence.database import ACCOUNTS, Database
+from customer_credit.persistence.errors import bulk_write_failures
+
 
 class AccountBatchRepository:
     def __init__(self, database: Database):
@@ -42,7 +43,9 @@ class AccountBatchRepository:
         if not rows:
             return {}
         applied: dict[int, int] = {}
-        cursor = self.single.events.find({"import_run_id": run_id, "import_row": {"$in": rows}}, {"import_row": 1, "version": 1})
+        cursor = self.single.events.find(
+            {"import_run_id": run_id, "import_row": {"$in": rows}}, {"import_row": 1, "version": 1}
+        )
         async for event in cursor:
             applied[event["import_row"]] = event["version"]
         cursor = self.accounts.find(
@@ -106,7 +109,9 @@ class AccountBatchRepository:
         return failures, stale
 
     async def _unapplied(self, changes, failures) -> set[int]:
-        wanted = {current["_id"]: (i, event.version) for i, (current, _, event) in enumerate(changes) if i not in failures}
+        wanted = {
+            current["_id"]: (i, event.version) for i, (current, _, event) in enumerate(changes) if i not in failures
+        }
         found = await self.by_ids(set(wanted))
         stale = set()
         for account_id, (i, version) in wanted.items():

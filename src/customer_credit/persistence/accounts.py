@@ -18,7 +18,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from ..domain.accounts import (
+from customer_credit.domain.accounts import (
     AccountEvent,
     AccountFields,
     AccountStatus,
@@ -27,8 +27,8 @@ from ..domain.accounts import (
     FieldChange,
     compact_document,
 )
-from ..domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
-from .database import ACCOUNT_EVENTS, ACCOUNTS, Database
+from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
 
 # Each order has one stored key that is unique per account (the value, then the id), so a keyset
 # page is a single range condition on one indexed field: `{key: {$gt: last}}`. A compound
@@ -48,6 +48,7 @@ def sort_keys(account_id: str, fields: AccountFields, *, updated_at: int) -> dic
         "email_sort": f"{fields.email_key}\x01{account_id}",
         "limit_sort": f"{fields.credit_limit_cents:015d}|{account_id}",
     }
+
 
 IN_USE = {
     "email_key": ("email", AccountErrorCode.EMAIL_IN_USE, "The email is used by another open account."),
@@ -244,7 +245,9 @@ class AccountRepository:
                     raise
         if result.matched_count == 0:
             return None
-        pending = [current["last_event"], event_document(event)] if current.get("last_event") else [event_document(event)]
+        pending = (
+            [current["last_event"], event_document(event)] if current.get("last_event") else [event_document(event)]
+        )
         await self.record_events(pending)
         values, removed = field_values(fields)
         document = {k: v for k, v in current.items() if k not in removed}

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from pymongo.errors import DuplicateKeyError
 
-from ..domain.keys import Caller, generate_secret, hash_secret
-from .database import API_KEYS, Database
+from customer_credit.domain.api_keys import Caller, generate_secret, hash_secret
+from customer_credit.persistence.database import API_KEYS, Database
 
 
 class KeyNameTaken(Exception):
@@ -56,9 +56,7 @@ class ApiKeyRepository:
 
     async def list(self) -> list[StoredKey]:
         cursor = self.keys.find({}, {"secret_hash": 0}).sort("_id", 1)
-        return [
-            StoredKey(d["_id"], tuple(d["scopes"]), d["created_at"], d.get("revoked", False)) async for d in cursor
-        ]
+        return [StoredKey(d["_id"], tuple(d["scopes"]), d["created_at"], d.get("revoked", False)) async for d in cursor]
 
     async def revoke(self, name: str) -> bool:
         result = await self.keys.update_one({"_id": name, "revoked": False}, {"$set": {"revoked": True}})

@@ -8,6 +8,9 @@ from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, Asyn
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
 
+# Driver failures, named here so that the layers above persistence never import the driver.
+DatabaseError = PyMongoError
+ConnectionLost = ConnectionFailure
 # What "the database is unavailable right now" looks like from the driver (timeouts included).
 UNAVAILABLE = (ConnectionFailure, ExecutionTimeout)
 

@@ -129,12 +129,12 @@ class EmbeddedMongo:
         # A `serve` that exits without its lifespan shutdown (a second Ctrl-C skips
         # it) must not leave the child running: it has its own session.
         atexit.register(self._kill_at_exit)
-        self._supervisor = asyncio.create_task(
-            self._supervise(), name=f"nx-27017 supervisor ({self._data_dir})"
-        )
+        self._supervisor = asyncio.create_task(self._supervise(), name=f"nx-27017 supervisor ({self._data_dir})")
         logger.info(
             "embedded store at %s (nx-27017 pid %s, data in %s)",
-            self.uri, self.pid, self._data_dir,
+            self.uri,
+            self.pid,
+            self._data_dir,
         )
         return self.uri
 
@@ -187,9 +187,7 @@ class EmbeddedMongo:
         pid = state.get("pid")
         db_dir = self._data_dir / DB_DIR
         if isinstance(pid, int) and _serves(pid, db_dir):
-            logger.warning(
-                "stopping nx-27017 (pid %s) on %s: its owner (pid %s) is gone", pid, self._data_dir, owner
-            )
+            logger.warning("stopping nx-27017 (pid %s) on %s: its owner (pid %s) is gone", pid, self._data_dir, owner)
             await _stop_orphan(pid)
         (self._data_dir / STATE_FILE).unlink(missing_ok=True)
 
@@ -201,15 +199,22 @@ class EmbeddedMongo:
         log_path = self._data_dir / LOG_FILE
         log_offset = log_path.stat().st_size if log_path.exists() else 0
         command = [
-            sys.executable, "-c", _launcher(log_path.resolve(), LOG_MAX_BYTES),
-            "--host", self._host,
-            "--port", str(self._port),
-            "--data-dir", str((self._data_dir / DB_DIR).resolve()),
-            "--pid-file", str((self._data_dir / PID_FILE).resolve()),
+            sys.executable,
+            "-c",
+            _launcher(log_path.resolve(), LOG_MAX_BYTES),
+            "--host",
+            self._host,
+            "--port",
+            str(self._port),
+            "--data-dir",
+            str((self._data_dir / DB_DIR).resolve()),
+            "--pid-file",
+            str((self._data_dir / PID_FILE).resolve()),
             # Its own log file would only repeat what it prints, minus what it prints
             # before opening that file (a pid-file refusal, a crash at import), so its
             # output goes to our log file instead and its log file to the null device.
-            "--log-file", os.devnull,
+            "--log-file",
+            os.devnull,
         ]
         with log_path.open("ab") as log:
             # A new session keeps a Ctrl-C in the terminal from killing the child
@@ -265,14 +270,18 @@ class EmbeddedMongo:
                 if proc is not None:
                     logger.warning(
                         "embedded server (pid %s) %s; restarting in %.1fs",
-                        proc.pid, _describe_exit(proc.returncode), delay,
+                        proc.pid,
+                        _describe_exit(proc.returncode),
+                        delay,
                     )
                 await asyncio.sleep(delay)
                 await self._launch()
                 self.restarts += 1
                 logger.warning(
                     "embedded server restarted on %s (pid %s, restart #%d)",
-                    self.uri, self.pid, self.restarts,
+                    self.uri,
+                    self.pid,
+                    self.restarts,
                 )
             except Exception:
                 logger.exception("embedded server restart failed; will retry")
@@ -285,7 +294,8 @@ class EmbeddedMongo:
         if not await _exited(proc, _STOP_TIMEOUT):
             logger.warning(
                 "embedded server (pid %s) ignored SIGTERM for %.0fs; killing it",
-                proc.pid, _STOP_TIMEOUT,
+                proc.pid,
+                _STOP_TIMEOUT,
             )
             proc.kill()
             await _exited(proc, None)
@@ -356,7 +366,9 @@ def running_server_uri(data_dir: Path) -> str | None:
 
 @contextlib.asynccontextmanager
 async def embedded_store(data_dir: Path) -> AsyncIterator[str]:
-    """Yield a URI for the store on data_dir: the running server's if `serve` already runs one there (so CLI commands never open the same SQLite files from a second server), else a temporary EmbeddedMongo that is stopped on exit."""
+    """Yield a URI for the store on data_dir: the running server's if `serve` already runs one there
+    (so CLI commands never open the same SQLite files from a second server), else a temporary
+    EmbeddedMongo that is stopped on exit."""
     uri = running_server_uri(data_dir)
     if uri is not None:
         yield uri
@@ -409,7 +421,7 @@ def _free_port(host: str) -> int:
 async def _accepts_connections(host: str, port: int, timeout: float) -> bool:
     try:
         _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     writer.close()
     with contextlib.suppress(OSError):

@@ -16,7 +16,7 @@ from bson import Binary
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from .database import IMPORT_CHUNKS, IMPORT_ROW_ERRORS, IMPORT_RUNS, Database
+from customer_credit.persistence.database import IMPORT_CHUNKS, IMPORT_ROW_ERRORS, IMPORT_RUNS, Database
 
 ACTIVE_STATUSES = ("QUEUED", "RUNNING")
 COUNTERS = ("processed_rows", "created_count", "updated_count", "unchanged_count", "failed_count")
@@ -29,8 +29,10 @@ class ImportRunRepository:
         self.row_errors = database.collection(IMPORT_ROW_ERRORS)
 
     async def store_chunks(self, run_id: str, pieces: list[bytes], first_index: int) -> None:
-        documents = [{"_id": f"{run_id}:{first_index + i}", "run_id": run_id, "n": first_index + i, "data": Binary(piece)}
-                     for i, piece in enumerate(pieces)]
+        documents = [
+            {"_id": f"{run_id}:{first_index + i}", "run_id": run_id, "n": first_index + i, "data": Binary(piece)}
+            for i, piece in enumerate(pieces)
+        ]
         if documents:
             await self.chunks.insert_many(documents)
 
@@ -76,7 +78,9 @@ class ImportRunRepository:
         """The first start sets `started_at`; every attempt records its batch size, which bounds what a
         resumed attempt must check for rows already applied after the last checkpoint."""
         await self.runs.update_one({"_id": run_id, "lease_owner": owner}, {"$set": {"batch_size": batch_size}})
-        await self.runs.update_one({"_id": run_id, "lease_owner": owner, "started_at": None}, {"$set": {"started_at": now_ms}})
+        await self.runs.update_one(
+            {"_id": run_id, "lease_owner": owner, "started_at": None}, {"$set": {"started_at": now_ms}}
+        )
 
     async def checkpoint(
         self, run_id: str, owner: str, *, counters: dict[str, int], position: int, lease_until: int
@@ -90,11 +94,14 @@ class ImportRunRepository:
 
     async def holds(self, run_id: str, owner: str, *, lease_until: int) -> bool:
         """Renew the lease; False when another worker has taken the run over meanwhile."""
-        result = await self.runs.update_one({"_id": run_id, "lease_owner": owner}, {"$set": {"lease_until": lease_until}})
+        result = await self.runs.update_one(
+            {"_id": run_id, "lease_owner": owner}, {"$set": {"lease_until": lease_until}}
+        )
         return result.matched_count == 1
 
-    async def finish(self, run_id: str, owner: str, *, status: str, counters: dict[str, int], now_ms: int,
-                     failure: str | None = None) -> bool:
+    async def finish(
+        self, run_id: str, owner: str, *, status: str, counters: dict[str, int], now_ms: int, failure: str | None = None
+    ) -> bool:
         values: dict[str, Any] = {**counters, "status": status, "finished_at": now_ms, "lease_until": 0}
         if failure is not None:
             values["failure"] = failure

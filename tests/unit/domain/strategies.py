@@ -19,19 +19,42 @@ hostile_text = st.one_of(
 # What document punctuation may be: the design's `.` `-` `/` and spaces, and other whitespace.
 SEPARATORS = [".", "-", "/", " ", "\t", "\u00a0", "\u2003", "\n", "\r", "\x0b", "\x0c"]
 
-special_decimals = st.sampled_from([
-    Decimal("NaN"), Decimal("-NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity"),
-    Decimal("0"), Decimal("-0"), Decimal("-0.00"), Decimal("0E+999999999"), Decimal("0E-999999999"),
-    Decimal("1E+999999999"), Decimal("-1E+999999999"), Decimal("1E-999999999"), Decimal("9" * 500),
-    Decimal("0." + "0" * 400 + "1"), Decimal("1000000000.00"), Decimal("1000000000.01"), Decimal("1.0000"),
-    Decimal("1.00001"), Decimal("0.0001"), Decimal("0.00001"), Decimal("1E+2"), Decimal("1.5E+1"),
-])
+special_decimals = st.sampled_from(
+    [
+        Decimal("NaN"),
+        Decimal("-NaN"),
+        Decimal("sNaN"),
+        Decimal("Infinity"),
+        Decimal("-Infinity"),
+        Decimal("0"),
+        Decimal("-0"),
+        Decimal("-0.00"),
+        Decimal("0E+999999999"),
+        Decimal("0E-999999999"),
+        Decimal("1E+999999999"),
+        Decimal("-1E+999999999"),
+        Decimal("1E-999999999"),
+        Decimal("9" * 500),
+        Decimal("0." + "0" * 400 + "1"),
+        Decimal("1000000000.00"),
+        Decimal("1000000000.01"),
+        Decimal("1.0000"),
+        Decimal("1.00001"),
+        Decimal("0.0001"),
+        Decimal("0.00001"),
+        Decimal("1E+2"),
+        Decimal("1.5E+1"),
+    ]
+)
 any_decimal = st.one_of(
     special_decimals,
     st.decimals(allow_nan=True, allow_infinity=True),
     st.decimals(places=2, allow_nan=False, allow_infinity=False),
-    st.builds(lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
-              st.integers(min_value=-(10**40), max_value=10**40), st.integers(min_value=-10**6, max_value=10**6)),
+    st.builds(
+        lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
+        st.integers(min_value=-(10**40), max_value=10**40),
+        st.integers(min_value=-(10**6), max_value=10**6),
+    ),
 )
 
 
@@ -49,13 +72,15 @@ def cnpj_with_check_digits(base: str) -> str:
     return base + cnpj.calc_check_digits(base)
 
 
-valid_cpfs = (
-    st.text("0123456789", min_size=9, max_size=9).map(cpf_with_check_digits).filter(lambda d: len(set(d)) > 1)
+valid_cpfs = st.text("0123456789", min_size=9, max_size=9).map(cpf_with_check_digits).filter(lambda d: len(set(d)) > 1)
+valid_cnpjs = (
+    st.one_of(
+        st.text("0123456789", min_size=12, max_size=12),
+        st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=12, max_size=12),  # alphanumeric CNPJ
+    )
+    .map(cnpj_with_check_digits)
+    .filter(lambda d: len(set(d)) > 1)
 )
-valid_cnpjs = st.one_of(
-    st.text("0123456789", min_size=12, max_size=12),
-    st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=12, max_size=12),  # alphanumeric CNPJ
-).map(cnpj_with_check_digits).filter(lambda d: len(set(d)) > 1)
 
 
 @st.composite

@@ -151,12 +151,15 @@ def test_an_alphanumeric_cnpj_in_lower_case_is_the_same_cnpj(plain):
     assert normalize_document(DocumentType.CNPJ, plain.lower()) == plain
 
 
-@given(st.one_of(valid_cpfs, st.text("0123456789", min_size=11, max_size=11)),
-       st.integers(min_value=0, max_value=10), st.integers(min_value=0, max_value=9))
+@given(
+    st.one_of(valid_cpfs, st.text("0123456789", min_size=11, max_size=11)),
+    st.integers(min_value=0, max_value=10),
+    st.integers(min_value=0, max_value=9),
+)
 def test_an_eleven_digit_cpf_is_valid_exactly_when_its_check_digits_are(cpf_digits, position, digit):
     """Against an independent implementation of the check digits (one changed digit is usually,
     not always, caught: the scheme maps remainders 10 and 0 to the same digit)."""
-    candidate = cpf_digits[:position] + str(digit) + cpf_digits[position + 1:]
+    candidate = cpf_digits[:position] + str(digit) + cpf_digits[position + 1 :]
     expected = candidate == cpf_with_check_digits(candidate[:9]) and len(set(candidate)) > 1
 
     try:

@@ -1,0 +1,148 @@
+"""The import's columns and how a file's header row maps onto them."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
+
+
+class Column(str, enum.Enum):
+    ID = "id"
+    EMAIL = "email"
+    DOCUMENT = "document"
+    DOCUMENT_TYPE = "document_type"
+    CREDIT_LIMIT = "credit_limit"
+    TOLERANCE = "tolerance"
+    STATUS = "status"
+    DESCRIPTION = "description"
+
+
+TEMPLATE_HEADER: tuple[str, ...] = (
+    "Id",
+    "Email",
+    "Document",
+    "Document Type",
+    "Credit Limit",
+    "Tolerance",
+    "Status",
+    "Description",
+)
+EXPORT_ONLY_HEADERS: tuple[str, ...] = ("Created At", "Updated At")
+
+_TEMPLATE_LABEL: dict[Column, str] = dict(zip(Column, TEMPLATE_HEADER))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of `text`, so that `Crédito`, `CREDITO` and `credito` compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
+def _header_key(header: str) -> str:
+    # Dropping separators makes `Credit Limit`, `credit_limit`, `creditLimit` and `CREDIT-LIMIT` one key.
+    return _SEPARATORS.sub("", fold(header))
+
+
+_ALIASES: dict[Column, tuple[str, ...]] = {
+    Column.ID: ("Id", "Identifier", "Account Id", "Identificador"),
+    Column.EMAIL: ("Email", "E-mail", "Email Address", "Endereço de E-mail"),
+    Column.DOCUMENT: ("Document", "Documento"),
+    Column.DOCUMENT_TYPE: (
+        "Document Type",
+        "Tipo de Documento",
+        "Tipo do Documento",
+        "Tipo Documento",
+        "Tipo",
+    ),
+    Column.CREDIT_LIMIT: ("Credit Limit", "Limit", "Limite de Crédito", "Limite Crédito", "Limite"),
+    Column.TOLERANCE: ("Tolerance", "Tolerância"),
+    Column.STATUS: ("Status", "Situação"),
+    Column.DESCRIPTION: ("Description", "Descrição"),
+}
+_BY_KEY: dict[str, Column] = {_header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases}
+_IGNORED_KEYS = frozenset(_header_key(h) for h in (*EXPORT_ONLY_HEADERS, "Criado em", "Atualizado em"))
+_ACCEPTED = ", ".join(TEMPLATE_HEADER)
+
+
+def column_for_header(header: str) -> Column | None:
+    return _BY_KEY.get(_header_key(header))
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column name (0 -> A, 26 -> AA), to point at a cell the way the user sees it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    columns: dict[Column, int]
+    headers: tuple[str, ...]
+
+    def label(self, column: Column) -> str:
+        """The header as written in the file; the template's name for a column the file lacks."""
+        index = self.columns.get(column)
+        return _TEMPLATE_LABEL[column] if index is None else self.headers[index]
+
+
+def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
+    headers = [cell.replace("\ufeff", "").strip() for cell in cells]
+    while headers and not headers[-1]:
+        headers.pop()  # spreadsheets often save empty trailing columns
+
+    columns: dict[Column, int] = {}
+    unknown: list[str] = []
+    duplicates: list[str] = []
+    for index, header in enumerate(headers):
+        where = column_letter(index)
+        if not header:
+            unknown.append(f"column {where} has no header")
+            continue
+        if _header_key(header) in _IGNORED_KEYS:
+            continue
+        column = column_for_header(header)
+        if column is None:
+            unknown.append(f'"{header}" (column {where})')
+        elif column in columns:
+            first = columns[column]
+            duplicates.append(
+                f'"{headers[first]}" (column {column_letter(first)}) and "{header}" (column {where})'
+                f" are both {_TEMPLATE_LABEL[column]}"
+            )
+        else:
+            columns[column] = index
+
+    if unknown:
+        noun = "Unknown column" if len(unknown) == 1 else "Unknown columns"
+        raise CsvFileError(
+            ImportCsvErrorCode.UNKNOWN_COLUMN,
+            f"{noun}: {'; '.join(unknown)}. The accepted columns are {_ACCEPTED}"
+            " (Portuguese names such as Limite de Crédito also work).",
+        )
+    if duplicates:
+        raise CsvFileError(
+            ImportCsvErrorCode.DUPLICATE_COLUMN,
+            f"Duplicate column: {'; '.join(duplicates)}. Keep only one of them.",
+        )
+    needed = set(required)
+    missing = [_TEMPLATE_LABEL[c] for c in Column if c in needed and c not in columns]
+    if missing:
+        names = ", ".join(f'"{name}"' for name in missing)
+        verb = "column is" if len(missing) == 1 else "columns are"
+        raise CsvFileError(
+            ImportCsvErrorCode.MISSING_REQUIRED_COLUMN,
+            f"The required {verb} missing from the header row: {names}.",
+        )
+    return HeaderMap(columns=columns, headers=tuple(headers))

@@ -1,0 +1,135 @@
+"""One CSV row -> one account request, through the same domain rules as the API.
+
+Cells are parsed here (numbers, status words, document types); everything
+else (email syntax, check digits, ranges) is `domain.validate_request`'s job,
+so a row and an `openOrChangeAccount` call can never disagree.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from customer_credit.csv.columns import Column, HeaderMap
+from customer_credit.csv.values import parse_amount, parse_document_type, parse_status, parse_tolerance
+from customer_credit.csv.writer import FORMULA_PREFIXES
+from customer_credit.domain.accounts import AccountRequest, compact_document
+from customer_credit.domain.errors import AccountErrorCode
+
+FILE_ONLY_CODES = ("ACCOUNT_EXISTS", "DUPLICATE_IN_FILE", "INVALID_STATUS", "MALFORMED_ROW")
+
+ImportRowErrorCode = enum.Enum(
+    "ImportRowErrorCode",
+    [(code.name, code.value) for code in AccountErrorCode] + [(code, code) for code in FILE_ONLY_CODES],
+    type=str,
+    module=__name__,
+)
+ImportRowErrorCode.__doc__ = "Every AccountErrorCode, plus the codes only a file can produce."
+
+
+FIELD_COLUMNS = {
+    "id": Column.ID,
+    "email": Column.EMAIL,
+    "document": Column.DOCUMENT,
+    "documentType": Column.DOCUMENT_TYPE,
+    "creditLimit": Column.CREDIT_LIMIT,
+    "tolerance": Column.TOLERANCE,
+    "status": Column.STATUS,
+    "description": Column.DESCRIPTION,
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str | None
+    code: ImportRowErrorCode
+    message: str
+    account_id: str | None = None
+
+
+@dataclass
+class RowCommand:
+    """A parsed row: what it asks for, or why it cannot be applied."""
+
+    row: int
+    account_id: str | None
+    request: AccountRequest
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def email_key(self) -> str | None:
+        return self.request.email.strip().lower() if self.request.email else None
+
+    @property
+    def document_key(self) -> str | None:
+        if not self.request.document:
+            return None
+        return f"{(self.request.document_type or '').strip().upper()}:{compact_document(self.request.document)}"
+
+    def fail(self, column: str | None, code: ImportRowErrorCode, message: str, account_id: str | None = None) -> None:
+        self.errors.append(RowError(self.row, column, code, message, account_id))
+
+
+def unquote_cell(text: str) -> str:
+    """Undo `safe_cell`: an exported `'=...` (or `'+`, `'-`, `'@`) is read back as `=...`."""
+    return text[1:] if text[:1] == "'" and text[1:].startswith(FORMULA_PREFIXES) else text
+
+
+def cell(cells: tuple[str, ...], header: HeaderMap, column: Column) -> str | None:
+    """The cell's text, stripped and without the quote `safe_cell` puts before a formula
+    character (so an export imports back unchanged); None when blank or absent."""
+    index = header.columns.get(column)
+    if index is None or index >= len(cells):
+        return None
+    text = unquote_cell(cells[index].strip())
+    return text or None
+
+
+def map_row(row: int, cells: tuple[str, ...], header: HeaderMap) -> RowCommand:
+    width = len(header.headers)
+    extra = cells[width:]
+    request_values: dict = {}
+    command = RowCommand(row=row, account_id=cell(cells, header, Column.ID), request=AccountRequest())
+    if any(value.strip() for value in extra):
+        command.fail(None, ImportRowErrorCode.MALFORMED_ROW, f"The row has {len(cells)} cells; the header has {width}.")
+        return command
+
+    parsers = (
+        (Column.CREDIT_LIMIT, "credit_limit", parse_amount, ImportRowErrorCode.INVALID_CREDIT_LIMIT),
+        (Column.TOLERANCE, "tolerance", parse_tolerance, ImportRowErrorCode.INVALID_TOLERANCE),
+        (Column.DOCUMENT_TYPE, "document_type", parse_document_type, ImportRowErrorCode.INVALID_DOCUMENT_TYPE),
+    )
+    for column, name, parse, code in parsers:
+        text = cell(cells, header, column)
+        if text is None:
+            continue
+        try:
+            request_values[name] = parse(text)
+        except ValueError as exc:
+            command.fail(header.label(column), code, str(exc))
+
+    close = False
+    status = cell(cells, header, Column.STATUS)
+    if status is not None:
+        try:
+            close = parse_status(status) == "CLOSED"
+        except ValueError as exc:
+            command.fail(header.label(Column.STATUS), ImportRowErrorCode.INVALID_STATUS, str(exc))
+
+    command.request = AccountRequest(
+        email=cell(cells, header, Column.EMAIL),
+        document=cell(cells, header, Column.DOCUMENT),
+        description=cell(cells, header, Column.DESCRIPTION),
+        close=close,
+        **request_values,
+    )
+    return command
+
+
+def column_label(header: HeaderMap, field_name: str | None) -> str | None:
+    """The header as written in the file for a domain field name (`creditLimit` -> `Limite de Crédito`)."""
+    column = FIELD_COLUMNS.get(field_name or "")
+    if column is None or column not in header.columns:
+        return None
+    return header.label(column)

@@ -1,0 +1,64 @@
+"""`openOrChangeAccount` and `closeAccount`: rule violations come back in the payload."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from customer_credit.domain.accounts import AccountRequest
+from customer_credit.domain.errors import AccountRuleViolation, FieldError
+from customer_credit.domain.money import decimal_to_cents
+from customer_credit.graphql.accounts.types import (
+    Account,
+    AccountError,
+    CloseAccountPayload,
+    OpenOrChangeAccountInput,
+    OpenOrChangeAccountPayload,
+)
+from customer_credit.graphql.core.permissions import requires
+from customer_credit.usecases.accounts import close_account, open_or_change_account
+
+
+def account_errors(errors: list[FieldError]) -> list[AccountError]:
+    return [AccountError(field=e.field, code=e.code, message=e.message) for e in errors]
+
+
+def account_request(input: OpenOrChangeAccountInput) -> AccountRequest:
+    return AccountRequest(
+        email=input.email,
+        document_type=input.document_type.value if input.document_type else None,
+        document=input.document,
+        credit_limit=input.credit_limit,
+        tolerance=input.tolerance,
+        description=input.description,
+    )
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(permission_classes=[requires("accounts:write")])
+    async def open_or_change_account(self, info: Info, input: OpenOrChangeAccountInput) -> OpenOrChangeAccountPayload:
+        context = info.context
+        try:
+            outcome = await open_or_change_account(
+                context.services.accounts,
+                account_id=str(input.id) if input.id is not None else None,
+                request=account_request(input),
+                actor=context.caller.name,
+                expected_version=input.expected_version,
+                default_credit_limit_cents=decimal_to_cents(context.settings.default_credit_limit),
+                can_read_pii=context.can_read_pii,
+            )
+        except AccountRuleViolation as violation:
+            return OpenOrChangeAccountPayload(account=None, created=False, errors=account_errors(violation.errors))
+        account = Account.from_document(outcome.account, pii=context.can_read_pii)
+        return OpenOrChangeAccountPayload(account=account, created=outcome.created, errors=[])
+
+    @strawberry.mutation(permission_classes=[requires("accounts:write")])
+    async def close_account(self, info: Info, id: strawberry.ID) -> CloseAccountPayload:
+        context = info.context
+        try:
+            document = await close_account(context.services.accounts, account_id=str(id), actor=context.caller.name)
+        except AccountRuleViolation as violation:
+            return CloseAccountPayload(account=None, errors=account_errors(violation.errors))
+        return CloseAccountPayload(account=Account.from_document(document, pii=context.can_read_pii), errors=[])

@@ -1,0 +1,118 @@
+"""The `account` and `accounts` queries."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from customer_credit.domain.accounts import ACCOUNT_ID_PATTERN, is_unicode_text
+from customer_credit.graphql.accounts.types import (
+    Account,
+    AccountConnection,
+    AccountEdge,
+    AccountFilter,
+    AccountOrder,
+    AccountOrderField,
+    OrderDirection,
+)
+from customer_credit.graphql.core.errors import RequestError
+from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
+from customer_credit.graphql.core.permissions import requires
+from customer_credit.graphql.core.selection import connection_selection, field_names
+from customer_credit.persistence.accounts import AccountQuery
+from customer_credit.usecases.accounts import list_accounts
+
+STORED_FIELDS = {
+    "id": ["_id"],
+    "email": ["email"],
+    "documentType": ["document_type"],
+    "document": ["document"],
+    "creditLimit": ["credit_limit_cents"],
+    "tolerance": ["tolerance_units"],
+    "status": ["status"],
+    "description": ["description"],
+    "createdAt": ["created_at"],
+    "updatedAt": ["updated_at"],
+    "version": ["version"],
+    "history": ["version", "last_event"],
+}
+
+
+def projection_for(fields: set[str], *extra: str) -> list[str]:
+    """The stored fields behind the selected GraphQL fields (partners select few)."""
+    stored = {"_id", *extra}
+    for name in fields:
+        stored.update(STORED_FIELDS.get(name, ()))
+    return sorted(stored)
+
+
+def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -> AccountQuery:
+    order_field = order_by.field if order_by else AccountOrderField.CREATED_AT
+    direction = order_by.direction if order_by else OrderDirection.DESC
+    filter = filter or AccountFilter()
+    for name, value in (("email", filter.email), ("document", filter.document), ("search", filter.search)):
+        if value is not None and not is_unicode_text(value):
+            raise RequestError(f"filter.{name} is not valid Unicode text.", "BAD_USER_INPUT")
+    return AccountQuery(
+        email=filter.email,
+        document=filter.document,
+        document_type=filter.document_type.value if filter.document_type else None,
+        status=filter.status.value if filter.status else None,
+        search=filter.search,
+        order_field=order_field.value,
+        descending=direction is OrderDirection.DESC,
+    )
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(permission_classes=[requires("accounts:read")])
+    async def account(self, info: Info, id: strawberry.ID) -> Account | None:
+        if not ACCOUNT_ID_PATTERN.fullmatch(str(id)):
+            return None  # no account can have it; and a lone surrogate would not even reach the store
+        selected = set(field_names(info.selected_fields[0].selections))
+        document = await info.context.services.accounts.get(str(id), projection_for(selected))
+        if document is None:
+            return None
+        return Account.from_document(document, pii=info.context.can_read_pii)
+
+    @strawberry.field(permission_classes=[requires("accounts:read")])
+    async def accounts(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: AccountFilter | None = None,
+        order_by: AccountOrder | None = None,
+    ) -> AccountConnection:
+        context = info.context
+        first = check_page_size(first, context.settings.max_page_size)
+        query = account_query(filter, order_by)
+        query_id = fingerprint("accounts", query)
+        position = decode_cursor(after, query_id, str)[0] if after is not None else None
+        _, node_fields = connection_selection(info)
+        page = await list_accounts(
+            context.services.accounts,
+            query,
+            first=first,
+            after=position,
+            projection=projection_for(node_fields, query.sort_key),
+        )
+        pii = context.can_read_pii
+        edges = [
+            AccountEdge(
+                cursor=encode_cursor(query_id, [document[query.sort_key]]),
+                node=Account.from_document(document, pii=pii),
+            )
+            for document in page.documents
+        ]
+
+        async def count() -> int:
+            return await context.services.accounts.count(query)
+
+        return AccountConnection(
+            edges=edges,
+            nodes=[edge.node for edge in edges],
+            page_info=PageInfo.of(edges, has_next_page=page.has_next_page, after=after),
+            count=count,
+        )

@@ -1,0 +1,235 @@
+"""Account types. Scalars are plain attributes filled from the stored document,
+so graphql-core resolves them without a Python call per field."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from customer_credit.domain.accounts import AccountStatus, DocumentType, EventSource
+from customer_credit.domain.errors import AccountErrorCode
+from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
+from customer_credit.domain.pii import mask_document, mask_email
+from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
+
+DocumentTypeEnum = strawberry.enum(DocumentType, name="DocumentType")
+AccountStatusEnum = strawberry.enum(AccountStatus, name="AccountStatus")
+AccountEventSourceEnum = strawberry.enum(EventSource, name="AccountEventSource")
+AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, name="AccountErrorCode")
+
+
+@strawberry.enum
+class OrderDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.enum
+class AccountOrderField(enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    EMAIL = "EMAIL"
+    CREDIT_LIMIT = "CREDIT_LIMIT"
+
+
+def from_epoch_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
+@strawberry.type
+class FieldChange:
+    field: str
+    from_: str | None = strawberry.field(name="from")
+    to: str | None
+
+
+@strawberry.type
+class AccountEvent:
+    at: datetime
+    version: int = strawberry.field(description="The account's version after this change.")
+    actor: str = strawberry.field(description="The API key's name.")
+    source: AccountEventSourceEnum
+    import_run_id: strawberry.ID | None
+    changes: list[FieldChange]
+
+
+@strawberry.type
+class AccountEventEdge:
+    cursor: str
+    node: AccountEvent
+
+
+@strawberry.type
+class AccountEventConnection:
+    edges: list[AccountEventEdge]
+    nodes: list[AccountEvent]
+    page_info: PageInfo
+    total_count: int
+
+
+PII_FIELDS = {"email", "document"}
+
+
+def masked_change(change, pii: bool) -> FieldChange:
+    if pii or change.field not in PII_FIELDS:
+        return FieldChange(field=change.field, from_=change.before, to=change.after)
+    mask = mask_email if change.field == "email" else mask_document
+    return FieldChange(
+        field=change.field,
+        from_=mask(change.before) if change.before else None,
+        to=mask(change.after) if change.after else None,
+    )
+
+
+@strawberry.type
+class Account:
+    id: strawberry.ID
+    email: str
+    document_type: DocumentTypeEnum | None
+    document: str | None
+    credit_limit: Decimal
+    tolerance: Decimal = strawberry.field(description="Fraction: 0.05 = the holder may spend 5% over the limit.")
+    status: AccountStatusEnum
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = strawberry.field(description="+1 on every change.")
+    stored: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], *, pii: bool) -> Account:
+        """Build from a possibly projected document: unselected fields stay None."""
+        get = document.get
+        email = get("email")
+        doc = get("document")
+        limit = get("credit_limit_cents")
+        tolerance = get("tolerance_units")
+        created, updated = get("created_at"), get("updated_at")
+        doc_type = get("document_type")
+        status = get("status")
+        return cls(
+            id=document["_id"],
+            email=email if pii or email is None else mask_email(email),
+            document_type=DocumentType(doc_type) if doc_type else None,
+            document=doc if pii or doc is None else mask_document(doc),
+            credit_limit=cents_to_decimal(limit) if limit is not None else None,
+            tolerance=tolerance_units_to_decimal(tolerance) if tolerance is not None else None,
+            status=AccountStatus(status) if status else None,
+            description=get("description"),
+            created_at=from_epoch_ms(created) if created is not None else None,
+            updated_at=from_epoch_ms(updated) if updated is not None else None,
+            version=get("version"),
+            stored=document,
+        )
+
+    @strawberry.field(description="Newest first.")
+    async def history(self, info: Info, first: int | None = 20, after: str | None = None) -> AccountEventConnection:
+        context = info.context
+        first = check_page_size(first, context.settings.max_page_size)
+        scope = f"history:{self.id}"
+        before_version = None
+        if after is not None:
+            (before_version,) = decode_cursor(after, scope, int)
+        events = await context.services.accounts.history(self.stored, limit=first + 1, before_version=before_version)
+        page, more = events[:first], len(events) > first
+        pii = context.can_read_pii
+        edges = [
+            AccountEventEdge(
+                cursor=encode_cursor(scope, [event.version]),
+                node=AccountEvent(
+                    at=from_epoch_ms(event.at_ms),
+                    version=event.version,
+                    actor=event.actor,
+                    source=event.source,
+                    import_run_id=event.import_run_id,
+                    changes=[masked_change(change, pii) for change in event.changes],
+                ),
+            )
+            for event in page
+        ]
+        return AccountEventConnection(
+            edges=edges,
+            nodes=[edge.node for edge in edges],
+            page_info=PageInfo.of(edges, has_next_page=more, after=after),
+            total_count=self.stored["version"],
+        )
+
+
+@strawberry.type
+class AccountEdge:
+    cursor: str
+    node: Account
+
+
+@strawberry.type
+class AccountConnection:
+    edges: list[AccountEdge]
+    nodes: list[Account]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.input
+class AccountFilter:
+    email: str | None = strawberry.field(default=None, description="Exact, case-insensitive.")
+    document: str | None = strawberry.field(default=None, description="Exact, punctuation ignored.")
+    document_type: DocumentTypeEnum | None = None
+    status: AccountStatusEnum | None = None
+    search: str | None = strawberry.field(default=None, description="Case-insensitive prefix of id, email or document.")
+
+
+@strawberry.input
+class AccountOrder:
+    field: AccountOrderField
+    direction: OrderDirection
+
+
+@strawberry.type
+class AccountError:
+    field: str | None
+    code: AccountErrorCodeEnum
+    message: str
+
+
+@strawberry.type
+class OpenOrChangeAccountPayload:
+    account: Account | None
+    created: bool
+    errors: list[AccountError]
+
+
+@strawberry.type
+class CloseAccountPayload:
+    account: Account | None
+    errors: list[AccountError]
+
+
+@strawberry.input
+class OpenOrChangeAccountInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="Omit to open a new account (a UUID is generated)."
+    )
+    email: str
+    document_type: DocumentTypeEnum | None = None
+    document: str | None = None
+    credit_limit: Decimal | None = strawberry.field(
+        default=None,
+        description="On open, default 100.00 (setting DEFAULT_CREDIT_LIMIT); on change, omitted = unchanged.",
+    )
+    tolerance: Decimal | None = strawberry.field(
+        default=None, description="On open, default 0; on change, omitted = unchanged."
+    )
+    description: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None, description="If given and not the stored version: VERSION_CONFLICT, nothing written."
+    )

@@ -1,0 +1,58 @@
+"""The per-request context every resolver receives: the caller and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from customer_credit.domain.api_keys import Caller
+from customer_credit.observability.metrics import Metrics
+from customer_credit.persistence.account_batches import AccountBatchRepository
+from customer_credit.persistence.accounts import AccountRepository
+from customer_credit.persistence.api_keys import ApiKeyRepository
+from customer_credit.persistence.database import Database
+from customer_credit.persistence.imports import ImportRunRepository
+from customer_credit.settings import Settings
+
+
+@dataclass
+class Services:
+    """What the app builds once in its lifespan and shares between requests."""
+
+    settings: Settings
+    database: Database
+    accounts: AccountRepository
+    api_keys: ApiKeyRepository
+    imports: ImportRunRepository
+    account_batches: AccountBatchRepository
+    metrics: Metrics
+    import_worker: Any = None
+
+    @classmethod
+    def build(cls, settings: Settings, database: Database, metrics: Metrics | None = None) -> Services:
+        return cls(
+            settings=settings,
+            database=database,
+            accounts=AccountRepository(database),
+            api_keys=ApiKeyRepository(database),
+            imports=ImportRunRepository(database),
+            account_batches=AccountBatchRepository(database),
+            metrics=metrics or Metrics(),
+        )
+
+
+@dataclass
+class RequestContext:
+    request: Any
+    response: Any
+    caller: Caller | None
+    services: Services
+    connection_params: dict[str, Any] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def can_read_pii(self) -> bool:
+        return self.caller is not None and self.caller.has("pii:read")

@@ -1,0 +1,180 @@
+"""Import run types: the run, its row errors and the history connection."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from customer_credit.csv.errors import ImportCsvErrorCode
+from customer_credit.csv.rows import ImportRowErrorCode
+from customer_credit.graphql.accounts.types import from_epoch_ms
+from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
+
+ImportCsvErrorCodeEnum = strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
+ImportRowErrorCodeEnum = strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")
+
+
+@strawberry.enum
+class ImportMode(enum.Enum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+
+
+@strawberry.enum
+class ImportRunStatus(enum.Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
+    FAILED = "FAILED"
+
+
+TERMINAL_STATUSES = {ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS, ImportRunStatus.FAILED}
+
+
+@strawberry.type
+class ImportRowError:
+    row: int = strawberry.field(description="Spreadsheet row number: the header is row 1.")
+    column: str | None = strawberry.field(description="The column's header as written in the file.")
+    code: ImportRowErrorCodeEnum
+    message: str
+    account_id: strawberry.ID | None
+
+
+@strawberry.type
+class ImportRowErrorEdge:
+    cursor: str
+    node: ImportRowError
+
+
+@strawberry.type
+class ImportRowErrorConnection:
+    edges: list[ImportRowErrorEdge]
+    nodes: list[ImportRowError]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def optional_time(value: int | None) -> datetime | None:
+    return from_epoch_ms(value) if value else None
+
+
+@strawberry.type
+class ImportRun:
+    id: strawberry.ID
+    mode: ImportMode
+    dry_run: bool
+    file_name: str
+    file_size: int
+    file_sha256: str
+    status: ImportRunStatus
+    total_rows: int | None = strawberry.field(description="Data rows, once known.")
+    processed_rows: int
+    created_count: int
+    updated_count: int
+    unchanged_count: int
+    failed_count: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error_report_url: str | None = strawberry.field(description="CSV of the failed rows with an error column.")
+
+    @classmethod
+    def from_document(cls, run: dict[str, Any]) -> ImportRun:
+        return cls(
+            id=run["_id"],
+            mode=ImportMode(run["mode"]),
+            dry_run=run["dry_run"],
+            file_name=run["file_name"],
+            file_size=run["file_size"],
+            file_sha256=run["file_sha256"],
+            status=ImportRunStatus(run["status"]),
+            total_rows=run.get("total_rows"),
+            processed_rows=run["processed_rows"],
+            created_count=run["created_count"],
+            updated_count=run["updated_count"],
+            unchanged_count=run["unchanged_count"],
+            failed_count=run["failed_count"],
+            created_at=from_epoch_ms(run["created_at"]),
+            started_at=optional_time(run.get("started_at")),
+            finished_at=optional_time(run.get("finished_at")),
+            error_report_url=f"/imports/{run['_id']}/errors.csv" if run["failed_count"] else None,
+        )
+
+    @strawberry.field
+    async def errors(self, info: Info, first: int | None = 50, after: str | None = None) -> ImportRowErrorConnection:
+        context = info.context
+        first = check_page_size(first, context.settings.max_page_size, default=50)
+        scope = f"import-errors:{self.id}"
+        position = tuple(decode_cursor(after, scope, int, int)) if after is not None else None
+        runs = context.services.imports
+        documents = await runs.row_errors_page(str(self.id), limit=first + 1, after=position) if first else []
+        page = documents[:first]
+        edges = [
+            ImportRowErrorEdge(
+                cursor=encode_cursor(scope, [d["row"], d["seq"]]),
+                node=ImportRowError(
+                    row=d["row"],
+                    column=d.get("column"),
+                    code=ImportRowErrorCode(d["code"]),
+                    message=d["message"],
+                    account_id=d.get("account_id"),
+                ),
+            )
+            for d in page
+        ]
+
+        async def count() -> int:
+            return await runs.count_row_errors(str(self.id))
+
+        return ImportRowErrorConnection(
+            edges=edges,
+            nodes=[e.node for e in edges],
+            page_info=PageInfo.of(edges, has_next_page=len(documents) > first, after=after),
+            count=count,
+        )
+
+
+@strawberry.type
+class ImportRunEdge:
+    cursor: str
+    node: ImportRun
+
+
+@strawberry.type
+class ImportRunConnection:
+    edges: list[ImportRunEdge]
+    nodes: list[ImportRun]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.input
+class ImportRunFilter:
+    status: ImportRunStatus | None = None
+    mode: ImportMode | None = None
+
+
+@strawberry.type
+class ImportCsvError:
+    code: ImportCsvErrorCodeEnum
+    message: str
+
+
+@strawberry.type
+class ImportCsvPayload:
+    import_run: ImportRun | None
+    errors: list[ImportCsvError]

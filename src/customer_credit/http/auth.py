@@ -1,0 +1,72 @@
+"""API-key authentication as a pure ASGI middleware.
+
+Every route except the public ones needs `Authorization: Bearer <secret>`; a
+missing or wrong key is a bare 401. The caller is put in the request scope for
+the routes and the GraphQL context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from customer_credit.domain.api_keys import Caller
+from customer_credit.persistence.database import UNAVAILABLE
+
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/admin"})
+PUBLIC_PREFIXES = ("/admin/",)  # the admin page's static files; not `/administrator` or `/admin.json`
+
+Authenticator = Callable[[Headers], Awaitable[Caller | None]]
+
+
+def is_public(scope: Scope, headers: Headers) -> bool:
+    path = scope["path"]
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return True
+    # The GraphiQL page itself (a browser GET asking for HTML, with no query) is public.
+    return (
+        path == "/graphql"
+        and scope["method"] == "GET"
+        and "text/html" in headers.get("accept", "")
+        and b"query=" not in scope.get("query_string", b"")
+    )
+
+
+def bearer_secret(headers: Headers) -> str | None:
+    scheme, _, secret = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    return secret.strip()
+
+
+class ApiKeyMiddleware:
+    def __init__(self, app: ASGIApp, authenticate: Authenticator):
+        self.app = app
+        self.authenticate = authenticate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if scope["method"] == "OPTIONS" or is_public(scope, headers):
+            await self.app(scope, receive, send)
+            return
+        try:
+            caller = await self.authenticate(headers)
+        except UNAVAILABLE:
+            await JSONResponse(
+                {"errors": [{"message": DATABASE_UNAVAILABLE_MESSAGE, "extensions": {"code": "DATABASE_UNAVAILABLE"}}]},
+                status_code=503,
+            )(scope, receive, send)
+            return
+        if caller is None:
+            await Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        await self.app(scope, receive, send)

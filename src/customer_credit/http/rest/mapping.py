@@ -1,0 +1,372 @@
+"""JSON in the original Customer Credit API's shape, both ways, and the errors it answers with.
+
+The field lists here (`ACCOUNT_FIELDS`, `REQUEST_FIELDS`) are the single source for both the
+mapping code and the OpenAPI schemas (`openapi.py` builds the schemas from them), so the
+document cannot drift from what the routes do.
+
+Money is exact end to end: a JSON number in a request is read as a `Decimal` (never a
+float), and `to_json` writes a `Decimal` as its own digits (`1500.10` stays `1500.10`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from customer_credit.domain.accounts import (
+    ACCOUNT_ID_PATTERN,
+    MAX_DESCRIPTION_LENGTH,
+    AccountRequest,
+    AccountStatus,
+    DocumentType,
+)
+from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.domain.money import MAX_CREDIT_LIMIT_CENTS, cents_to_decimal, tolerance_units_to_decimal
+from customer_credit.domain.pii import mask_document, mask_email
+
+# The original API's words for the domain's enums.
+STATUS_TEXT = {AccountStatus.OPEN: "Open", AccountStatus.CLOSED: "Closed"}
+STATUS_FROM_TEXT = {text: status for status, text in STATUS_TEXT.items()}
+DOCUMENT_TYPE_TEXT = {DocumentType.CPF: "CPF", DocumentType.CNPJ: "CNPJ", DocumentType.OTHER: "Other"}
+
+ACCOUNT_ID_SCHEMA = {"type": "string", "pattern": f"^{ACCOUNT_ID_PATTERN.pattern}$", "minLength": 1, "maxLength": 64}
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+# Codes the REST layer adds to the AccountErrorCode values (extend, never rename).
+FORBIDDEN = "FORBIDDEN"
+NOT_FOUND = "NOT_FOUND"
+METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+MALFORMED_JSON = "MALFORMED_JSON"
+INVALID_PARAMETER = "INVALID_PARAMETER"
+TOO_LARGE = "TOO_LARGE"  # written by the RequestLimits middleware, before any route
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+CONFLICT_CODES = frozenset(
+    code.value
+    for code in (
+        AccountErrorCode.EMAIL_IN_USE,
+        AccountErrorCode.DOCUMENT_IN_USE,
+        AccountErrorCode.VERSION_CONFLICT,
+        AccountErrorCode.ACCOUNT_CLOSED,
+    )
+)
+
+ERROR_CODES: tuple[str, ...] = (
+    *(code.value for code in AccountErrorCode),
+    FORBIDDEN,
+    METHOD_NOT_ALLOWED,
+    MALFORMED_JSON,
+    INVALID_PARAMETER,
+    TOO_LARGE,
+    DATABASE_UNAVAILABLE,
+    INTERNAL_SERVER_ERROR,
+)
+
+
+def status_for(code: str) -> int:
+    """400 for a bad request, 404 for an unknown account, 409 for a clash with the stored state."""
+    code = code.value if isinstance(code, AccountErrorCode) else code
+    if code == NOT_FOUND:
+        return 404
+    if code in CONFLICT_CODES:
+        return 409
+    return 400
+
+
+@dataclass(frozen=True)
+class ApiError(Exception):
+    """A failure the client caused or can act on: `{code, message, field?}` with an HTTP status."""
+
+    status: int
+    errors: tuple[FieldError, ...]
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, status: int, code: str, message: str, field: str | None = None) -> ApiError:
+        return cls(status, (FieldError(field, code, message),))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_violation(cls, violation: AccountRuleViolation) -> ApiError:
+        errors = tuple(violation.errors)
+        return cls(status_for(errors[0].code), errors)
+
+    def body(self) -> dict[str, Any]:
+        first = self.errors[0]
+        return {**error_json(first), "errors": [error_json(error) for error in self.errors]}
+
+
+def error_json(error: FieldError) -> dict[str, Any]:
+    code = error.code.value if isinstance(error.code, AccountErrorCode) else str(error.code)
+    body: dict[str, Any] = {"code": code, "message": error.message}
+    if error.field is not None:
+        body["field"] = error.field
+    return body
+
+
+def invalid_parameter(name: str, message: str) -> ApiError:
+    return ApiError.of(400, INVALID_PARAMETER, message, name)
+
+
+# --- exact JSON -------------------------------------------------------------------------------
+
+
+def to_json(value: Any) -> str:
+    """`json.dumps`, except that a Decimal is written as its exact digits (a JSON number)."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("only finite decimals are JSON numbers")
+        return format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{to_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(body: bytes) -> Any:
+    """Parse a request body; numbers with a fraction become Decimals. Anything unparsable is a 400."""
+    if not body.strip():
+        raise ApiError.of(400, MALFORMED_JSON, "The request body must be a JSON object.")
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, over-long integers
+        raise ApiError.of(400, MALFORMED_JSON, "The request body is not valid JSON.") from None
+
+
+# --- accounts out -----------------------------------------------------------------------------
+
+
+def iso_datetime(epoch_ms: int) -> str:
+    """Epoch milliseconds as ISO-8601 UTC with milliseconds: `2026-01-05T12:34:56.789Z`."""
+    seconds, millis = divmod(epoch_ms, 1000)
+    moment = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=millis * 1000)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class OutputField:
+    name: str
+    schema: dict[str, Any]
+    read: Callable[[dict[str, Any], bool], Any]  # (stored document, caller may read PII) -> JSON value
+
+
+def _email(document: dict[str, Any], pii: bool) -> str:
+    return document["email"] if pii else mask_email(document["email"])
+
+
+def _document(document: dict[str, Any], pii: bool) -> str | None:
+    value = document.get("document")
+    return value if pii or value is None else mask_document(value)
+
+
+def _document_type(document: dict[str, Any], pii: bool) -> str | None:
+    value = document.get("document_type")
+    return DOCUMENT_TYPE_TEXT[DocumentType(value)] if value else None
+
+
+ACCOUNT_FIELDS: tuple[OutputField, ...] = (
+    OutputField("id", ACCOUNT_ID_SCHEMA, lambda d, pii: d["_id"]),
+    OutputField(
+        "email",
+        {"type": "string", "description": "Masked (`j***@example.com`) for a key without the scope pii:read."},
+        _email,
+    ),
+    OutputField(
+        "document",
+        {"type": ["string", "null"], "description": "Without punctuation; masked for a key without pii:read."},
+        _document,
+    ),
+    OutputField(
+        "documentType", {"type": ["string", "null"], "enum": [*DOCUMENT_TYPE_TEXT.values(), None]}, _document_type
+    ),
+    OutputField(
+        "creditLimit",
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": MAX_CREDIT_LIMIT_CENTS // 100,
+            "description": "Exact, with two decimal places (1500.10).",
+        },
+        lambda d, pii: cents_to_decimal(d["credit_limit_cents"]),
+    ),
+    OutputField(
+        "tolerance",
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "A fraction: 0.05 = the holder may spend 5% over the limit.",
+        },
+        lambda d, pii: tolerance_units_to_decimal(d["tolerance_units"]),
+    ),
+    OutputField(
+        "status",
+        {"type": "string", "enum": list(STATUS_TEXT.values())},
+        lambda d, pii: STATUS_TEXT[AccountStatus(d["status"])],
+    ),
+    OutputField(
+        "description",
+        {"type": ["string", "null"], "maxLength": MAX_DESCRIPTION_LENGTH},
+        lambda d, pii: d.get("description"),
+    ),
+    OutputField("createdAt", {"type": "string", "format": "date-time"}, lambda d, pii: iso_datetime(d["created_at"])),
+    OutputField("updatedAt", {"type": "string", "format": "date-time"}, lambda d, pii: iso_datetime(d["updated_at"])),
+    OutputField(
+        "version", {"type": "integer", "minimum": 1, "description": "+1 on every change."}, lambda d, pii: d["version"]
+    ),
+)
+
+
+def account_json(document: dict[str, Any], *, pii: bool) -> dict[str, Any]:
+    return {field.name: field.read(document, pii) for field in ACCOUNT_FIELDS}
+
+
+# --- accounts in ------------------------------------------------------------------------------
+
+
+class WrongType(Exception):
+    pass
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise WrongType("must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate escaped in the JSON (`"\ud800"`)
+        raise WrongType("must be valid Unicode text") from None
+    return value
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise WrongType("must be a JSON number")
+    return Decimal(value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WrongType("must be an integer")
+    return value
+
+
+@dataclass(frozen=True)
+class InputField:
+    name: str  # the JSON member
+    attribute: str | None  # the AccountRequest attribute it fills (None: handled by the route)
+    convert: Callable[[Any], Any]
+    code: str  # the error code for a value of the wrong JSON type
+    schema: dict[str, Any]
+
+
+REQUEST_FIELDS: tuple[InputField, ...] = (
+    InputField(
+        "email",
+        "email",
+        _text,
+        AccountErrorCode.INVALID_EMAIL.value,
+        {
+            "type": ["string", "null"],
+            "format": "email",
+            "description": "Required to open an account; omitted or null on a change: unchanged. "
+            "Checked by a maintained validator (internationalised addresses are accepted) and stored normalised.",
+        },
+    ),
+    InputField(
+        "creditLimit",
+        "credit_limit",
+        _decimal,
+        AccountErrorCode.INVALID_CREDIT_LIMIT.value,
+        {
+            "type": ["number", "null"],
+            "description": "0 to 1000000000.00, at most two decimal places (never rounded). "
+            "On open, omitted: the default credit limit; on a change, omitted: unchanged.",
+        },
+    ),
+    InputField(
+        "document",
+        "document",
+        _text,
+        AccountErrorCode.INVALID_DOCUMENT.value,
+        {"type": ["string", "null"], "description": "Punctuation (. - / spaces) is accepted and stripped."},
+    ),
+    InputField(
+        "documentType",
+        "document_type",
+        _text,
+        AccountErrorCode.INVALID_DOCUMENT_TYPE.value,
+        {
+            "type": ["string", "null"],
+            "description": "CPF, CNPJ or Other (any case); required with a document.",
+            "examples": list(DOCUMENT_TYPE_TEXT.values()),
+        },
+    ),
+    InputField(
+        "tolerance",
+        "tolerance",
+        _decimal,
+        AccountErrorCode.INVALID_TOLERANCE.value,
+        {"type": ["number", "null"], "description": "A fraction from 0 to 1, at most four decimal places (0.05 = 5%)."},
+    ),
+    InputField(
+        "description",
+        "description",
+        _text,
+        AccountErrorCode.INVALID_DESCRIPTION.value,
+        {"type": ["string", "null"], "description": f'At most {MAX_DESCRIPTION_LENGTH} characters; "" clears it.'},
+    ),
+    InputField(
+        "expectedVersion",
+        None,
+        _integer,
+        INVALID_PARAMETER,
+        {
+            "type": ["integer", "null"],
+            "description": "If given and not the stored version: 409 VERSION_CONFLICT, nothing written "
+            "(0: the account must not exist yet).",
+        },
+    ),
+)
+
+
+@dataclass(frozen=True)
+class AccountBody:
+    request: AccountRequest
+    expected_version: int | None
+
+
+def parse_account_body(body: bytes) -> AccountBody:
+    """The PUT body as an AccountRequest. JSON null or an absent member means "not given".
+
+    Only JSON types are checked here; every value rule is the domain's (`validate_request`).
+    """
+    data = load_json(body)
+    if not isinstance(data, dict):
+        raise ApiError.of(400, MALFORMED_JSON, "The request body must be a JSON object.")
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for field in REQUEST_FIELDS:
+        raw = data.get(field.name)
+        if raw is None:
+            continue
+        try:
+            values[field.name] = field.convert(raw)
+        except WrongType as wrong:
+            errors.append(FieldError(field.name, field.code, f"{field.name} {wrong}."))  # type: ignore[arg-type]
+    if errors:
+        raise ApiError(400, tuple(errors))
+    request = AccountRequest(
+        **{field.attribute: values[field.name] for field in REQUEST_FIELDS if field.attribute and field.name in values}
+    )
+    return AccountBody(request, values.get("expectedVersion"))
