@@ -177,7 +177,7 @@ async def test_crash_after_the_writes_before_the_checkpoint_counts_each_row_once
 async def test_crash_between_the_account_writes_and_their_events(client, app, database):
     run_id = await queue(client, CREATE_FILE, "CREATE")
     accounts = AccountBatchRepository(database)
-    accounts.single.record_events = crash_on_call(2, accounts.single.record_events)
+    accounts.record_events = crash_on_call(2, accounts.record_events)
     await crash(make_worker(app, accounts=accounts, lease_seconds=0.001))
     assert await database.collection(ACCOUNT_EVENTS).count_documents({}) == 2
 

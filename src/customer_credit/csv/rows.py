@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from customer_credit.csv.columns import Column, HeaderMap
 from customer_credit.csv.values import parse_amount, parse_document_type, parse_status, parse_tolerance
 from customer_credit.csv.writer import FORMULA_PREFIXES
-from customer_credit.domain.accounts import AccountRequest, compact_document
+from customer_credit.domain.accounts import AccountRequest, AccountStatus
 from customer_credit.domain.errors import AccountErrorCode
 
 FILE_ONLY_CODES = ("ACCOUNT_EXISTS", "DUPLICATE_IN_FILE", "INVALID_STATUS", "MALFORMED_ROW")
@@ -56,16 +56,6 @@ class RowCommand:
     account_id: str | None
     request: AccountRequest
     errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def email_key(self) -> str | None:
-        return self.request.email.strip().lower() if self.request.email else None
-
-    @property
-    def document_key(self) -> str | None:
-        if not self.request.document:
-            return None
-        return f"{(self.request.document_type or '').strip().upper()}:{compact_document(self.request.document)}"
 
     def fail(self, column: str | None, code: ImportRowErrorCode, message: str, account_id: str | None = None) -> None:
         self.errors.append(RowError(self.row, column, code, message, account_id))
@@ -113,7 +103,7 @@ def map_row(row: int, cells: tuple[str, ...], header: HeaderMap) -> RowCommand:
     status = cell(cells, header, Column.STATUS)
     if status is not None:
         try:
-            close = parse_status(status) == "CLOSED"
+            close = parse_status(status) is AccountStatus.CLOSED
         except ValueError as exc:
             command.fail(header.label(Column.STATUS), ImportRowErrorCode.INVALID_STATUS, str(exc))
 

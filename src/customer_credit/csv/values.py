@@ -6,20 +6,12 @@ import re
 from decimal import Decimal
 
 from customer_credit.csv.columns import fold
+from customer_credit.csv.vocabulary import DOCUMENT_TYPE_WORDS, STATUS_WORDS
+from customer_credit.domain.accounts import AccountStatus, DocumentType
 
 _MAX_NUMBER_LENGTH = 64
 _NUMBER = re.compile(r"(-?)\s*(R\$|\$)?\s*(-?)([0-9]+(?:[.,][0-9]+)*)", re.IGNORECASE)
 _GROUP_START = re.compile(r"[1-9][0-9]{0,2}")
-
-_STATUSES = {
-    "open": "OPEN",
-    "aberta": "OPEN",
-    "aberto": "OPEN",
-    "closed": "CLOSED",
-    "fechada": "CLOSED",
-    "fechado": "CLOSED",
-}
-_DOCUMENT_TYPES = {"cpf": "CPF", "cnpj": "CNPJ", "other": "OTHER", "outro": "OTHER"}
 
 
 def _grouped_integer(text: str, separator: str) -> str | None:
@@ -96,15 +88,15 @@ def parse_tolerance(text: str) -> Decimal:
     return Decimal((percent.sign, percent.digits, int(percent.exponent) - 2))
 
 
-def parse_status(text: str) -> str:
-    status = _STATUSES.get(fold(text))
+def parse_status(text: str) -> AccountStatus:
+    status = STATUS_WORDS.get(fold(text))
     if status is None:
         raise ValueError(f'"{_shown(text)}" is not a status; write Open or Closed (Aberta or Fechada)')
     return status
 
 
-def parse_document_type(text: str) -> str:
-    document_type = _DOCUMENT_TYPES.get(fold(text))
+def parse_document_type(text: str) -> DocumentType:
+    document_type = DOCUMENT_TYPE_WORDS.get(fold(text))
     if document_type is None:
         raise ValueError(f'"{_shown(text)}" is not a document type; write CPF, CNPJ or Other')
     return document_type

@@ -73,7 +73,7 @@ class AccountFields:
     def document_key(self) -> str | None:
         if self.document is None or self.document_type is None:
             return None
-        return f"{self.document_type.value}:{self.document}"
+        return document_key(self.document_type, self.document)
 
 
 @dataclass(frozen=True)
@@ -119,12 +119,30 @@ def normalize_email(raw: str) -> str:
 
 
 def email_key(email: str) -> str:
-    """Emails are unique and searched case-insensitively."""
-    return email.lower()
+    """The key an email is unique and searched by: case-insensitive. The unique index, the
+    filters and the import's duplicate detection all use this one function."""
+    return email.strip().lower()
+
+
+def lookup_email_key(raw: str) -> str:
+    """The key of an email as a caller typed it: normalised like a stored email when it is a
+    valid address (so the domain's IDNA form matches), else just folded."""
+    try:
+        return email_key(normalize_email(raw))
+    except AccountRuleViolation:
+        return email_key(raw)
 
 
 def compact_document(raw: str) -> str:
-    return DOCUMENT_PUNCTUATION.sub("", raw).upper()
+    """Punctuation and spaces removed, upper-cased, and NFKC-folded first: full-width or
+    mathematical digits are the same document as their ASCII spelling."""
+    return DOCUMENT_PUNCTUATION.sub("", unicodedata.normalize("NFKC", raw)).upper()
+
+
+def document_key(document_type: DocumentType | str | None, document: str) -> str:
+    """The key a document is unique by among open accounts: its type and its compact form."""
+    kind = document_type.value if isinstance(document_type, DocumentType) else (document_type or "").strip().upper()
+    return f"{kind}:{compact_document(document)}"
 
 
 def parse_document_type(raw: str) -> DocumentType:
@@ -138,9 +156,9 @@ def parse_document_type(raw: str) -> DocumentType:
 
 def normalize_document(document_type: DocumentType, raw: str) -> str:
     """Strip punctuation and check the document against its type's rules."""
-    # NFKC first: full-width or mathematical digits would pass the check-digit test and be
-    # stored as a second spelling of the same document.
-    document = compact_document(unicodedata.normalize("NFKC", raw))
+    # NFKC first (compact_document): full-width or mathematical digits would pass the
+    # check-digit test and be stored as a second spelling of the same document.
+    document = compact_document(raw)
     if document_type is DocumentType.CPF:
         valid = document.isascii() and len(document) == 11 and len(set(document)) > 1 and cpf.is_valid(document)
         message = "CPF must have 11 digits with valid check digits."
@@ -353,3 +371,57 @@ class AccountEvent:
     changes: tuple[FieldChange, ...]
     import_run_id: str | None = None
     import_row: int | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as stored: its fields plus what the service keeps about them.
+
+    A read that selects some fields only (a projection pushed down to the database) leaves
+    the others at these defaults; only the selected ones may be read from such a record.
+    """
+
+    id: str
+    email: str = ""
+    document_type: DocumentType | None = None
+    document: str | None = None
+    credit_limit_cents: int = 0
+    tolerance_units: int = 0
+    description: str | None = None
+    status: AccountStatus = AccountStatus.OPEN
+    version: int = 0
+    created_at_ms: int = 0
+    updated_at_ms: int = 0
+    last_event: AccountEvent | None = None
+
+    @property
+    def fields(self) -> AccountFields:
+        return AccountFields(
+            email=self.email,
+            document_type=self.document_type,
+            document=self.document,
+            credit_limit_cents=self.credit_limit_cents,
+            tolerance_units=self.tolerance_units,
+            description=self.description,
+            status=self.status,
+        )
+
+
+class AccountOrderField(str, enum.Enum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    EMAIL = "EMAIL"
+    CREDIT_LIMIT = "CREDIT_LIMIT"
+
+
+@dataclass(frozen=True)
+class AccountQuery:
+    """Which accounts a list asks for, and in which order, in the API's terms."""
+
+    email: str | None = None
+    document: str | None = None
+    document_type: DocumentType | None = None
+    status: AccountStatus | None = None
+    search: str | None = None
+    order_field: AccountOrderField = AccountOrderField.CREATED_AT
+    descending: bool = True

@@ -22,6 +22,16 @@ KEY_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 @dataclass(frozen=True)
+class ApiKey:
+    """A key as listed: never its secret, of which only a hash is stored."""
+
+    name: str
+    scopes: tuple[str, ...]
+    created_at_ms: int
+    revoked: bool
+
+
+@dataclass(frozen=True)
 class Caller:
     """The authenticated key behind a request."""
 

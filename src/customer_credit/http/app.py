@@ -94,9 +94,9 @@ async def import_error_report(request: Request) -> Response:
     if run is None:
         return JSONResponse({"code": "NOT_FOUND", "message": "No import run has this id."}, 404)
     return StreamingResponse(
-        error_report(run["header"], runs.all_row_errors(run["_id"])),
+        error_report(run.layout.header, runs.all_row_errors(run.id)),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="import-{run["_id"]}-errors.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="import-{run.id}-errors.csv"'},
     )
 
 

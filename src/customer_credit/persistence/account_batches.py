@@ -7,30 +7,44 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
-from customer_credit.domain.accounts import AccountEvent, AccountFields
-from customer_credit.persistence.accounts import AccountRepository, account_document, event_document, update_operation
-from customer_credit.persistence.database import ACCOUNTS, Database
+from customer_credit.domain.account_planner import AccountChange
+from customer_credit.domain.accounts import Account
+from customer_credit.persistence.accounts import (
+    account_document,
+    account_from_document,
+    pending_events,
+    record_events,
+    update_condition,
+    update_operation,
+)
+from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
 from customer_credit.persistence.errors import bulk_write_failures
+
+# What a failed write clashed on, in the request's terms: `id`, `email` or `document` (None: not a clash).
+CLASH_FIELDS = {"_id": "id", "email_key": "email", "document_key": "document"}
 
 
 class AccountBatchRepository:
     def __init__(self, database: Database):
         self.accounts = database.collection(ACCOUNTS)
-        self.single = AccountRepository(database)
+        self.events = database.collection(ACCOUNT_EVENTS)
 
-    async def _by(self, field: str, values: set[str]) -> dict[str, dict[str, Any]]:
+    async def record_events(self, documents: list[dict[str, Any]]) -> None:
+        await record_events(self.events, documents)
+
+    async def _by(self, key: str, values: set[str]) -> dict[str, Account]:
         if not values:
             return {}
-        cursor = self.accounts.find({field: {"$in": sorted(values)}})
-        return {document[field]: document async for document in cursor}
+        cursor = self.accounts.find({key: {"$in": sorted(values)}})
+        return {document[key]: account_from_document(document) async for document in cursor}
 
-    async def by_ids(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+    async def by_ids(self, ids: set[str]) -> dict[str, Account]:
         return await self._by("_id", ids)
 
-    async def open_by_email_keys(self, keys: set[str]) -> dict[str, dict[str, Any]]:
+    async def open_by_email_keys(self, keys: set[str]) -> dict[str, Account]:
         return await self._by("email_key", keys)
 
-    async def open_by_document_keys(self, keys: set[str]) -> dict[str, dict[str, Any]]:
+    async def open_by_document_keys(self, keys: set[str]) -> dict[str, Account]:
         return await self._by("document_key", keys)
 
     async def applied_rows(self, run_id: str, rows: list[int]) -> dict[int, int]:
@@ -43,7 +57,7 @@ class AccountBatchRepository:
         if not rows:
             return {}
         applied: dict[int, int] = {}
-        cursor = self.single.events.find(
+        cursor = self.events.find(
             {"import_run_id": run_id, "import_row": {"$in": rows}}, {"import_row": 1, "version": 1}
         )
         async for event in cursor:
@@ -57,68 +71,62 @@ class AccountBatchRepository:
             if event["import_row"] not in applied:
                 unrecorded.append(event)
             applied[event["import_row"]] = event["version"]
-        if unrecorded:
-            await self.single.record_events(unrecorded)
+        await self.record_events(unrecorded)
         return applied
 
-    async def insert(self, accounts: list[tuple[str, AccountFields, AccountEvent]]) -> dict[int, str | None]:
-        """Insert unordered; the failed positions with the unique field each clashed on."""
-        if not accounts:
+    async def insert(self, changes: list[AccountChange]) -> dict[int, str | None]:
+        """Open accounts, unordered; the failed positions with the field each clashed on."""
+        if not changes:
             return {}
-        documents = [account_document(account_id, fields, event) for account_id, fields, event in accounts]
+        documents = [account_document(change) for change in changes]
         try:
             await self.accounts.insert_many(documents, ordered=False)
             failures: dict[int, str | None] = {}
         except BulkWriteError as exc:
-            failures = bulk_write_failures(exc)
-        await self.single.record_events([d["last_event"] for i, d in enumerate(documents) if i not in failures])
+            failures = clashes(exc)
+        await self.record_events([d["last_event"] for i, d in enumerate(documents) if i not in failures])
         return failures
 
-    async def update(
-        self, changes: list[tuple[dict[str, Any], AccountFields, AccountEvent]]
-    ) -> tuple[dict[int, str | None], set[int]]:
-        """Conditional updates (each on the version it was computed from), unordered.
+    async def update(self, changes: list[AccountChange]) -> tuple[dict[int, str | None], set[int]]:
+        """Conditional updates (each on the version it was planned from), unordered.
 
-        Returns the positions that clashed on a unique field, and those whose
-        account moved on meanwhile (to be retried one by one).
+        Returns the positions that clashed on a unique field (with that field), and those
+        whose account moved on meanwhile (to be planned again).
         """
         if not changes:
             return {}, set()
-        operations = [
-            UpdateOne({"_id": current["_id"], "version": current["version"]}, update_operation(fields, event))
-            for current, fields, event in changes
-        ]
+        operations = [UpdateOne(update_condition(change), update_operation(change)) for change in changes]
         try:
             result = await self.accounts.bulk_write(operations, ordered=False)
             failures: dict[int, str | None] = {}
             matched = result.matched_count
         except BulkWriteError as exc:
-            failures = bulk_write_failures(exc)
+            failures = clashes(exc)
             matched = exc.details.get("nMatched", 0)
         stale: set[int] = set()
         if matched + len(failures) < len(changes):
             stale = await self._unapplied(changes, failures)
         events = []
-        for i, (current, _, event) in enumerate(changes):
-            if i in failures or i in stale:
-                continue
-            if current.get("last_event"):
-                events.append(current["last_event"])
-            events.append(event_document(event))
-        await self.single.record_events(events)
+        for i, change in enumerate(changes):
+            if i not in failures and i not in stale:
+                events.extend(pending_events(change))
+        await self.record_events(events)
         return failures, stale
 
-    async def _unapplied(self, changes, failures) -> set[int]:
-        wanted = {
-            current["_id"]: (i, event.version) for i, (current, _, event) in enumerate(changes) if i not in failures
-        }
+    async def _unapplied(self, changes: list[AccountChange], failures: dict[int, str | None]) -> set[int]:
+        """The changes that did not apply: their account is not at their version with their event."""
+        wanted = {change.account_id: i for i, change in enumerate(changes) if i not in failures}
         found = await self.by_ids(set(wanted))
         stale = set()
-        for account_id, (i, version) in wanted.items():
-            document = found.get(account_id)
-            last = (document or {}).get("last_event") or {}
-            event = changes[i][2]
-            ours = last.get("import_run_id") == event.import_run_id and last.get("import_row") == event.import_row
-            if document is None or document["version"] != version or not ours:
+        for account_id, i in wanted.items():
+            event = changes[i].event
+            account = found.get(account_id)
+            last = account.last_event if account is not None else None
+            ours = last is not None and (last.import_run_id, last.import_row) == (event.import_run_id, event.import_row)
+            if account is None or account.version != event.version or not ours:
                 stale.add(i)
         return stale
+
+
+def clashes(exc: BulkWriteError) -> dict[int, str | None]:
+    return {index: CLASH_FIELDS.get(key or "") for index, key in bulk_write_failures(exc).items()}

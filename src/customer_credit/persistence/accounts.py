@@ -12,33 +12,69 @@ duplicate key is a no-op), so `history.totalCount == version` always holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from motor.motor_asyncio import AsyncIOMotorCollection
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from customer_credit.domain.account_planner import AccountChange, in_use
 from customer_credit.domain.accounts import (
+    Account,
     AccountEvent,
     AccountFields,
+    AccountOrderField,
+    AccountQuery,
     AccountStatus,
     DocumentType,
     EventSource,
     FieldChange,
     compact_document,
+    lookup_email_key,
 )
-from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.domain.errors import AccountRuleViolation
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
+from customer_credit.persistence.errors import DUPLICATE_KEY
 
 # Each order has one stored key that is unique per account (the value, then the id), so a keyset
 # page is a single range condition on one indexed field: `{key: {$gt: last}}`. A compound
 # `$or` condition would scan the whole collection on the embedded server.
 SORT_FIELDS = {
-    "CREATED_AT": "created_sort",
-    "UPDATED_AT": "updated_sort",
-    "EMAIL": "email_sort",
-    "CREDIT_LIMIT": "limit_sort",
+    AccountOrderField.CREATED_AT: "created_sort",
+    AccountOrderField.UPDATED_AT: "updated_sort",
+    AccountOrderField.EMAIL: "email_sort",
+    AccountOrderField.CREDIT_LIMIT: "limit_sort",
 }
+
+# Where each attribute of the Account record is stored, for projections.
+STORED_KEYS = {
+    "id": "_id",
+    "email": "email",
+    "document_type": "document_type",
+    "document": "document",
+    "credit_limit_cents": "credit_limit_cents",
+    "tolerance_units": "tolerance_units",
+    "description": "description",
+    "status": "status",
+    "version": "version",
+    "created_at_ms": "created_at",
+    "updated_at_ms": "updated_at",
+    "last_event": "last_event",
+}
+
+# The stored unique keys, and the field of the request each one comes from.
+UNIQUE_KEYS = {"email_key": "email", "document_key": "document"}
+
+# A change that clashed on a unique key whose holder then let go of it is tried again this often.
+CLASH_ATTEMPTS = 3
+
+
+class AccountAlreadyExists(Exception):
+    """An insert met an account with the same id (a concurrent open)."""
+
+
+def sort_key(query: AccountQuery) -> str:
+    return SORT_FIELDS[query.order_field]
 
 
 def sort_keys(account_id: str, fields: AccountFields, *, updated_at: int) -> dict[str, str]:
@@ -50,22 +86,8 @@ def sort_keys(account_id: str, fields: AccountFields, *, updated_at: int) -> dic
     }
 
 
-IN_USE = {
-    "email_key": ("email", AccountErrorCode.EMAIL_IN_USE, "The email is used by another open account."),
-    "document_key": ("document", AccountErrorCode.DOCUMENT_IN_USE, "The document is used by another open account."),
-}
-
-
-# A change that clashed on a unique key whose holder then let go of it is tried again this often.
-CLASH_ATTEMPTS = 3
-
-
-class AccountAlreadyExists(Exception):
-    """An insert met an account with the same id (a concurrent open)."""
-
-
 def event_document(event: AccountEvent) -> dict[str, Any]:
-    document = {
+    document: dict[str, Any] = {
         "account_id": event.account_id,
         "version": event.version,
         "at": event.at_ms,
@@ -88,6 +110,7 @@ def event_from_document(document: dict[str, Any]) -> AccountEvent:
         source=EventSource(document["source"]),
         changes=tuple(FieldChange(c["field"], c.get("from"), c.get("to")) for c in document["changes"]),
         import_run_id=document.get("import_run_id"),
+        import_row=document.get("import_row"),
     )
 
 
@@ -114,41 +137,31 @@ def field_values(fields: AccountFields) -> tuple[dict[str, Any], list[str]]:
     return values, removed
 
 
-def account_document(account_id: str, fields: AccountFields, event: AccountEvent) -> dict[str, Any]:
-    values, _ = field_values(fields)
+def account_document(change: AccountChange) -> dict[str, Any]:
+    """The document that opens an account."""
+    values, _ = field_values(change.after)
+    at, account_id = change.event.at_ms, change.account_id
     return {
         "_id": account_id,
         **values,
-        **sort_keys(account_id, fields, updated_at=event.at_ms),
-        "created_sort": f"{event.at_ms:013d}|{account_id}",
-        "created_at": event.at_ms,
-        "updated_at": event.at_ms,
-        "version": event.version,
-        "last_event": event_document(event),
+        **sort_keys(account_id, change.after, updated_at=at),
+        "created_sort": f"{at:013d}|{account_id}",
+        "created_at": at,
+        "updated_at": at,
+        "version": change.version,
+        "last_event": event_document(change.event),
     }
 
 
-def fields_from_document(document: dict[str, Any]) -> AccountFields:
-    return AccountFields(
-        email=document["email"],
-        document_type=DocumentType(document["document_type"]) if document.get("document_type") else None,
-        document=document.get("document"),
-        credit_limit_cents=document["credit_limit_cents"],
-        tolerance_units=document["tolerance_units"],
-        description=document.get("description"),
-        status=AccountStatus(document["status"]),
-    )
-
-
-def update_operation(fields: AccountFields, event: AccountEvent) -> dict[str, Any]:
-    values, removed = field_values(fields)
+def update_operation(change: AccountChange) -> dict[str, Any]:
+    values, removed = field_values(change.after)
     operation: dict[str, Any] = {
         "$set": {
             **values,
-            **sort_keys(event.account_id, fields, updated_at=event.at_ms),
-            "updated_at": event.at_ms,
-            "version": event.version,
-            "last_event": event_document(event),
+            **sort_keys(change.account_id, change.after, updated_at=change.event.at_ms),
+            "updated_at": change.event.at_ms,
+            "version": change.version,
+            "last_event": event_document(change.event),
         }
     }
     if removed:
@@ -156,51 +169,66 @@ def update_operation(fields: AccountFields, event: AccountEvent) -> dict[str, An
     return operation
 
 
-@dataclass(frozen=True)
-class AccountQuery:
-    """A filter and an order, in the API's terms."""
+def update_condition(change: AccountChange) -> dict[str, Any]:
+    """Only the version the change was planned from may be changed."""
+    assert change.before is not None
+    return {"_id": change.account_id, "version": change.before.version}
 
-    email: str | None = None
-    document: str | None = None
-    document_type: str | None = None
-    status: str | None = None
-    search: str | None = None
-    order_field: str = "CREATED_AT"
-    descending: bool = True
 
-    @property
-    def sort_key(self) -> str:
-        return SORT_FIELDS[self.order_field]
+def account_from_document(document: dict[str, Any]) -> Account:
+    """The record of a stored account; a projected document leaves unselected fields at their defaults."""
+    get = document.get
+    document_type = get("document_type")
+    last_event = get("last_event")
+    return Account(
+        id=document["_id"],
+        email=get("email", ""),
+        document_type=DocumentType(document_type) if document_type else None,
+        document=get("document"),
+        credit_limit_cents=get("credit_limit_cents", 0),
+        tolerance_units=get("tolerance_units", 0),
+        description=get("description"),
+        status=AccountStatus(get("status", AccountStatus.OPEN.value)),
+        version=get("version", 0),
+        created_at_ms=get("created_at", 0),
+        updated_at_ms=get("updated_at", 0),
+        last_event=event_from_document(last_event) if last_event else None,
+    )
 
-    def to_filter(self) -> dict[str, Any]:
-        conditions: list[dict[str, Any]] = []
-        if self.email is not None:
-            # email_sort is "<lower-cased email>\x01<id>": one indexed range finds every account with the email.
-            email = self.email.strip().lower()
-            conditions.append({"email_sort": {"$gt": email + "\x01", "$lt": email + "\x02"}})
-        if self.document is not None:
-            conditions.append({"document": compact_document(self.document)})
-        if self.document_type is not None:
-            conditions.append({"document_type": self.document_type})
-        if self.status is not None:
-            conditions.append({"status": self.status})
-        if self.search:
-            text = self.search.strip()
-            conditions.append(
-                {
-                    "$or": [
-                        {"_id": {"$regex": "^" + re.escape(text), "$options": "i"}},
-                        {"email_sort": {"$regex": "^" + re.escape(text.lower())}},
-                        {"document": {"$regex": "^" + re.escape(compact_document(text))}},
-                    ]
-                }
-            )
-        if not conditions:
-            return {}
-        return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
-    def after_filter(self, last_key: str) -> dict[str, Any]:
-        return {self.sort_key: {"$lt" if self.descending else "$gt": last_key}}
+def projection(fields: set[str] | None, *extra: str) -> list[str] | None:
+    """The stored keys behind the record attributes `fields` (None: the whole document)."""
+    if fields is None:
+        return None
+    return sorted({"_id", *extra, *(STORED_KEYS[name] for name in fields)})
+
+
+def account_filter(query: AccountQuery) -> dict[str, Any]:
+    conditions: list[dict[str, Any]] = []
+    if query.email is not None:
+        # email_sort is "<email key>\x01<id>": one indexed range finds every account with the email.
+        key = lookup_email_key(query.email)
+        conditions.append({"email_sort": {"$gt": key + "\x01", "$lt": key + "\x02"}})
+    if query.document is not None:
+        conditions.append({"document": compact_document(query.document)})
+    if query.document_type is not None:
+        conditions.append({"document_type": query.document_type.value})
+    if query.status is not None:
+        conditions.append({"status": query.status.value})
+    if query.search:
+        text = query.search.strip()
+        conditions.append(
+            {
+                "$or": [
+                    {"_id": {"$regex": "^" + re.escape(text), "$options": "i"}},
+                    {"email_sort": {"$regex": "^" + re.escape(text.lower())}},
+                    {"document": {"$regex": "^" + re.escape(compact_document(text))}},
+                ]
+            }
+        )
+    if not conditions:
+        return {}
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
 class AccountRepository:
@@ -208,35 +236,33 @@ class AccountRepository:
         self.accounts = database.collection(ACCOUNTS)
         self.events = database.collection(ACCOUNT_EVENTS)
 
-    async def get(self, account_id: str, projection: list[str] | None = None) -> dict[str, Any] | None:
-        return await self.accounts.find_one({"_id": account_id}, projection)
+    async def get(self, account_id: str, fields: set[str] | None = None) -> Account | None:
+        document = await self.accounts.find_one({"_id": account_id}, projection(fields))
+        return account_from_document(document) if document is not None else None
 
-    async def insert(self, account_id: str, fields: AccountFields, event: AccountEvent) -> dict[str, Any]:
-        document = account_document(account_id, fields, event)
+    async def insert(self, change: AccountChange) -> Account:
+        document = account_document(change)
         try:
             await self.accounts.insert_one(document)
         except DuplicateKeyError:
-            violation = await self.in_use_by_others(account_id, document)
+            violation = await self.in_use_by_others(change.account_id, document)
             if violation:
                 raise violation from None
             # The id is taken (a concurrent open), or the other holder of the email or
             # document has just been closed: either way the caller's next attempt decides.
-            raise AccountAlreadyExists(account_id) from None
+            raise AccountAlreadyExists(change.account_id) from None
         await self.record_events([document["last_event"]])
-        return document
+        return change.applied()
 
-    async def update(
-        self, current: dict[str, Any], fields: AccountFields, event: AccountEvent
-    ) -> dict[str, Any] | None:
-        """Apply the change if the account is still at `current`'s version; None if it moved on."""
-        condition = {"_id": current["_id"], "version": current["version"]}
-        operation = update_operation(fields, event)
+    async def update(self, change: AccountChange) -> Account | None:
+        """Apply the change if the account is still at the version it was planned from; None if it moved on."""
+        operation = update_operation(change)
         for attempt in range(CLASH_ATTEMPTS):
             try:
-                result = await self.accounts.update_one(condition, operation)
+                result = await self.accounts.update_one(update_condition(change), operation)
                 break
             except DuplicateKeyError:
-                violation = await self.in_use_by_others(current["_id"], operation["$set"])
+                violation = await self.in_use_by_others(change.account_id, operation["$set"])
                 if violation:
                     raise violation from None
                 # The other holder let go of the key between the write and the read: the
@@ -245,14 +271,8 @@ class AccountRepository:
                     raise
         if result.matched_count == 0:
             return None
-        pending = (
-            [current["last_event"], event_document(event)] if current.get("last_event") else [event_document(event)]
-        )
-        await self.record_events(pending)
-        values, removed = field_values(fields)
-        document = {k: v for k, v in current.items() if k not in removed}
-        document.update(values, updated_at=event.at_ms, version=event.version, last_event=event_document(event))
-        return document
+        await self.record_events(pending_events(change))
+        return change.applied()
 
     async def in_use_by_others(self, account_id: str, values: dict[str, Any]) -> AccountRuleViolation | None:
         """After a duplicate-key error: which of `values`' unique keys another account holds.
@@ -264,24 +284,16 @@ class AccountRepository:
         enforced by the unique indexes; this read only explains a write that failed.
         """
         errors = []
-        for key, (field, code, message) in IN_USE.items():
+        for key, field in UNIQUE_KEYS.items():
             if values.get(key) is None:
                 continue
             holder = await self.accounts.find_one({key: values[key], "_id": {"$ne": account_id}}, {"_id": 1})
             if holder is not None:
-                errors.append(FieldError(field, code, message))
+                errors.append(in_use(field))
         return AccountRuleViolation(errors) if errors else None
 
     async def record_events(self, documents: list[dict[str, Any]]) -> None:
-        """Insert events idempotently under `<accountId>:<version>`: one already stored is a no-op."""
-        if not documents:
-            return
-        keyed = [{"_id": f"{d['account_id']}:{d['version']}", **d} for d in documents]
-        try:
-            await self.events.insert_many(keyed, ordered=False)
-        except BulkWriteError as exc:
-            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
-                raise
+        await record_events(self.events, documents)
 
     async def find_page(
         self,
@@ -289,30 +301,54 @@ class AccountRepository:
         *,
         limit: int,
         after: str | None = None,
-        projection: list[str] | None = None,
-    ) -> list[dict[str, Any]]:
-        """A page after the account whose sort key is `after` (the page's last document's `query.sort_key`)."""
-        conditions = query.to_filter()
+        fields: set[str] | None = None,
+    ) -> list[tuple[str, Account]]:
+        """A page after the position `after`, each account with its own position (for the next page's cursor)."""
+        key = sort_key(query)
+        conditions = account_filter(query)
         if after is not None:
-            keyset = query.after_filter(after)
+            keyset = {key: {"$lt" if query.descending else "$gt": after}}
             conditions = {"$and": [conditions, keyset]} if conditions else keyset
         direction = DESCENDING if query.descending else ASCENDING
-        cursor = self.accounts.find(conditions, projection).sort(query.sort_key, direction)
-        return await cursor.limit(limit).to_list(length=limit)
+        cursor = self.accounts.find(conditions, projection(fields, key)).sort(key, direction)
+        documents = await cursor.limit(limit).to_list(length=limit)
+        return [(document[key], account_from_document(document)) for document in documents]
 
     async def count(self, query: AccountQuery) -> int:
-        return await self.accounts.count_documents(query.to_filter())
+        return await self.accounts.count_documents(account_filter(query))
 
-    async def history(self, account: dict[str, Any], *, limit: int, before_version: int | None) -> list[AccountEvent]:
-        """Newest first. A latest event whose insert was lost is taken from the account and stored again."""
-        conditions: dict[str, Any] = {"account_id": account["_id"]}
+    async def history(self, account: Account, *, limit: int, before_version: int | None) -> list[AccountEvent]:
+        """Newest first. A latest event whose insert was lost is taken from the account and stored again.
+
+        `account` needs its `version` and `last_event`."""
+        conditions: dict[str, Any] = {"account_id": account.id}
         if before_version is not None:
             conditions["version"] = {"$lt": before_version}
         cursor = self.events.find(conditions).sort("version", DESCENDING).limit(limit)
         events = [event_from_document(document) async for document in cursor]
-        latest = account.get("last_event")
-        newest_wanted = before_version is None or before_version > account["version"]
-        if latest and newest_wanted and (not events or events[0].version < latest["version"]):
-            await self.record_events([latest])
-            events = [event_from_document(latest), *events][:limit]
+        latest = account.last_event
+        newest_wanted = before_version is None or before_version > account.version
+        if latest and newest_wanted and (not events or events[0].version < latest.version):
+            await self.record_events([event_document(latest)])
+            events = [latest, *events][:limit]
         return events
+
+
+def pending_events(change: AccountChange) -> list[dict[str, Any]]:
+    """The change's event, and the one before it if its insert may have been lost (it lives on in `last_event`)."""
+    documents = [event_document(change.event)]
+    if change.before is not None and change.before.last_event is not None:
+        documents.insert(0, event_document(change.before.last_event))
+    return documents
+
+
+async def record_events(events: AsyncIOMotorCollection, documents: list[dict[str, Any]]) -> None:
+    """Insert events idempotently under `<accountId>:<version>`: one already stored is a no-op."""
+    if not documents:
+        return
+    keyed = [{"_id": f"{d['account_id']}:{d['version']}", **d} for d in documents]
+    try:
+        await events.insert_many(keyed, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+            raise

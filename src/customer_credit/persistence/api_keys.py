@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-
+from typing import Any
 from pymongo.errors import DuplicateKeyError
 
-from customer_credit.domain.api_keys import Caller, generate_secret, hash_secret
+from customer_credit.domain.api_keys import ApiKey, Caller, generate_secret, hash_secret
 from customer_credit.persistence.database import API_KEYS, Database
 
 
 class KeyNameTaken(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class StoredKey:
-    name: str
-    scopes: tuple[str, ...]
-    created_at_ms: int
-    revoked: bool
 
 
 class ApiKeyRepository:
@@ -54,9 +45,9 @@ class ApiKeyRepository:
         caller = await self.authenticate(secret)
         return caller if caller is not None and caller.name == name else None
 
-    async def list(self) -> list[StoredKey]:
+    async def list(self) -> list[ApiKey]:
         cursor = self.keys.find({}, {"secret_hash": 0}).sort("_id", 1)
-        return [StoredKey(d["_id"], tuple(d["scopes"]), d["created_at"], d.get("revoked", False)) async for d in cursor]
+        return [api_key_from_document(document) async for document in cursor]
 
     async def revoke(self, name: str) -> bool:
         result = await self.keys.update_one({"_id": name, "revoked": False}, {"$set": {"revoked": True}})
@@ -64,3 +55,12 @@ class ApiKeyRepository:
 
     async def is_empty(self) -> bool:
         return await self.keys.find_one({}, {"_id": 1}) is None
+
+
+def api_key_from_document(document: dict[str, Any]) -> ApiKey:
+    return ApiKey(
+        name=document["_id"],
+        scopes=tuple(document["scopes"]),
+        created_at_ms=document["created_at"],
+        revoked=document.get("revoked", False),
+    )

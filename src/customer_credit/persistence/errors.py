@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 DUPLICATE_KEY = 11000
 UNIQUE_FIELDS = ("email_key", "document_key", "secret_hash", "_id")
@@ -23,10 +23,6 @@ def duplicate_field(details: dict | None, message: str = "") -> str | None:
         if field in text:
             return field
     return None
-
-
-def duplicate_key_field(exc: DuplicateKeyError) -> str | None:
-    return duplicate_field(exc.details, str(exc))
 
 
 def bulk_write_failures(exc: BulkWriteError) -> dict[int, str | None]:

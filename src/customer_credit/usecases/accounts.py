@@ -1,33 +1,24 @@
-"""Opening, changing and closing accounts: domain rules first, then one conditional write.
+"""Opening, changing, closing and listing accounts: the planner decides, then one conditional write.
 
-Plain async functions over the services, so GraphQL and the REST adapter share them.
+Plain async functions over the repositories, so GraphQL and the REST adapter share them.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Any
 
+from customer_credit.domain.account_planner import Origin, plan_change, plan_close, plan_open
 from customer_credit.domain.accounts import (
     DEFAULT_CREDIT_LIMIT_CENTS,
-    AccountEvent,
+    Account,
+    AccountQuery,
     AccountRequest,
-    EventSource,
-    close,
-    diff,
     new_account_id,
     validate_account_id,
-    validate_request,
-    without_masked_echoes,
 )
+from customer_credit.domain.clock import now_ms
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation
-from customer_credit.persistence.accounts import (
-    AccountAlreadyExists,
-    AccountQuery,
-    AccountRepository,
-    fields_from_document,
-)
+from customer_credit.persistence.accounts import AccountAlreadyExists, AccountRepository
 
 # Optimistic retries of a change the caller did not pin to a version. Every failed attempt
 # means another change of the same account succeeded, so N concurrent writers of one account
@@ -37,12 +28,8 @@ MAX_ATTEMPTS = 64
 
 @dataclass(frozen=True)
 class AccountOutcome:
-    account: dict[str, Any]
+    account: Account
     created: bool
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def version_conflict(expected: int | None, stored: int | None) -> AccountRuleViolation:
@@ -73,7 +60,6 @@ async def open_or_change_account(
     actor: str,
     expected_version: int | None = None,
     default_credit_limit_cents: int = DEFAULT_CREDIT_LIMIT_CENTS,
-    source: EventSource = EventSource.API,
     can_read_pii: bool = True,
 ) -> AccountOutcome:
     """Open the account when the id is new (or not given), otherwise change it.
@@ -82,48 +68,39 @@ async def open_or_change_account(
     concurrent change is retried on the new version unless the caller pinned one.
     """
     generated = account_id is None
-    account_id = new_account_id() if generated else validate_account_id(account_id)
+    account_id = new_account_id() if account_id is None else validate_account_id(account_id)
     for _ in range(MAX_ATTEMPTS):
         current = None if generated else await accounts.get(account_id)
+        origin = Origin(actor=actor, at_ms=now_ms())
         if current is None:
             if expected_version not in (None, 0):
                 raise version_conflict(expected_version, None)
-            fields = validate_request(request, current=None, default_credit_limit_cents=default_credit_limit_cents)
-            event = AccountEvent(account_id, 1, now_ms(), actor, source, tuple(diff(None, fields)))
+            change = plan_open(account_id, request, origin, default_credit_limit_cents=default_credit_limit_cents)
             try:
-                return AccountOutcome(await accounts.insert(account_id, fields, event), created=True)
+                return AccountOutcome(await accounts.insert(change), created=True)
             except AccountAlreadyExists:
                 generated = False
                 continue
-        if expected_version is not None and current["version"] != expected_version:
-            raise version_conflict(expected_version, current["version"])
-        before = fields_from_document(current)
-        wanted = request if can_read_pii else without_masked_echoes(request, before)
-        after = validate_request(wanted, current=before)
-        changes = diff(before, after)
-        if not changes:
+        if expected_version is not None and current.version != expected_version:
+            raise version_conflict(expected_version, current.version)
+        planned = plan_change(current, request, origin, can_read_pii=can_read_pii)
+        if planned is None:
             return AccountOutcome(current, created=False)
-        event = AccountEvent(account_id, current["version"] + 1, now_ms(), actor, source, tuple(changes))
-        updated = await accounts.update(current, after, event)
+        updated = await accounts.update(planned)
         if updated is not None:
             return AccountOutcome(updated, created=False)
         if expected_version is not None:
-            raise version_conflict(expected_version, current["version"] + 1)
+            raise version_conflict(expected_version, current.version + 1)
     raise too_busy()
 
 
-async def close_account(accounts: AccountRepository, *, account_id: str, actor: str) -> dict[str, Any]:
+async def close_account(accounts: AccountRepository, *, account_id: str, actor: str) -> Account:
     validate_account_id(account_id)
     for _ in range(MAX_ATTEMPTS):
         current = await accounts.get(account_id)
         if current is None:
             raise not_found(account_id)
-        before = fields_from_document(current)
-        after = close(before)
-        event = AccountEvent(
-            account_id, current["version"] + 1, now_ms(), actor, EventSource.API, tuple(diff(before, after))
-        )
-        updated = await accounts.update(current, after, event)
+        updated = await accounts.update(plan_close(current, Origin(actor=actor, at_ms=now_ms())))
         if updated is not None:
             return updated
     raise too_busy()
@@ -131,8 +108,14 @@ async def close_account(accounts: AccountRepository, *, account_id: str, actor: 
 
 @dataclass(frozen=True)
 class AccountPage:
-    documents: list[dict[str, Any]]
+    """Accounts with their positions (for cursors), and whether another page follows."""
+
+    entries: list[tuple[str, Account]]
     has_next_page: bool
+
+    @property
+    def accounts(self) -> list[Account]:
+        return [account for _, account in self.entries]
 
 
 async def list_accounts(
@@ -141,12 +124,12 @@ async def list_accounts(
     *,
     first: int,
     after: str | None,
-    projection: list[str] | None,
+    fields: set[str] | None,
 ) -> AccountPage:
-    """One page by keyset: fetch one document more than asked, to know whether another page follows.
+    """One page by keyset: fetch one account more than asked, to know whether another page follows.
 
     `first: 0` still asks whether any account follows (a count-only query learns it that way).
     """
-    limit_projection = ["_id"] if first == 0 else projection
-    documents = await accounts.find_page(query, limit=first + 1, after=after, projection=limit_projection)
-    return AccountPage(documents[:first], has_next_page=len(documents) > first)
+    wanted = {"id"} if first == 0 else fields
+    entries = await accounts.find_page(query, limit=first + 1, after=after, fields=wanted)
+    return AccountPage(entries[:first], has_next_page=len(entries) > first)

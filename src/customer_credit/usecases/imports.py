@@ -11,17 +11,18 @@ import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from customer_credit.csv.columns import Column
 from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
 from customer_credit.csv.reader import CsvScan, scan_csv
+from customer_credit.domain.clock import now_ms
+from customer_credit.domain.imports import CsvLayout, ImportCounters, ImportMode, ImportRun, ImportStatus
 from customer_credit.persistence.imports import ImportRunRepository
-from customer_credit.usecases.accounts import now_ms
 
 READ_SIZE = 256 * 1024
 CHUNKS_PER_WRITE = 8
-REQUIRED_COLUMNS = {"CREATE": (Column.EMAIL,), "UPDATE": ()}
+REQUIRED_COLUMNS = {ImportMode.CREATE: (Column.EMAIL,), ImportMode.UPDATE: ()}
 _last_created_at = 0
 
 
@@ -52,9 +53,9 @@ def file_size(stream: BinaryIO) -> int:
     return size
 
 
-def scan(upload: UploadedFile, mode: str, max_rows: int) -> CsvScan:
+def scan(upload: UploadedFile, mode: ImportMode, max_rows: int) -> CsvScan:
     result = scan_csv(pieces(upload.stream), required=REQUIRED_COLUMNS[mode], max_rows=max_rows)
-    if mode == "UPDATE" and not ({Column.ID, Column.EMAIL} & set(result.header.columns)):
+    if mode is ImportMode.UPDATE and not ({Column.ID, Column.EMAIL} & set(result.header.columns)):
         raise CsvFileError(
             ImportCsvErrorCode.MISSING_REQUIRED_COLUMN,
             "An update file needs an Id or an Email column to find accounts.",
@@ -66,12 +67,12 @@ async def start_import(
     runs: ImportRunRepository,
     upload: UploadedFile,
     *,
-    mode: str,
+    mode: ImportMode,
     dry_run: bool,
     actor: str,
     max_bytes: int,
     max_rows: int,
-) -> dict[str, Any]:
+) -> ImportRun:
     """Store the file and queue its run; raises CsvFileError for a file that cannot be imported."""
     size = file_size(upload.stream)
     if size > max_bytes:
@@ -89,30 +90,24 @@ async def start_import(
             stored += len(buffer)
             buffer = []
     await runs.store_chunks(run_id, buffer, stored)
-    run = {
-        "_id": run_id,
-        "mode": mode,
-        "dry_run": dry_run,
-        "file_name": upload.name,
-        "file_size": size,
-        "file_sha256": sha256.hexdigest(),
-        "status": "QUEUED",
-        "total_rows": result.total_rows,
-        "processed_rows": 0,
-        "created_count": 0,
-        "updated_count": 0,
-        "unchanged_count": 0,
-        "failed_count": 0,
-        "created_at": next_created_at(),
-        "started_at": None,
-        "finished_at": None,
-        "actor": actor,
-        "format": {"encoding": result.format.encoding, "delimiter": result.format.delimiter},
-        "columns": {column.value: index for column, index in result.header.columns.items()},
-        "header": list(result.header.headers),
-        "position": 1,
-        "lease_owner": None,
-        "lease_until": 0,
-    }
+    run = ImportRun(
+        id=run_id,
+        mode=mode,
+        dry_run=dry_run,
+        file_name=upload.name,
+        file_size=size,
+        file_sha256=sha256.hexdigest(),
+        status=ImportStatus.QUEUED,
+        total_rows=result.total_rows,
+        counters=ImportCounters(),
+        created_at_ms=next_created_at(),
+        actor=actor,
+        layout=CsvLayout(
+            encoding=result.format.encoding,
+            delimiter=result.format.delimiter,
+            columns={column.value: index for column, index in result.header.columns.items()},
+            header=tuple(result.header.headers),
+        ),
+    )
     await runs.create(run)
     return run

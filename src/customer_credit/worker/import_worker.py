@@ -15,14 +15,15 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
+from customer_credit.domain.clock import now_ms
+from customer_credit.domain.imports import ImportRun, ImportStatus
 from customer_credit.observability.metrics import Metrics
 from customer_credit.persistence.account_batches import AccountBatchRepository
 from customer_credit.persistence.database import ConnectionLost, DatabaseError
 from customer_credit.persistence.imports import ImportRunRepository
-from customer_credit.worker.runner import ImportRunner, LeaseLost, RunInterrupted, now_ms
+from customer_credit.worker.runner import ImportRunner, LeaseLost, RunInterrupted
 
 logger = logging.getLogger("customer_credit.imports")
 
@@ -41,7 +42,7 @@ class ImportWorker:
         lease_seconds: float,
         default_credit_limit_cents: int,
         poll_seconds: float = 1.0,
-        after_batch: Callable[[dict[str, Any]], Any] | None = None,
+        after_batch: Callable[[ImportRun], Awaitable[object]] | None = None,
         metrics: Metrics | None = None,
     ):
         self.runs = runs
@@ -111,7 +112,7 @@ class ImportWorker:
                 run, backoff = None, min(backoff * 2, 10.0)
             if run is not None and self.stopping:
                 with contextlib.suppress(DatabaseError):
-                    await self.runs.release(run["_id"], self.owner)
+                    await self.runs.release(run.id, self.owner)
                 return
             if run is None:
                 self.wakeup.clear()
@@ -122,41 +123,41 @@ class ImportWorker:
                 continue
             await self.process(run)
 
-    def count_finished(self, status: str) -> None:
+    def count_finished(self, status: ImportStatus) -> None:
         if self.metrics is not None:
-            self.metrics.import_runs.labels(status).inc()
+            self.metrics.import_runs.labels(status.value).inc()
 
-    async def process(self, run: dict[str, Any]) -> None:
-        self.current = run["_id"]
+    async def process(self, run: ImportRun) -> None:
+        self.current = run.id
         try:
             status = await self.runner.run(run)
-            logger.info("import run %s finished: %s", run["_id"], status)
+            logger.info("import run %s finished: %s", run.id, status.value)
             self.count_finished(status)
         except LeaseLost:
-            logger.warning("import run %s was taken over by another worker", run["_id"])
+            logger.warning("import run %s was taken over by another worker", run.id)
         except RunInterrupted:
-            logger.info("import run %s handed back at its checkpoint: the worker is stopping", run["_id"])
+            logger.info("import run %s handed back at its checkpoint: the worker is stopping", run.id)
             with contextlib.suppress(DatabaseError):
-                await self.runs.release(run["_id"], self.owner)
+                await self.runs.release(run.id, self.owner)
         except ConnectionLost as exc:
             # Transient: the lease expires (or this worker re-claims it) and the run resumes from its checkpoint.
-            logger.warning("import run %s paused: database unavailable (%s)", run["_id"], type(exc).__name__)
+            logger.warning("import run %s paused: database unavailable (%s)", run.id, type(exc).__name__)
             await asyncio.sleep(self.poll_seconds)
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("import run %s failed", run["_id"])
+            logger.exception("import run %s failed", run.id)
             finished = False
             with contextlib.suppress(DatabaseError):
                 finished = await self.runs.finish(
-                    run["_id"],
+                    run.id,
                     self.owner,
-                    status="FAILED",
-                    counters={},
+                    status=ImportStatus.FAILED,
+                    counters=None,
                     now_ms=now_ms(),
                     failure="The import stopped on an unexpected error; see the service log.",
                 )
             if finished:
-                self.count_finished("FAILED")
+                self.count_finished(ImportStatus.FAILED)
         finally:
             self.current = None

@@ -51,14 +51,14 @@ class AccountMutations:
             )
         except AccountRuleViolation as violation:
             return OpenOrChangeAccountPayload(account=None, created=False, errors=account_errors(violation.errors))
-        account = Account.from_document(outcome.account, pii=context.can_read_pii)
+        account = Account.of(outcome.account, pii=context.can_read_pii)
         return OpenOrChangeAccountPayload(account=account, created=outcome.created, errors=[])
 
     @strawberry.mutation(permission_classes=[requires("accounts:write")])
     async def close_account(self, info: Info, id: strawberry.ID) -> CloseAccountPayload:
         context = info.context
         try:
-            document = await close_account(context.services.accounts, account_id=str(id), actor=context.caller.name)
+            account = await close_account(context.services.accounts, account_id=str(id), actor=context.caller.name)
         except AccountRuleViolation as violation:
             return CloseAccountPayload(account=None, errors=account_errors(violation.errors))
-        return CloseAccountPayload(account=Account.from_document(document, pii=context.can_read_pii), errors=[])
+        return CloseAccountPayload(account=Account.of(account, pii=context.can_read_pii), errors=[])

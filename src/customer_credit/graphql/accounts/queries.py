@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 from strawberry.types import Info
 
-from customer_credit.domain.accounts import ACCOUNT_ID_PATTERN, is_unicode_text
+from customer_credit.domain.accounts import ACCOUNT_ID_PATTERN, AccountQuery, is_unicode_text
 from customer_credit.graphql.accounts.types import (
     Account,
     AccountConnection,
@@ -19,11 +21,11 @@ from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.core.selection import connection_selection, field_names
-from customer_credit.persistence.accounts import AccountQuery
 from customer_credit.usecases.accounts import list_accounts
 
-STORED_FIELDS = {
-    "id": ["_id"],
+# The record attributes behind each GraphQL field of Account, so reads fetch only what is selected.
+RECORD_FIELDS = {
+    "id": ["id"],
     "email": ["email"],
     "documentType": ["document_type"],
     "document": ["document"],
@@ -31,24 +33,22 @@ STORED_FIELDS = {
     "tolerance": ["tolerance_units"],
     "status": ["status"],
     "description": ["description"],
-    "createdAt": ["created_at"],
-    "updatedAt": ["updated_at"],
+    "createdAt": ["created_at_ms"],
+    "updatedAt": ["updated_at_ms"],
     "version": ["version"],
     "history": ["version", "last_event"],
 }
 
 
-def projection_for(fields: set[str], *extra: str) -> list[str]:
-    """The stored fields behind the selected GraphQL fields (partners select few)."""
-    stored = {"_id", *extra}
-    for name in fields:
-        stored.update(STORED_FIELDS.get(name, ()))
-    return sorted(stored)
+def fields_for(selected: Iterable[str]) -> set[str]:
+    """The record attributes behind the selected GraphQL fields (partners select few)."""
+    fields = {"id"}
+    for name in selected:
+        fields.update(RECORD_FIELDS.get(name, ()))
+    return fields
 
 
 def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -> AccountQuery:
-    order_field = order_by.field if order_by else AccountOrderField.CREATED_AT
-    direction = order_by.direction if order_by else OrderDirection.DESC
     filter = filter or AccountFilter()
     for name, value in (("email", filter.email), ("document", filter.document), ("search", filter.search)):
         if value is not None and not is_unicode_text(value):
@@ -56,11 +56,11 @@ def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -
     return AccountQuery(
         email=filter.email,
         document=filter.document,
-        document_type=filter.document_type.value if filter.document_type else None,
-        status=filter.status.value if filter.status else None,
+        document_type=filter.document_type,
+        status=filter.status,
         search=filter.search,
-        order_field=order_field.value,
-        descending=direction is OrderDirection.DESC,
+        order_field=order_by.field if order_by else AccountOrderField.CREATED_AT,
+        descending=(order_by.direction if order_by else OrderDirection.DESC) is OrderDirection.DESC,
     )
 
 
@@ -70,11 +70,9 @@ class AccountQueries:
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         if not ACCOUNT_ID_PATTERN.fullmatch(str(id)):
             return None  # no account can have it; and a lone surrogate would not even reach the store
-        selected = set(field_names(info.selected_fields[0].selections))
-        document = await info.context.services.accounts.get(str(id), projection_for(selected))
-        if document is None:
-            return None
-        return Account.from_document(document, pii=info.context.can_read_pii)
+        selected = field_names(info.selected_fields[0].selections)
+        account = await info.context.services.accounts.get(str(id), fields_for(selected))
+        return Account.of(account, pii=info.context.can_read_pii) if account is not None else None
 
     @strawberry.field(permission_classes=[requires("accounts:read")])
     async def accounts(
@@ -96,15 +94,12 @@ class AccountQueries:
             query,
             first=first,
             after=position,
-            projection=projection_for(node_fields, query.sort_key),
+            fields=fields_for(node_fields),
         )
         pii = context.can_read_pii
         edges = [
-            AccountEdge(
-                cursor=encode_cursor(query_id, [document[query.sort_key]]),
-                node=Account.from_document(document, pii=pii),
-            )
-            for document in page.documents
+            AccountEdge(cursor=encode_cursor(query_id, [position]), node=Account.of(account, pii=pii))
+            for position, account in page.entries
         ]
 
         async def count() -> int:

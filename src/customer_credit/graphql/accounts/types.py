@@ -7,11 +7,12 @@ import enum
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+from customer_credit.domain.accounts import Account as AccountRecord
+from customer_credit.domain.accounts import AccountOrderField as OrderField
 from customer_credit.domain.accounts import AccountStatus, DocumentType, EventSource
 from customer_credit.domain.errors import AccountErrorCode
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
@@ -30,12 +31,7 @@ class OrderDirection(enum.Enum):
     DESC = "DESC"
 
 
-@strawberry.enum
-class AccountOrderField(enum.Enum):
-    CREATED_AT = "CREATED_AT"
-    UPDATED_AT = "UPDATED_AT"
-    EMAIL = "EMAIL"
-    CREDIT_LIMIT = "CREDIT_LIMIT"
+AccountOrderField = strawberry.enum(OrderField, name="AccountOrderField")
 
 
 def from_epoch_ms(value: int) -> datetime:
@@ -100,32 +96,24 @@ class Account:
     created_at: datetime
     updated_at: datetime
     version: int = strawberry.field(description="+1 on every change.")
-    stored: strawberry.Private[dict[str, Any]]
+    record: strawberry.Private[AccountRecord]
 
     @classmethod
-    def from_document(cls, document: dict[str, Any], *, pii: bool) -> Account:
-        """Build from a possibly projected document: unselected fields stay None."""
-        get = document.get
-        email = get("email")
-        doc = get("document")
-        limit = get("credit_limit_cents")
-        tolerance = get("tolerance_units")
-        created, updated = get("created_at"), get("updated_at")
-        doc_type = get("document_type")
-        status = get("status")
+    def of(cls, account: AccountRecord, *, pii: bool) -> Account:
+        """From a possibly projected record: only the selected fields are read from it."""
         return cls(
-            id=document["_id"],
-            email=email if pii or email is None else mask_email(email),
-            document_type=DocumentType(doc_type) if doc_type else None,
-            document=doc if pii or doc is None else mask_document(doc),
-            credit_limit=cents_to_decimal(limit) if limit is not None else None,
-            tolerance=tolerance_units_to_decimal(tolerance) if tolerance is not None else None,
-            status=AccountStatus(status) if status else None,
-            description=get("description"),
-            created_at=from_epoch_ms(created) if created is not None else None,
-            updated_at=from_epoch_ms(updated) if updated is not None else None,
-            version=get("version"),
-            stored=document,
+            id=strawberry.ID(account.id),
+            email=account.email if pii else mask_email(account.email),
+            document_type=account.document_type,
+            document=account.document if pii or account.document is None else mask_document(account.document),
+            credit_limit=cents_to_decimal(account.credit_limit_cents),
+            tolerance=tolerance_units_to_decimal(account.tolerance_units),
+            status=account.status,
+            description=account.description,
+            created_at=from_epoch_ms(account.created_at_ms),
+            updated_at=from_epoch_ms(account.updated_at_ms),
+            version=account.version,
+            record=account,
         )
 
     @strawberry.field(description="Newest first.")
@@ -136,7 +124,7 @@ class Account:
         before_version = None
         if after is not None:
             (before_version,) = decode_cursor(after, scope, int)
-        events = await context.services.accounts.history(self.stored, limit=first + 1, before_version=before_version)
+        events = await context.services.accounts.history(self.record, limit=first + 1, before_version=before_version)
         page, more = events[:first], len(events) > first
         pii = context.can_read_pii
         edges = [
@@ -157,7 +145,7 @@ class Account:
             edges=edges,
             nodes=[edge.node for edge in edges],
             page_info=PageInfo.of(edges, has_next_page=more, after=after),
-            total_count=self.stored["version"],
+            total_count=self.record.version,
         )
 
 

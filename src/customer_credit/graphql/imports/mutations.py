@@ -34,7 +34,7 @@ class ImportMutations:
             run = await start_import(
                 context.services.imports,
                 UploadedFile(name=file.filename or "upload.csv", stream=file.file),
-                mode=mode.value,
+                mode=mode,
                 dry_run=dry_run,
                 actor=context.caller.name,
                 max_bytes=settings.max_upload_bytes,
@@ -45,4 +45,4 @@ class ImportMutations:
         worker = context.services.import_worker
         if worker is not None:
             worker.wake()
-        return ImportCsvPayload(import_run=ImportRun.from_document(run), errors=[])
+        return ImportCsvPayload(import_run=ImportRun.of(run), errors=[])

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.permissions import requires
-from customer_credit.graphql.imports.types import TERMINAL_STATUSES, ImportRun
+from customer_credit.graphql.imports.types import ImportRun
 
 POLL_SECONDS = 0.2
 
@@ -25,11 +25,10 @@ class ImportSubscriptions:
             run = await runs.get(str(id))
             if run is None:
                 raise RequestError(f"No import run has the id {id!r}.", "NOT_FOUND")
-            state = (run["status"], run["processed_rows"])
+            state = (run.status, run.counters.processed_rows)
             if state != last:
                 last = state
-                current = ImportRun.from_document(run)
-                yield current
-                if current.status in TERMINAL_STATUSES:
+                yield ImportRun.of(run)
+                if run.status.finished:
                     return
             await asyncio.sleep(POLL_SECONDS)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from customer_credit.csv.errors import ImportCsvErrorCode
 from customer_credit.csv.rows import ImportRowErrorCode
+from customer_credit.domain.imports import ImportMode as DomainImportMode
+from customer_credit.domain.imports import ImportRun as ImportRunRecord
+from customer_credit.domain.imports import ImportStatus
 from customer_credit.graphql.accounts.types import from_epoch_ms
 from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
 
@@ -19,22 +20,8 @@ ImportCsvErrorCodeEnum = strawberry.enum(ImportCsvErrorCode, name="ImportCsvErro
 ImportRowErrorCodeEnum = strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")
 
 
-@strawberry.enum
-class ImportMode(enum.Enum):
-    CREATE = "CREATE"
-    UPDATE = "UPDATE"
-
-
-@strawberry.enum
-class ImportRunStatus(enum.Enum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    SUCCEEDED = "SUCCEEDED"
-    COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
-    FAILED = "FAILED"
-
-
-TERMINAL_STATUSES = {ImportRunStatus.SUCCEEDED, ImportRunStatus.COMPLETED_WITH_ERRORS, ImportRunStatus.FAILED}
+ImportMode = strawberry.enum(DomainImportMode, name="ImportMode")
+ImportRunStatus = strawberry.enum(ImportStatus, name="ImportRunStatus")
 
 
 @strawberry.type
@@ -89,25 +76,26 @@ class ImportRun:
     error_report_url: str | None = strawberry.field(description="CSV of the failed rows with an error column.")
 
     @classmethod
-    def from_document(cls, run: dict[str, Any]) -> ImportRun:
+    def of(cls, run: ImportRunRecord) -> ImportRun:
+        counters = run.counters
         return cls(
-            id=run["_id"],
-            mode=ImportMode(run["mode"]),
-            dry_run=run["dry_run"],
-            file_name=run["file_name"],
-            file_size=run["file_size"],
-            file_sha256=run["file_sha256"],
-            status=ImportRunStatus(run["status"]),
-            total_rows=run.get("total_rows"),
-            processed_rows=run["processed_rows"],
-            created_count=run["created_count"],
-            updated_count=run["updated_count"],
-            unchanged_count=run["unchanged_count"],
-            failed_count=run["failed_count"],
-            created_at=from_epoch_ms(run["created_at"]),
-            started_at=optional_time(run.get("started_at")),
-            finished_at=optional_time(run.get("finished_at")),
-            error_report_url=f"/imports/{run['_id']}/errors.csv" if run["failed_count"] else None,
+            id=strawberry.ID(run.id),
+            mode=run.mode,
+            dry_run=run.dry_run,
+            file_name=run.file_name,
+            file_size=run.file_size,
+            file_sha256=run.file_sha256,
+            status=run.status,
+            total_rows=run.total_rows,
+            processed_rows=counters.processed_rows,
+            created_count=counters.created_count,
+            updated_count=counters.updated_count,
+            unchanged_count=counters.unchanged_count,
+            failed_count=counters.failed_count,
+            created_at=from_epoch_ms(run.created_at_ms),
+            started_at=optional_time(run.started_at_ms),
+            finished_at=optional_time(run.finished_at_ms),
+            error_report_url=f"/imports/{run.id}/errors.csv" if counters.failed_count else None,
         )
 
     @strawberry.field
@@ -117,20 +105,19 @@ class ImportRun:
         scope = f"import-errors:{self.id}"
         position = tuple(decode_cursor(after, scope, int, int)) if after is not None else None
         runs = context.services.imports
-        documents = await runs.row_errors_page(str(self.id), limit=first + 1, after=position) if first else []
-        page = documents[:first]
+        errors = await runs.row_errors_page(str(self.id), limit=first + 1, after=position) if first else []
         edges = [
             ImportRowErrorEdge(
-                cursor=encode_cursor(scope, [d["row"], d["seq"]]),
+                cursor=encode_cursor(scope, [error.row, error.seq]),
                 node=ImportRowError(
-                    row=d["row"],
-                    column=d.get("column"),
-                    code=ImportRowErrorCode(d["code"]),
-                    message=d["message"],
-                    account_id=d.get("account_id"),
+                    row=error.row,
+                    column=error.column,
+                    code=ImportRowErrorCode(error.code),
+                    message=error.message,
+                    account_id=strawberry.ID(error.account_id) if error.account_id else None,
                 ),
             )
-            for d in page
+            for error in errors[:first]
         ]
 
         async def count() -> int:
@@ -139,7 +126,7 @@ class ImportRun:
         return ImportRowErrorConnection(
             edges=edges,
             nodes=[e.node for e in edges],
-            page_info=PageInfo.of(edges, has_next_page=len(documents) > first, after=after),
+            page_info=PageInfo.of(edges, has_next_page=len(errors) > first, after=after),
             count=count,
         )
 

@@ -1,12 +1,7 @@
 """`GET /accounts/export.csv`: every matching account, in the import template's columns.
 
-The file is meant to be edited in a spreadsheet and imported back in UPDATE mode, so every
-value is written the way the importer reads it back to the same stored value: the Id
-(rows are matched by it), credit limits with two decimal places (`1500.00`), tolerances as
-fractions (`0.05`), status `Open`/`Closed`, document type `CPF`/`CNPJ`/`Other`, and CPF/CNPJ
-with their punctuation (`529.982.247-25`), which the importer strips and which keeps a
-spreadsheet from turning a document into a number (a 14-digit CNPJ into 1.12E+13, or a
-CPF's leading zero lost). `Created At` and `Updated At` follow; the importer ignores them.
+The file is meant to be edited in a spreadsheet and imported back in UPDATE mode
+(`csv/export.py` writes each account so that it reads back unchanged).
 
 PII: the export needs `pii:read` as well as `accounts:read` (403 otherwise). A masked
 email such as `j***@example.com` is a valid address, so a masked file imported back would
@@ -26,21 +21,19 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from stdnum.br import cnpj, cpf
 
-from customer_credit.csv.columns import EXPORT_ONLY_HEADERS, TEMPLATE_HEADER
+from customer_credit.csv.export import EXPORT_HEADER, export_cells
+from customer_credit.csv.vocabulary import DOCUMENT_TYPE_TEXT, STATUS_TEXT
 from customer_credit.csv.writer import csv_line
-from customer_credit.domain.accounts import AccountStatus, DocumentType
+from customer_credit.domain.accounts import AccountOrderField, AccountQuery, AccountStatus, DocumentType
 from customer_credit.domain.api_keys import Caller
-from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
-from customer_credit.http.rest.mapping import DOCUMENT_TYPE_TEXT, STATUS_TEXT, invalid_parameter, iso_datetime
+from customer_credit.http.rest.mapping import invalid_parameter
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
-from customer_credit.persistence.accounts import AccountQuery, AccountRepository
+from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import AccountPage, list_accounts
 
 EXPORT_PATH = "/accounts/export.csv"
 EXPORT_PAGE_SIZE = 1000
-EXPORT_HEADER: tuple[str, ...] = (*TEMPLATE_HEADER, *EXPORT_ONLY_HEADERS)
 
 # The filter's values as GraphQL spells them (OPEN, OTHER), and as the file does (Open, Other).
 STATUS_PARAMETER = {
@@ -53,33 +46,6 @@ DOCUMENT_TYPE_PARAMETER = {
 }
 
 
-def written_document(document_type: str | None, document: str | None) -> str | None:
-    """CPF and CNPJ with their usual punctuation; other documents as stored."""
-    if not document:
-        return document
-    if document_type == DocumentType.CPF.value and len(document) == 11:
-        return cpf.format(document)
-    if document_type == DocumentType.CNPJ.value and len(document) == 14:
-        return cnpj.format(document)
-    return document
-
-
-def export_cells(account: dict[str, Any]) -> list[str | None]:
-    document_type = account.get("document_type")
-    return [
-        account["_id"],
-        account["email"],
-        written_document(document_type, account.get("document")),
-        DOCUMENT_TYPE_TEXT[DocumentType(document_type)] if document_type else None,
-        str(cents_to_decimal(account["credit_limit_cents"])),
-        str(tolerance_units_to_decimal(account["tolerance_units"])),
-        STATUS_TEXT[AccountStatus(account["status"])],
-        account.get("description"),
-        iso_datetime(account["created_at"]),
-        iso_datetime(account["updated_at"]),
-    ]
-
-
 async def export_csv(
     accounts: AccountRepository,
     query: AccountQuery,
@@ -90,14 +56,14 @@ async def export_csv(
     yield ("\ufeff" + csv_line(EXPORT_HEADER)).encode("utf-8")
     page = first_page
     if page is None:
-        page = await list_accounts(accounts, query, first=page_size, after=None, projection=None)
+        page = await list_accounts(accounts, query, first=page_size, after=None, fields=None)
     while True:
-        if page.documents:
-            yield "".join(csv_line(export_cells(account)) for account in page.documents).encode("utf-8")
+        if page.entries:
+            yield "".join(csv_line(export_cells(account)) for account in page.accounts).encode("utf-8")
         if not page.has_next_page:
             return
-        last = page.documents[-1]
-        page = await list_accounts(accounts, query, first=page_size, after=last[query.sort_key], projection=None)
+        last_position, _ = page.entries[-1]
+        page = await list_accounts(accounts, query, first=page_size, after=last_position, fields=None)
 
 
 def choice(request: Request, name: str, values: dict[str, Any]) -> Any:
@@ -118,10 +84,10 @@ def export_query(request: Request) -> AccountQuery:
     return AccountQuery(
         email=params.get("email") or None,
         document=params.get("document") or None,
-        document_type=document_type.value if document_type else None,
-        status=status.value if status else None,
+        document_type=document_type,
+        status=status,
         search=params.get("search") or None,
-        order_field="CREATED_AT",
+        order_field=AccountOrderField.CREATED_AT,
         descending=False,
     )
 
@@ -131,7 +97,7 @@ async def export_accounts(request: Request, caller: Caller) -> Response:
     accounts = request.app.state.services.accounts
     # The first page is read before the response starts, so that a database that is down is a 503;
     # a failure after that can only cut the download short (the status line has been sent).
-    first_page = await list_accounts(accounts, query, first=EXPORT_PAGE_SIZE, after=None, projection=None)
+    first_page = await list_accounts(accounts, query, first=EXPORT_PAGE_SIZE, after=None, fields=None)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return StreamingResponse(
         export_csv(accounts, query, first_page=first_page),

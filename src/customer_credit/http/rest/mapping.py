@@ -13,25 +13,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from customer_credit.csv.export import iso_datetime
+from customer_credit.csv.vocabulary import DOCUMENT_TYPE_TEXT, STATUS_TEXT
 from customer_credit.domain.accounts import (
     ACCOUNT_ID_PATTERN,
     MAX_DESCRIPTION_LENGTH,
+    Account,
     AccountRequest,
-    AccountStatus,
-    DocumentType,
 )
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from customer_credit.domain.money import MAX_CREDIT_LIMIT_CENTS, cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.pii import mask_document, mask_email
 
-# The original API's words for the domain's enums.
-STATUS_TEXT = {AccountStatus.OPEN: "Open", AccountStatus.CLOSED: "Closed"}
+# The original API's words for the domain's enums (the same as the files').
 STATUS_FROM_TEXT = {text: status for status, text in STATUS_TEXT.items()}
-DOCUMENT_TYPE_TEXT = {DocumentType.CPF: "CPF", DocumentType.CNPJ: "CNPJ", DocumentType.OTHER: "Other"}
 
 ACCOUNT_ID_SCHEMA = {"type": "string", "pattern": f"^{ACCOUNT_ID_PATTERN.pattern}$", "minLength": 1, "maxLength": 64}
 
@@ -147,36 +145,28 @@ def load_json(body: bytes) -> Any:
 # --- accounts out -----------------------------------------------------------------------------
 
 
-def iso_datetime(epoch_ms: int) -> str:
-    """Epoch milliseconds as ISO-8601 UTC with milliseconds: `2026-01-05T12:34:56.789Z`."""
-    seconds, millis = divmod(epoch_ms, 1000)
-    moment = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=millis * 1000)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 @dataclass(frozen=True)
 class OutputField:
     name: str
     schema: dict[str, Any]
-    read: Callable[[dict[str, Any], bool], Any]  # (stored document, caller may read PII) -> JSON value
+    read: Callable[[Account, bool], Any]  # (the account, caller may read PII) -> JSON value
 
 
-def _email(document: dict[str, Any], pii: bool) -> str:
-    return document["email"] if pii else mask_email(document["email"])
+def _email(account: Account, pii: bool) -> str:
+    return account.email if pii else mask_email(account.email)
 
 
-def _document(document: dict[str, Any], pii: bool) -> str | None:
-    value = document.get("document")
+def _document(account: Account, pii: bool) -> str | None:
+    value = account.document
     return value if pii or value is None else mask_document(value)
 
 
-def _document_type(document: dict[str, Any], pii: bool) -> str | None:
-    value = document.get("document_type")
-    return DOCUMENT_TYPE_TEXT[DocumentType(value)] if value else None
+def _document_type(account: Account, pii: bool) -> str | None:
+    return DOCUMENT_TYPE_TEXT[account.document_type] if account.document_type else None
 
 
 ACCOUNT_FIELDS: tuple[OutputField, ...] = (
-    OutputField("id", ACCOUNT_ID_SCHEMA, lambda d, pii: d["_id"]),
+    OutputField("id", ACCOUNT_ID_SCHEMA, lambda a, pii: a.id),
     OutputField(
         "email",
         {"type": "string", "description": "Masked (`j***@example.com`) for a key without the scope pii:read."},
@@ -198,7 +188,7 @@ ACCOUNT_FIELDS: tuple[OutputField, ...] = (
             "maximum": MAX_CREDIT_LIMIT_CENTS // 100,
             "description": "Exact, with two decimal places (1500.10).",
         },
-        lambda d, pii: cents_to_decimal(d["credit_limit_cents"]),
+        lambda a, pii: cents_to_decimal(a.credit_limit_cents),
     ),
     OutputField(
         "tolerance",
@@ -208,28 +198,28 @@ ACCOUNT_FIELDS: tuple[OutputField, ...] = (
             "maximum": 1,
             "description": "A fraction: 0.05 = the holder may spend 5% over the limit.",
         },
-        lambda d, pii: tolerance_units_to_decimal(d["tolerance_units"]),
+        lambda a, pii: tolerance_units_to_decimal(a.tolerance_units),
     ),
     OutputField(
         "status",
         {"type": "string", "enum": list(STATUS_TEXT.values())},
-        lambda d, pii: STATUS_TEXT[AccountStatus(d["status"])],
+        lambda a, pii: STATUS_TEXT[a.status],
     ),
     OutputField(
         "description",
         {"type": ["string", "null"], "maxLength": MAX_DESCRIPTION_LENGTH},
-        lambda d, pii: d.get("description"),
+        lambda a, pii: a.description,
     ),
-    OutputField("createdAt", {"type": "string", "format": "date-time"}, lambda d, pii: iso_datetime(d["created_at"])),
-    OutputField("updatedAt", {"type": "string", "format": "date-time"}, lambda d, pii: iso_datetime(d["updated_at"])),
+    OutputField("createdAt", {"type": "string", "format": "date-time"}, lambda a, pii: iso_datetime(a.created_at_ms)),
+    OutputField("updatedAt", {"type": "string", "format": "date-time"}, lambda a, pii: iso_datetime(a.updated_at_ms)),
     OutputField(
-        "version", {"type": "integer", "minimum": 1, "description": "+1 on every change."}, lambda d, pii: d["version"]
+        "version", {"type": "integer", "minimum": 1, "description": "+1 on every change."}, lambda a, pii: a.version
     ),
 )
 
 
-def account_json(document: dict[str, Any], *, pii: bool) -> dict[str, Any]:
-    return {field.name: field.read(document, pii) for field in ACCOUNT_FIELDS}
+def account_json(account: Account, *, pii: bool) -> dict[str, Any]:
+    return {field.name: field.read(account, pii) for field in ACCOUNT_FIELDS}
 
 
 # --- accounts in ------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from customer_credit.domain.accounts import validate_account_id
+from customer_credit.domain.accounts import Account, AccountOrderField, AccountQuery, validate_account_id
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.money import decimal_to_cents
+from customer_credit.http.rest.export import EXPORT_OPERATION
 from customer_credit.http.rest.mapping import (
     ACCOUNT_ID_SCHEMA,
     METHOD_NOT_ALLOWED,
@@ -40,8 +41,9 @@ from customer_credit.http.rest.mapping import (
     invalid_parameter,
     parse_account_body,
 )
+from customer_credit.http.rest.openapi import openapi_operation
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter, error_response, json_response
-from customer_credit.persistence.accounts import AccountQuery
+from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import close_account, list_accounts, not_found, open_or_change_account
 
 PREFIX = "/api/creditcontrol"
@@ -95,18 +97,18 @@ async def put_account(request: Request, caller: Caller) -> Response:
 
 async def get_account(request: Request, caller: Caller) -> Response:
     account_id = account_id_of(request)
-    document = await services(request).accounts.get(account_id)
-    if document is None:
+    account = await services(request).accounts.get(account_id)
+    if account is None:
         raise not_found(account_id)
-    return json_response(account_json(document, pii=pii(caller)))
+    return json_response(account_json(account, pii=pii(caller)))
 
 
 # --- DELETE /accounts/{accountId} --------------------------------------------------------------
 
 
 async def delete_account(request: Request, caller: Caller) -> Response:
-    document = await close_account(services(request).accounts, account_id=account_id_of(request), actor=caller.name)
-    return json_response(account_json(document, pii=pii(caller)))
+    account = await close_account(services(request).accounts, account_id=account_id_of(request), actor=caller.name)
+    return json_response(account_json(account, pii=pii(caller)))
 
 
 # --- GET /accounts?from=&to=&status=&email= ----------------------------------------------------
@@ -129,9 +131,7 @@ def list_query(request: Request) -> AccountQuery:
         if status is None:
             raise invalid_parameter("status", "status must be Open or Closed.")
     email = request.query_params.get("email") or None
-    return AccountQuery(
-        email=email, status=status.value if status else None, order_field="CREATED_AT", descending=False
-    )
+    return AccountQuery(email=email, status=status, order_field=AccountOrderField.CREATED_AT, descending=False)
 
 
 def window_of(request: Request) -> tuple[int, int]:
@@ -153,22 +153,22 @@ def window_of(request: Request) -> tuple[int, int]:
     return first - 1, last - first + 1
 
 
-async def accounts_window(accounts: Any, query: AccountQuery, offset: int, size: int) -> list[dict[str, Any]]:
+async def accounts_window(accounts: AccountRepository, query: AccountQuery, offset: int, size: int) -> list[Account]:
     if offset == 0:
-        return (await list_accounts(accounts, query, first=size, after=None, projection=None)).documents
-    heads = await list_accounts(accounts, query, first=offset + size, after=None, projection=["_id"])
-    ids = [head["_id"] for head in heads.documents[offset:]]
-    documents = await asyncio.gather(*(accounts.get(account_id) for account_id in ids))
-    return [document for document in documents if document is not None]
+        return (await list_accounts(accounts, query, first=size, after=None, fields=None)).accounts
+    heads = await list_accounts(accounts, query, first=offset + size, after=None, fields={"id"})
+    ids = [head.id for head in heads.accounts[offset:]]
+    found = await asyncio.gather(*(accounts.get(account_id) for account_id in ids))
+    return [account for account in found if account is not None]
 
 
 async def search_accounts(request: Request, caller: Caller) -> Response:
     offset, size = window_of(request)
     query = list_query(request)
     accounts = services(request).accounts
-    documents, count = await asyncio.gather(accounts_window(accounts, query, offset, size), accounts.count(query))
+    found, count = await asyncio.gather(accounts_window(accounts, query, offset, size), accounts.count(query))
     show_pii = pii(caller)
-    return json_response({"data": [account_json(d, pii=show_pii) for d in documents], "summary": {"count": count}})
+    return json_response({"data": [account_json(a, pii=show_pii) for a in found], "summary": {"count": count}})
 
 
 # --- the operations ----------------------------------------------------------------------------
@@ -309,9 +309,6 @@ def not_found_or_not_allowed(routes: list[BaseRoute]):
 
 def rest_routes() -> list[BaseRoute]:
     """The Starlette routes: every registered operation, the OpenAPI document, and JSON 404/405."""
-    from customer_credit.http.rest.export import EXPORT_OPERATION
-    from customer_credit.http.rest.openapi import openapi_operation
-
     operations = [*OPERATIONS, openapi_operation([*OPERATIONS, EXPORT_OPERATION])]
     routes: list[BaseRoute] = [operation.route() for operation in operations]
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]

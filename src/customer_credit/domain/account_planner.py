@@ -1,0 +1,141 @@
+"""Opening, changing and closing an account, decided without a database.
+
+The one planner of these changes: GraphQL, REST and the CSV import all ask it what a
+request does to the stored account, and write what it answers (the new fields and the
+event that records them) with one conditional write on the version it was planned from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from customer_credit.domain.accounts import (
+    DEFAULT_CREDIT_LIMIT_CENTS,
+    Account,
+    AccountEvent,
+    AccountFields,
+    AccountRequest,
+    AccountStatus,
+    EventSource,
+    asks_nothing_new,
+    close,
+    diff,
+    validate_request,
+    without_masked_echoes,
+)
+from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who asks for a change, through which entry point, and when."""
+
+    actor: str
+    at_ms: int
+    source: EventSource = EventSource.API
+    import_run_id: str | None = None
+    import_row: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What one open, change or close writes: the account's new fields and the event recording them.
+
+    `before` is the stored account it was planned from (None when opening); the write must be
+    conditional on `before.version`, so a change planned from a stale read is never applied.
+    """
+
+    account_id: str
+    before: Account | None
+    after: AccountFields
+    event: AccountEvent
+
+    @property
+    def version(self) -> int:
+        return self.event.version
+
+    def applied(self) -> Account:
+        """The stored account once this change is written."""
+        fields = self.after
+        created_at = self.before.created_at_ms if self.before is not None else self.event.at_ms
+        return Account(
+            id=self.account_id,
+            email=fields.email,
+            document_type=fields.document_type,
+            document=fields.document,
+            credit_limit_cents=fields.credit_limit_cents,
+            tolerance_units=fields.tolerance_units,
+            description=fields.description,
+            status=fields.status,
+            version=self.event.version,
+            created_at_ms=created_at,
+            updated_at_ms=self.event.at_ms,
+            last_event=self.event,
+        )
+
+
+def _event(
+    account_id: str, version: int, origin: Origin, before: AccountFields | None, after: AccountFields
+) -> AccountEvent:
+    return AccountEvent(
+        account_id=account_id,
+        version=version,
+        at_ms=origin.at_ms,
+        actor=origin.actor,
+        source=origin.source,
+        changes=tuple(diff(before, after)),
+        import_run_id=origin.import_run_id,
+        import_row=origin.import_row,
+    )
+
+
+def plan_open(
+    account_id: str,
+    request: AccountRequest,
+    origin: Origin,
+    *,
+    default_credit_limit_cents: int = DEFAULT_CREDIT_LIMIT_CENTS,
+) -> AccountChange:
+    """A new account at version 1. Raises AccountRuleViolation with every bad field."""
+    if request.close:
+        raise AccountRuleViolation.single("status", AccountErrorCode.ACCOUNT_CLOSED, "A new account opens as Open.")
+    fields = validate_request(request, current=None, default_credit_limit_cents=default_credit_limit_cents)
+    return AccountChange(account_id, None, fields, _event(account_id, 1, origin, None, fields))
+
+
+def plan_change(
+    current: Account, request: AccountRequest, origin: Origin, *, can_read_pii: bool = True
+) -> AccountChange | None:
+    """The change `request` makes to `current`; None when it changes nothing.
+
+    A closed account is never changed (ACCOUNT_CLOSED), but a request that asks exactly for
+    what a closed account already is (its row in an export, imported back) changes nothing.
+    A caller without `pii:read` that sends the masked email or document back means "unchanged".
+    """
+    before = current.fields
+    if before.status is AccountStatus.CLOSED and asks_nothing_new(request, before):
+        return None
+    wanted = request if can_read_pii else without_masked_echoes(request, before)
+    after = validate_request(wanted, current=before)
+    if not diff(before, after):
+        return None
+    return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
+
+
+def plan_close(current: Account, origin: Origin) -> AccountChange:
+    before = current.fields
+    after = close(before)
+    return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
+
+
+IN_USE = {
+    "email": FieldError("email", AccountErrorCode.EMAIL_IN_USE, "The email is used by another open account."),
+    "document": FieldError(
+        "document", AccountErrorCode.DOCUMENT_IN_USE, "The document is used by another open account."
+    ),
+}
+
+
+def in_use(field: str) -> FieldError:
+    """The error for an email or document (`field`) that another open account holds."""
+    return IN_USE[field]

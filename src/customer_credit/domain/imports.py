@@ -1,0 +1,101 @@
+"""Import runs and their row errors: what the history keeps about each uploaded file."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+
+
+class ImportMode(str, enum.Enum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+
+
+class ImportStatus(str, enum.Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    COMPLETED_WITH_ERRORS = "COMPLETED_WITH_ERRORS"
+    FAILED = "FAILED"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class RowOutcome(str, enum.Enum):
+    """What applying one row did to its account (a failed row has errors instead)."""
+
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+
+
+@dataclass(frozen=True)
+class ImportCounters:
+    processed_rows: int = 0
+    created_count: int = 0
+    updated_count: int = 0
+    unchanged_count: int = 0
+    failed_count: int = 0
+
+    def counted(self, outcome: RowOutcome | None) -> ImportCounters:
+        """One more processed row with this outcome (None: failed)."""
+        counted = replace(self, processed_rows=self.processed_rows + 1)
+        if outcome is None:
+            return replace(counted, failed_count=self.failed_count + 1)
+        if outcome is RowOutcome.CREATED:
+            return replace(counted, created_count=self.created_count + 1)
+        if outcome is RowOutcome.UPDATED:
+            return replace(counted, updated_count=self.updated_count + 1)
+        return replace(counted, unchanged_count=self.unchanged_count + 1)
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How the stored file is read back by the worker: its encoding, delimiter and header."""
+
+    encoding: str
+    delimiter: str
+    columns: dict[str, int]  # Column value -> index in the row
+    header: tuple[str, ...]  # the header cells as written in the file
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One uploaded file and its progress. `position` is the last row applied (the checkpoint);
+    the lease says which worker holds the run and until when."""
+
+    id: str
+    mode: ImportMode
+    dry_run: bool
+    file_name: str
+    file_size: int
+    file_sha256: str
+    status: ImportStatus
+    total_rows: int | None
+    counters: ImportCounters
+    created_at_ms: int
+    actor: str
+    layout: CsvLayout
+    started_at_ms: int | None = None
+    finished_at_ms: int | None = None
+    position: int = 1
+    lease_owner: str | None = None
+    lease_until_ms: int = 0
+    batch_size: int | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportRowError:
+    """Why one row (spreadsheet numbering: the header is row 1) could not be applied."""
+
+    run_id: str
+    row: int
+    seq: int  # the error's place among its row's errors
+    column: str | None
+    code: str
+    message: str
+    account_id: str | None = None
+    cells: tuple[str, ...] | None = field(default=None)  # the row as read, kept with its first error
