@@ -10,15 +10,14 @@ from strawberry.types import Info
 from customer_credit.domain.accounts import ACCOUNT_ID_PATTERN, AccountQuery, is_unicode_text
 from customer_credit.graphql.accounts.types import (
     Account,
-    AccountConnection,
-    AccountEdge,
     AccountFilter,
     AccountOrder,
     AccountOrderField,
     OrderDirection,
 )
+from customer_credit.graphql.core.connection import Connection
 from customer_credit.graphql.core.errors import RequestError
-from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor, fingerprint
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.core.selection import connection_selection, field_names
 from customer_credit.usecases.accounts import list_accounts
@@ -82,7 +81,7 @@ class AccountQueries:
         after: str | None = None,
         filter: AccountFilter | None = None,
         order_by: AccountOrder | None = None,
-    ) -> AccountConnection:
+    ) -> Connection[Account]:
         context = info.context
         first = check_page_size(first, context.settings.max_page_size)
         query = account_query(filter, order_by)
@@ -97,17 +96,9 @@ class AccountQueries:
             fields=fields_for(node_fields),
         )
         pii = context.can_read_pii
-        edges = [
-            AccountEdge(cursor=encode_cursor(query_id, [position]), node=Account.of(account, pii=pii))
-            for position, account in page.entries
-        ]
+        nodes = [(encode_cursor(query_id, [key]), Account.of(account, pii=pii)) for key, account in page.entries]
 
         async def count() -> int:
             return await context.services.accounts.count(query)
 
-        return AccountConnection(
-            edges=edges,
-            nodes=[edge.node for edge in edges],
-            page_info=PageInfo.of(edges, has_next_page=page.has_next_page, after=after),
-            count=count,
-        )
+        return Connection.of(nodes, has_next_page=page.has_next_page, after=after, count=count)

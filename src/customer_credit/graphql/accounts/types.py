@@ -4,7 +4,6 @@ so graphql-core resolves them without a Python call per field."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -17,7 +16,8 @@ from customer_credit.domain.accounts import AccountStatus, DocumentType, EventSo
 from customer_credit.domain.errors import AccountErrorCode
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.pii import mask_document, mask_email
-from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
+from customer_credit.graphql.core.connection import Connection, known
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
 
 DocumentTypeEnum = strawberry.enum(DocumentType, name="DocumentType")
 AccountStatusEnum = strawberry.enum(AccountStatus, name="AccountStatus")
@@ -53,20 +53,6 @@ class AccountEvent:
     source: AccountEventSourceEnum
     import_run_id: strawberry.ID | None
     changes: list[FieldChange]
-
-
-@strawberry.type
-class AccountEventEdge:
-    cursor: str
-    node: AccountEvent
-
-
-@strawberry.type
-class AccountEventConnection:
-    edges: list[AccountEventEdge]
-    nodes: list[AccountEvent]
-    page_info: PageInfo
-    total_count: int
 
 
 PII_FIELDS = {"email", "document"}
@@ -117,7 +103,7 @@ class Account:
         )
 
     @strawberry.field(description="Newest first.")
-    async def history(self, info: Info, first: int | None = 20, after: str | None = None) -> AccountEventConnection:
+    async def history(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[AccountEvent]:
         context = info.context
         first = check_page_size(first, context.settings.max_page_size)
         scope = f"history:{self.id}"
@@ -125,46 +111,22 @@ class Account:
         if after is not None:
             (before_version,) = decode_cursor(after, scope, int)
         events = await context.services.accounts.history(self.record, limit=first + 1, before_version=before_version)
-        page, more = events[:first], len(events) > first
         pii = context.can_read_pii
-        edges = [
-            AccountEventEdge(
-                cursor=encode_cursor(scope, [event.version]),
-                node=AccountEvent(
+        found = [
+            (
+                encode_cursor(scope, [event.version]),
+                AccountEvent(
                     at=from_epoch_ms(event.at_ms),
                     version=event.version,
                     actor=event.actor,
                     source=event.source,
-                    import_run_id=event.import_run_id,
+                    import_run_id=strawberry.ID(event.import_run_id) if event.import_run_id else None,
                     changes=[masked_change(change, pii) for change in event.changes],
                 ),
             )
-            for event in page
+            for event in events[:first]
         ]
-        return AccountEventConnection(
-            edges=edges,
-            nodes=[edge.node for edge in edges],
-            page_info=PageInfo.of(edges, has_next_page=more, after=after),
-            total_count=self.record.version,
-        )
-
-
-@strawberry.type
-class AccountEdge:
-    cursor: str
-    node: Account
-
-
-@strawberry.type
-class AccountConnection:
-    edges: list[AccountEdge]
-    nodes: list[Account]
-    page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count()
+        return Connection.of(found, has_next_page=len(events) > first, after=after, count=known(self.record.version))
 
 
 @strawberry.input

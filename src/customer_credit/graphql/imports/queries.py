@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor, fingerprint
+from customer_credit.graphql.core.connection import Connection
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor, fingerprint
 from customer_credit.graphql.core.permissions import requires
-from customer_credit.graphql.imports.types import ImportRun, ImportRunConnection, ImportRunEdge, ImportRunFilter
+from customer_credit.graphql.imports.types import ImportRun, ImportRunFilter
 
 
 @strawberry.type
@@ -20,7 +21,7 @@ class ImportQueries:
     @strawberry.field(permission_classes=[requires("imports:read")], description="The import history, newest first.")
     async def import_runs(
         self, info: Info, first: int | None = 20, after: str | None = None, filter: ImportRunFilter | None = None
-    ) -> ImportRunConnection:
+    ) -> Connection[ImportRun]:
         context = info.context
         first = check_page_size(first, context.settings.max_page_size)
         status, mode = (filter.status, filter.mode) if filter else (None, None)
@@ -34,17 +35,9 @@ class ImportQueries:
             if first
             else []
         )
-        edges = [
-            ImportRunEdge(cursor=encode_cursor(query_id, [run.created_at_ms, run.id]), node=ImportRun.of(run))
-            for run in found[:first]
-        ]
+        page = [(encode_cursor(query_id, [run.created_at_ms, run.id]), ImportRun.of(run)) for run in found[:first]]
 
         async def count() -> int:
             return await runs.count(status=status, mode=mode)
 
-        return ImportRunConnection(
-            edges=edges,
-            nodes=[e.node for e in edges],
-            page_info=PageInfo.of(edges, has_next_page=len(found) > first, after=after),
-            count=count,
-        )
+        return Connection.of(page, has_next_page=len(found) > first, after=after, count=count)

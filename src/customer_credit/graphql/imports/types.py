@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
@@ -14,7 +13,8 @@ from customer_credit.domain.imports import ImportMode as DomainImportMode
 from customer_credit.domain.imports import ImportRun as ImportRunRecord
 from customer_credit.domain.imports import ImportStatus
 from customer_credit.graphql.accounts.types import from_epoch_ms
-from customer_credit.graphql.core.pagination import PageInfo, check_page_size, decode_cursor, encode_cursor
+from customer_credit.graphql.core.connection import Connection
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
 
 ImportCsvErrorCodeEnum = strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
 ImportRowErrorCodeEnum = strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")
@@ -31,24 +31,6 @@ class ImportRowError:
     code: ImportRowErrorCodeEnum
     message: str
     account_id: strawberry.ID | None
-
-
-@strawberry.type
-class ImportRowErrorEdge:
-    cursor: str
-    node: ImportRowError
-
-
-@strawberry.type
-class ImportRowErrorConnection:
-    edges: list[ImportRowErrorEdge]
-    nodes: list[ImportRowError]
-    page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count()
 
 
 def optional_time(value: int | None) -> datetime | None:
@@ -99,17 +81,17 @@ class ImportRun:
         )
 
     @strawberry.field
-    async def errors(self, info: Info, first: int | None = 50, after: str | None = None) -> ImportRowErrorConnection:
+    async def errors(self, info: Info, first: int | None = 50, after: str | None = None) -> Connection[ImportRowError]:
         context = info.context
         first = check_page_size(first, context.settings.max_page_size, default=50)
         scope = f"import-errors:{self.id}"
         position = tuple(decode_cursor(after, scope, int, int)) if after is not None else None
         runs = context.services.imports
         errors = await runs.row_errors_page(str(self.id), limit=first + 1, after=position) if first else []
-        edges = [
-            ImportRowErrorEdge(
-                cursor=encode_cursor(scope, [error.row, error.seq]),
-                node=ImportRowError(
+        page = [
+            (
+                encode_cursor(scope, [error.row, error.seq]),
+                ImportRowError(
                     row=error.row,
                     column=error.column,
                     code=ImportRowErrorCode(error.code),
@@ -123,30 +105,7 @@ class ImportRun:
         async def count() -> int:
             return await runs.count_row_errors(str(self.id))
 
-        return ImportRowErrorConnection(
-            edges=edges,
-            nodes=[e.node for e in edges],
-            page_info=PageInfo.of(edges, has_next_page=len(errors) > first, after=after),
-            count=count,
-        )
-
-
-@strawberry.type
-class ImportRunEdge:
-    cursor: str
-    node: ImportRun
-
-
-@strawberry.type
-class ImportRunConnection:
-    edges: list[ImportRunEdge]
-    nodes: list[ImportRun]
-    page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field
-    async def total_count(self) -> int:
-        return await self.count()
+        return Connection.of(page, has_next_page=len(errors) > first, after=after, count=count)
 
 
 @strawberry.input
