@@ -54,6 +54,14 @@ class AccountChange:
     def version(self) -> int:
         return self.event.version
 
+    @property
+    def closes(self) -> bool:
+        return (
+            self.before is not None
+            and self.before.status is AccountStatus.OPEN
+            and self.after.status is AccountStatus.CLOSED
+        )
+
     def applied(self) -> Account:
         """The stored account once this change is written."""
         fields = self.after
@@ -71,6 +79,9 @@ class AccountChange:
             created_at_ms=created_at,
             updated_at_ms=self.event.at_ms,
             last_event=self.event,
+            balance_cents=self.before.balance_cents if self.before else 0,
+            held_cents=self.before.held_cents if self.before else 0,
+            holds=self.before.holds if self.before else (),
         )
 
 
@@ -119,12 +130,25 @@ def plan_change(
     after = validate_request(wanted, current=before)
     if not diff(before, after):
         return None
+    if after.status is AccountStatus.CLOSED:
+        check_closable(current)
     return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
+
+
+def check_closable(current: Account) -> None:
+    """A closed account keeps its ledger readable, so nothing may be left in flight: no hold, nothing owed."""
+    if current.held_cents > 0 or current.balance_cents < 0:
+        raise AccountRuleViolation.single(
+            None,
+            AccountErrorCode.OPEN_BALANCE,
+            "The account has credit on hold or owes an amount; settle or cancel its holds and pay what is owed first.",
+        )
 
 
 def plan_close(current: Account, origin: Origin) -> AccountChange:
     before = current.fields
     after = close(before)
+    check_closable(current)
     return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from email_validator import EmailNotValidError, validate_email
 from stdnum.br import cnpj, cpf
 
+from customer_credit.domain.credit_records import Hold
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from customer_credit.domain.money import (
     MAX_CREDIT_LIMIT_CENTS,
@@ -393,6 +394,13 @@ class Account:
     created_at_ms: int = 0
     updated_at_ms: int = 0
     last_event: AccountEvent | None = None
+    balance_cents: int = 0
+    held_cents: int = 0  # every hold on the account, an expired one included until it is released
+    holds: tuple[Hold, ...] = ()
+
+    def held_now(self, now_ms: int) -> int:
+        """heldCredit: the holds not past their expiry."""
+        return sum(h.amount_cents for h in self.holds if h.expires_at_ms > now_ms)
 
     @property
     def fields(self) -> AccountFields:

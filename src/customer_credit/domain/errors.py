@@ -20,6 +20,7 @@ class AccountErrorCode(str, enum.Enum):
     ACCOUNT_CLOSED = "ACCOUNT_CLOSED"
     NOT_FOUND = "NOT_FOUND"
     VERSION_CONFLICT = "VERSION_CONFLICT"
+    OPEN_BALANCE = "OPEN_BALANCE"
 
 
 @dataclass(frozen=True)

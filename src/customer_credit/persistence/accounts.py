@@ -32,9 +32,12 @@ from customer_credit.domain.accounts import (
     compact_document,
     lookup_email_key,
 )
+from customer_credit.domain.credit import spending_limit_cents
+from customer_credit.domain.credit_records import Hold
 from customer_credit.domain.errors import AccountRuleViolation
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
 from customer_credit.persistence.errors import DUPLICATE_KEY
+from customer_credit.persistence.ledger import HEADROOM, HEADROOM_PLAIN, ledger_fields
 
 # Each order has one stored key that is unique per account (the value, then the id), so a keyset
 # page is a single range condition on one indexed field: `{key: {$gt: last}}`. A compound
@@ -60,6 +63,9 @@ STORED_KEYS = {
     "created_at_ms": "created_at",
     "updated_at_ms": "updated_at",
     "last_event": "last_event",
+    "balance_cents": "balance_cents",
+    "held_cents": "held_cents",
+    "holds": "holds",
 }
 
 # The stored unique keys, and the field of the request each one comes from.
@@ -137,6 +143,14 @@ def field_values(fields: AccountFields) -> tuple[dict[str, Any], list[str]]:
     return values, removed
 
 
+def spending(fields: AccountFields) -> tuple[int, int]:
+    """The spending limit with and without tolerance (the store setting toleranceEnabled picks one)."""
+    return (
+        spending_limit_cents(fields.credit_limit_cents, fields.tolerance_units, True),
+        spending_limit_cents(fields.credit_limit_cents, fields.tolerance_units, False),
+    )
+
+
 def account_document(change: AccountChange) -> dict[str, Any]:
     """The document that opens an account."""
     values, _ = field_values(change.after)
@@ -144,6 +158,7 @@ def account_document(change: AccountChange) -> dict[str, Any]:
     return {
         "_id": account_id,
         **values,
+        **ledger_fields(*spending(change.after)),
         **sort_keys(account_id, change.after, updated_at=at),
         "created_sort": f"{at:013d}|{account_id}",
         "created_at": at,
@@ -166,13 +181,22 @@ def update_operation(change: AccountChange) -> dict[str, Any]:
     }
     if removed:
         operation["$unset"] = {key: "" for key in removed}
+    assert change.before is not None
+    (with_tolerance, plain), (before_tolerance, before_plain) = spending(change.after), spending(change.before.fields)
+    if (with_tolerance, plain) != (before_tolerance, before_plain):
+        # A new limit moves what is free by the difference, whatever is held or owed meanwhile.
+        operation["$inc"] = {HEADROOM: with_tolerance - before_tolerance, HEADROOM_PLAIN: plain - before_plain}
     return operation
 
 
 def update_condition(change: AccountChange) -> dict[str, Any]:
-    """Only the version the change was planned from may be changed."""
+    """Only the version the change was planned from may be changed; a close, only with nothing held or owed
+    (authorizations and settlements do not move the version, so this is checked in the same update)."""
     assert change.before is not None
-    return {"_id": change.account_id, "version": change.before.version}
+    condition: dict[str, Any] = {"_id": change.account_id, "version": change.before.version}
+    if change.closes:
+        condition.update(held_cents=0, balance_cents={"$gte": 0})
+    return condition
 
 
 def account_from_document(document: dict[str, Any]) -> Account:
@@ -193,6 +217,9 @@ def account_from_document(document: dict[str, Any]) -> Account:
         created_at_ms=get("created_at", 0),
         updated_at_ms=get("updated_at", 0),
         last_event=event_from_document(last_event) if last_event else None,
+        balance_cents=get("balance_cents", 0),
+        held_cents=get("held_cents", 0),
+        holds=tuple(Hold(t, h["a"], h["x"]) for t, h in (get("holds") or {}).items()),
     )
 
 
@@ -273,6 +300,17 @@ class AccountRepository:
             return None
         await self.record_events(pending_events(change))
         return change.applied()
+
+    async def add_missing_ledgers(self) -> int:
+        """Give accounts opened before the credit ledger existed their (empty) ledger; returns how many."""
+        added = 0
+        async for document in self.accounts.find({HEADROOM: {"$exists": False}}):
+            fields = ledger_fields(*spending(account_from_document(document).fields))
+            result = await self.accounts.update_one(
+                {"_id": document["_id"], HEADROOM: {"$exists": False}}, {"$set": fields}
+            )
+            added += result.modified_count
+        return added
 
     async def in_use_by_others(self, account_id: str, values: dict[str, Any]) -> AccountRuleViolation | None:
         """After a duplicate-key error: which of `values`' unique keys another account holds.

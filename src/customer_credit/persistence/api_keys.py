@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+
 from pymongo.errors import DuplicateKeyError
 
 from customer_credit.domain.api_keys import ApiKey, Caller, generate_secret, hash_secret

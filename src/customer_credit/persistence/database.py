@@ -20,6 +20,10 @@ API_KEYS = "api_keys"
 IMPORT_RUNS = "import_runs"
 IMPORT_CHUNKS = "import_file_chunks"
 IMPORT_ROW_ERRORS = "import_row_errors"
+CREDIT_TRANSACTIONS = "credit_transactions"
+INVOICES = "invoices"
+STATEMENT_ENTRIES = "statement_entries"
+IDEMPOTENCY_KEYS = "idempotency_keys"
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [
@@ -33,6 +37,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("updated_sort", ASCENDING)], name="updated_sort"),
         IndexModel([("email_sort", ASCENDING)], name="email_sort"),
         IndexModel([("limit_sort", ASCENDING)], name="limit_sort"),
+        # Accounts with a money operation whose documents may not be written yet (persistence/ledger.py).
+        IndexModel([("pending_at", ASCENDING)], sparse=True, name="pending_at"),
     ],
     ACCOUNT_EVENTS: [
         IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),
@@ -44,6 +50,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     IMPORT_CHUNKS: [IndexModel([("run_id", ASCENDING), ("n", ASCENDING)], unique=True, name="run_chunk")],
     IMPORT_ROW_ERRORS: [IndexModel([("run_id", ASCENDING), ("row", ASCENDING), ("seq", ASCENDING)], name="run_row")],
+    CREDIT_TRANSACTIONS: [
+        IndexModel([("account_id", ASCENDING), ("created_sort", DESCENDING)], name="account_created"),
+        IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)], name="status_expiry"),
+    ],
+    INVOICES: [
+        IndexModel([("account_id", ASCENDING), ("due_sort", ASCENDING)], name="account_due"),
+        IndexModel([("due_sort", ASCENDING)], name="due"),
+        IndexModel([("transaction_id", ASCENDING)], name="transaction"),
+    ],
+    IDEMPOTENCY_KEYS: [IndexModel([("at", ASCENDING)], name="at")],
 }
 
 

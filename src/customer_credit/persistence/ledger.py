@@ -1,0 +1,528 @@
+"""The credit ledger in MongoDB: every money decision is one conditional update of the account.
+
+Neither test backend has multi-document transactions, so the account document carries the
+whole money state that decisions depend on: the balance, what is held (`holds`, one per
+AUTHORIZED transaction), the open invoices, what each settled transaction still has
+refundable, and two headrooms (spendingLimit − held + balance, with and without tolerance).
+
+- An authorization is `headroom ≥ amount` → hold it, in one update: no read first, so
+  concurrent authorizations never retry each other and can never overdraw.
+- Every other operation reads the account, plans (`domain/ledger_planner.py`) and applies its
+  effect pinned on the account's `rev` (and the revision moves on), so it never applies to a
+  state other than the one it was planned from.
+- The same update records the operation in `pending.<opId>`, with the transaction, invoices
+  and statement entries that follow from it. Those are then written (idempotently, each
+  guarded by the revision so an older state never overwrites a newer one) and the operation
+  moves to `done.<opId>`. If the process dies in between, whoever next reads the account's
+  ledger (or the background worker) writes them again.
+- `done.<opId>` (and the update's condition that the operation is in neither map) is what
+  makes an operation happen at most once: concurrent calls with one idempotency key share
+  an operation id, and exactly one of their updates matches.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from customer_credit.domain.credit import CreditError, CreditTransactionStatus, InvoiceStatus, StatementEntryKind
+from customer_credit.domain.credit_records import (
+    CreditTransaction,
+    Hold,
+    Invoice,
+    Ledger,
+    LedgerEffect,
+    LedgerOp,
+    OpDone,
+    OpenInvoice,
+    OpKind,
+    StatementEntry,
+)
+from customer_credit.persistence.database import (
+    ACCOUNTS,
+    CREDIT_TRANSACTIONS,
+    IDEMPOTENCY_KEYS,
+    INVOICES,
+    STATEMENT_ENTRIES,
+    Database,
+)
+from customer_credit.persistence.errors import DUPLICATE_KEY
+
+LEDGER_KEYS = [
+    "status",
+    "balance_cents",
+    "held_cents",
+    "rev",
+    "holds",
+    "open_invoices",
+    "refundable",
+    "pending",
+    "done",
+]
+HEADROOM = "headroom_cents"  # with tolerance
+HEADROOM_PLAIN = "headroom_plain_cents"  # without: the store setting toleranceEnabled picks one
+
+
+def ledger_fields(spending_cents: int, spending_plain_cents: int) -> dict[str, Any]:
+    """The ledger of a new account: nothing held or owed, all of its limit free."""
+    return {
+        "balance_cents": 0,
+        "held_cents": 0,
+        "rev": 0,
+        HEADROOM: spending_cents,
+        HEADROOM_PLAIN: spending_plain_cents,
+        "holds": {},
+        "open_invoices": {},
+        "refundable": {},
+        "pending": {},
+        "done": {},
+    }
+
+
+# --- documents <-> records --------------------------------------------------------------------
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def transaction_document(t: CreditTransaction) -> dict[str, Any]:
+    return {
+        "account_id": t.account_id,
+        "amount_cents": t.amount_cents,
+        "installments": t.installments,
+        "order_id": t.order_id,
+        "status": t.status.value,
+        "created_at": t.created_at_ms,
+        "created_sort": f"{t.created_at_ms:013d}|{t.id}",
+        "expires_at": t.expires_at_ms,
+        "actor": t.actor,
+        "settled_cents": t.settled_cents,
+        "refunded_cents": t.refunded_cents,
+        "settled_at": t.settled_at_ms,
+        "invoice_ids": list(t.invoice_ids),
+    }
+
+
+def transaction_from_document(d: dict[str, Any]) -> CreditTransaction:
+    return CreditTransaction(
+        id=d["_id"],
+        account_id=d["account_id"],
+        amount_cents=d["amount_cents"],
+        installments=d["installments"],
+        order_id=d.get("order_id"),
+        status=CreditTransactionStatus(d["status"]),
+        created_at_ms=d["created_at"],
+        expires_at_ms=d["expires_at"],
+        actor=d["actor"],
+        settled_cents=d.get("settled_cents", 0),
+        refunded_cents=d.get("refunded_cents", 0),
+        settled_at_ms=d.get("settled_at"),
+        invoice_ids=tuple(d.get("invoice_ids") or ()),
+    )
+
+
+def invoice_document(i: Invoice) -> dict[str, Any]:
+    return {
+        "account_id": i.account_id,
+        "transaction_id": i.transaction_id,
+        "order_id": i.order_id,
+        "installment": i.installment,
+        "number_of_installments": i.number_of_installments,
+        "amount_cents": i.amount_cents,
+        "original_amount_cents": i.original_amount_cents,
+        "status": i.status.value,
+        "due_date": i.due_date.isoformat(),
+        "due_sort": f"{i.due_date.isoformat()}|{i.id}",
+        "original_due_date": i.original_due_date.isoformat(),
+        "created_at": i.created_at_ms,
+        "paid_at": i.paid_at_ms,
+        "cancelled_at": i.cancelled_at_ms,
+    }
+
+
+def invoice_from_document(d: dict[str, Any]) -> Invoice:
+    return Invoice(
+        id=d["_id"],
+        account_id=d["account_id"],
+        transaction_id=d["transaction_id"],
+        order_id=d.get("order_id"),
+        installment=d["installment"],
+        number_of_installments=d["number_of_installments"],
+        amount_cents=d["amount_cents"],
+        original_amount_cents=d["original_amount_cents"],
+        status=InvoiceStatus(d["status"]),
+        due_date=date.fromisoformat(d["due_date"]),
+        original_due_date=date.fromisoformat(d["original_due_date"]),
+        created_at_ms=d["created_at"],
+        paid_at_ms=d.get("paid_at"),
+        cancelled_at_ms=d.get("cancelled_at"),
+    )
+
+
+def entry_document(e: StatementEntry) -> dict[str, Any]:
+    return {
+        "_id": e.id,
+        "account_id": e.account_id,
+        "at": e.at_ms,
+        "kind": e.kind.value,
+        "amount_cents": e.amount_cents,
+        "balance_after_cents": e.balance_after_cents,
+        "actor": e.actor,
+        "transaction_id": e.transaction_id,
+        "invoice_id": e.invoice_id,
+        "note": e.note,
+    }
+
+
+def entry_from_document(d: dict[str, Any]) -> StatementEntry:
+    return StatementEntry(
+        id=d["_id"],
+        account_id=d["account_id"],
+        at_ms=d["at"],
+        kind=StatementEntryKind(d["kind"]),
+        amount_cents=d["amount_cents"],
+        balance_after_cents=d["balance_after_cents"],
+        actor=d["actor"],
+        transaction_id=d.get("transaction_id"),
+        invoice_id=d.get("invoice_id"),
+        note=d.get("note"),
+    )
+
+
+def op_document(op: LedgerOp) -> dict[str, Any]:
+    return {
+        "kind": op.kind.value,
+        "at": op.at_ms,
+        "actor": op.actor,
+        "result": op.result_id,
+        "rev": op.revision,
+        "transaction": {"_id": op.transaction.id, **transaction_document(op.transaction)} if op.transaction else None,
+        "invoices": [{"_id": i.id, **invoice_document(i)} for i in op.invoices],
+        "entries": [entry_document(e) for e in op.entries],
+    }
+
+
+def op_from_document(op_id: str, account_id: str, d: dict[str, Any]) -> LedgerOp:
+    transaction = d.get("transaction")
+    return LedgerOp(
+        id=op_id,
+        kind=OpKind(d["kind"]),
+        account_id=account_id,
+        at_ms=d["at"],
+        actor=d["actor"],
+        result_id=d["result"],
+        revision=d.get("rev", 0),
+        transaction=transaction_from_document(transaction) if transaction else None,
+        invoices=tuple(invoice_from_document(i) for i in d.get("invoices") or ()),
+        entries=tuple(entry_from_document(e) for e in d.get("entries") or ()),
+    )
+
+
+def ledger_from_document(d: dict[str, Any]) -> Ledger:
+    account_id = d["_id"]
+    return Ledger(
+        account_id=account_id,
+        is_open=d.get("status", "OPEN") == "OPEN",
+        balance_cents=d.get("balance_cents", 0),
+        held_cents=d.get("held_cents", 0),
+        revision=d.get("rev", 0),
+        holds={t: Hold(t, h["a"], h["x"]) for t, h in (d.get("holds") or {}).items()},
+        open_invoices={
+            i: OpenInvoice(i, o["a"], date.fromisoformat(o["d"])) for i, o in (d.get("open_invoices") or {}).items()
+        },
+        refundable=dict(d.get("refundable") or {}),
+        pending={o: op_from_document(o, account_id, p) for o, p in (d.get("pending") or {}).items()},
+        done={o: done_from_document(v) for o, v in (d.get("done") or {}).items()},
+    )
+
+
+def done_from_document(d: dict[str, Any]) -> OpDone:
+    return OpDone(at_ms=d["t"], refusal=d.get("e"), result_id=d.get("r"), field=d.get("f"), message=d.get("m"))
+
+
+def effect_update(effect: LedgerEffect) -> tuple[dict[str, int], dict[str, Any], dict[str, str]]:
+    """The effect as `$inc`, `$set` and `$unset` of the account document."""
+    inc: dict[str, int] = {}
+    sets: dict[str, Any] = {}
+    unset: dict[str, str] = {}
+    if effect.balance_delta_cents:
+        inc["balance_cents"] = effect.balance_delta_cents
+    if effect.held_delta_cents:
+        inc["held_cents"] = effect.held_delta_cents
+    if effect.headroom_delta_cents:
+        inc[HEADROOM] = inc[HEADROOM_PLAIN] = effect.headroom_delta_cents
+    if effect.add_hold:
+        hold = effect.add_hold
+        sets[f"holds.{hold.transaction_id}"] = {"a": hold.amount_cents, "x": hold.expires_at_ms}
+    if effect.remove_hold:
+        unset[f"holds.{effect.remove_hold.transaction_id}"] = ""
+    for invoice in effect.set_open_invoices:
+        sets[f"open_invoices.{invoice.invoice_id}"] = {"a": invoice.amount_cents, "d": invoice.due_date.isoformat()}
+    for invoice_id in effect.close_invoices:
+        unset[f"open_invoices.{invoice_id}"] = ""
+    for transaction_id, refundable in effect.set_refundable:
+        if refundable:
+            sets[f"refundable.{transaction_id}"] = refundable
+        else:
+            unset[f"refundable.{transaction_id}"] = ""
+    return inc, sets, unset
+
+
+def undecided(op_id: str) -> dict[str, Any]:
+    return {f"pending.{op_id}": {"$exists": False}, f"done.{op_id}": {"$exists": False}}
+
+
+class LedgerRepository:
+    def __init__(self, database: Database):
+        self.accounts = database.collection(ACCOUNTS)
+        self.transactions = database.collection(CREDIT_TRANSACTIONS)
+        self.invoices = database.collection(INVOICES)
+        self.entries = database.collection(STATEMENT_ENTRIES)
+        self.keys = database.collection(IDEMPOTENCY_KEYS)
+
+    # --- decisions ------------------------------------------------------------------------------
+
+    async def read(self, account_id: str) -> Ledger | None:
+        document = await self.accounts.find_one({"_id": account_id}, LEDGER_KEYS)
+        return ledger_from_document(document) if document is not None else None
+
+    async def authorize(self, op: LedgerOp, effect: LedgerEffect, *, tolerance_enabled: bool) -> bool:
+        """Hold the amount if the account is open and has that much headroom; False if not (nothing written)."""
+        assert effect.add_hold is not None
+        headroom = HEADROOM if tolerance_enabled else HEADROOM_PLAIN
+        condition = {
+            "_id": op.account_id,
+            "status": "OPEN",
+            headroom: {"$gte": effect.add_hold.amount_cents},
+            **undecided(op.id),
+        }
+        return await self._apply(condition, op, effect)
+
+    async def apply(
+        self,
+        ledger: Ledger,
+        op: LedgerOp,
+        effect: LedgerEffect,
+        *,
+        require_open: bool = False,
+        forget: list[str] | None = None,
+    ) -> bool:
+        """Apply a planned operation if the account is still at the revision it was planned from;
+        `forget`: decided operations old enough to drop from the account in the same write."""
+        condition: dict[str, Any] = {"_id": op.account_id, "rev": ledger.revision, **undecided(op.id)}
+        if require_open:
+            condition["status"] = "OPEN"
+        return await self._apply(condition, op, effect, bump=True, forget=forget or [])
+
+    async def _apply(
+        self, condition: dict[str, Any], op: LedgerOp, effect: LedgerEffect, bump: bool = False, forget: list[str] = ()
+    ) -> bool:
+        inc, sets, unset = effect_update(effect)
+        unset.update({f"done.{o}": "" for o in forget})
+        if bump:
+            inc["rev"] = 1
+        sets[f"pending.{op.id}"] = op_document(op)
+        sets["pending_at"] = op.at_ms
+        update: dict[str, Any] = {"$set": sets}
+        if inc:
+            update["$inc"] = inc
+        if unset:
+            update["$unset"] = unset
+        result = await self.accounts.update_one(condition, update)
+        return result.matched_count == 1
+
+    async def refuse(self, account_id: str, op_id: str, error: CreditError, at_ms: int) -> None:
+        """Record that the operation was refused, unless it was decided meanwhile: a retry with its
+        key then answers the same refusal, and the operation can never apply later."""
+        refusal = {"t": at_ms, "e": error.code.value, "f": error.field, "m": error.message}
+        await self.accounts.update_one({"_id": account_id, **undecided(op_id)}, {"$set": {f"done.{op_id}": refusal}})
+
+    async def decision(self, account_id: str, op_id: str) -> tuple[LedgerOp | None, OpDone | None]:
+        """What was decided about an operation on this account: pending (with its record), done, or nothing."""
+        document = await self.accounts.find_one({"_id": account_id}, [f"pending.{op_id}", f"done.{op_id}"])
+        if document is None:
+            return None, None
+        pending = (document.get("pending") or {}).get(op_id)
+        done = (document.get("done") or {}).get(op_id)
+        return (
+            op_from_document(op_id, account_id, pending) if pending else None,
+            done_from_document(done) if done else None,
+        )
+
+    # --- what follows an operation --------------------------------------------------------------
+
+    async def complete(self, op: LedgerOp) -> None:
+        """Write the transaction, invoices and entries the operation decided, then mark it done."""
+        if op.transaction is not None:
+            await self._write_state(self.transactions, op.transaction.id, transaction_document(op.transaction), op)
+        for invoice in op.invoices:
+            await self._write_state(self.invoices, invoice.id, invoice_document(invoice), op)
+        if op.entries:
+            try:
+                await self.entries.insert_many([entry_document(e) for e in op.entries], ordered=False)
+            except BulkWriteError as exc:
+                if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                    raise
+        await self.accounts.update_one(
+            {"_id": op.account_id, f"pending.{op.id}": {"$exists": True}},
+            {
+                "$unset": {f"pending.{op.id}": ""},
+                "$set": {f"done.{op.id}": {"t": op.at_ms, "e": None, "r": op.result_id}},
+            },
+        )
+
+    async def _write_state(self, collection: Any, document_id: str, values: dict[str, Any], op: LedgerOp) -> None:
+        """Set a document to the state `op` decided, unless a later operation's state is already there."""
+        try:
+            await collection.update_one(
+                {"_id": document_id, "rev": {"$lt": op.revision}}, {"$set": {**values, "rev": op.revision}}, upsert=True
+            )
+        except DuplicateKeyError:
+            pass  # the document holds a later (or this same) operation's state
+
+    async def pending_of(self, account_id: str) -> list[LedgerOp]:
+        document = await self.accounts.find_one({"_id": account_id}, ["pending"])
+        if not document:
+            return []
+        return [op_from_document(o, account_id, p) for o, p in (document.get("pending") or {}).items()]
+
+    async def stale_pending(self, before_ms: int, limit: int) -> list[str]:
+        """Accounts with an operation recorded before `before_ms` whose documents may not be written."""
+        cursor = self.accounts.find({"pending_at": {"$lt": before_ms}}, ["_id"]).limit(limit)
+        return [document["_id"] async for document in cursor]
+
+    async def clear_pending_mark(self, account_id: str, seen_at: int) -> None:
+        """Forget the account's pending mark if no operation was recorded since it was seen (and none is left)."""
+        document = await self.accounts.find_one({"_id": account_id}, ["pending"])
+        if document is not None and not document.get("pending"):
+            await self.accounts.update_one({"_id": account_id, "pending_at": seen_at}, {"$unset": {"pending_at": ""}})
+
+    async def pending_mark(self, account_id: str) -> int | None:
+        document = await self.accounts.find_one({"_id": account_id}, ["pending_at"])
+        return document.get("pending_at") if document else None
+
+    async def expired_authorizations(self, now_ms: int, limit: int) -> list[CreditTransaction]:
+        cursor = self.transactions.find(
+            {"status": CreditTransactionStatus.AUTHORIZED.value, "expires_at": {"$lte": now_ms}}
+        ).limit(limit)
+        return [transaction_from_document(d) async for d in cursor]
+
+    # --- idempotency keys -----------------------------------------------------------------------
+
+    async def find_key(self, key_id: str) -> dict[str, Any] | None:
+        return await self.keys.find_one({"_id": key_id})
+
+    async def claim_key(
+        self, key_id: str, fingerprint: str, op_id: str, account_id: str, now_ms: int
+    ) -> dict[str, Any]:
+        """The key's record: this call's (operation id `op_id`) if the key is new, else the first call's."""
+        document = {"_id": key_id, "fingerprint": fingerprint, "op_id": op_id, "account_id": account_id, "at": now_ms}
+        try:
+            await self.keys.insert_one(document)
+            return document
+        except DuplicateKeyError:
+            existing = await self.keys.find_one({"_id": key_id})
+            return existing if existing is not None else document
+
+    async def expire_keys(self, before_ms: int) -> None:
+        await self.keys.delete_many({"at": {"$lt": before_ms}})
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def transaction(self, transaction_id: str) -> CreditTransaction | None:
+        document = await self.transactions.find_one({"_id": transaction_id})
+        return transaction_from_document(document) if document else None
+
+    async def invoice(self, invoice_id: str) -> Invoice | None:
+        document = await self.invoices.find_one({"_id": invoice_id})
+        return invoice_from_document(document) if document else None
+
+    async def invoices_of(self, transaction_id: str) -> list[Invoice]:
+        cursor = self.invoices.find({"transaction_id": transaction_id}).sort("installment", ASCENDING)
+        return [invoice_from_document(d) async for d in cursor]
+
+    async def entry(self, entry_id: str) -> StatementEntry | None:
+        document = await self.entries.find_one({"_id": entry_id})
+        return entry_from_document(document) if document else None
+
+    async def transactions_page(
+        self, account_id: str, *, status: CreditTransactionStatus | None, after: str | None, limit: int
+    ) -> list[tuple[str, CreditTransaction]]:
+        """Newest first, by the `created_sort` keyset."""
+        conditions: dict[str, Any] = {"account_id": account_id}
+        if status is not None:
+            conditions["status"] = status.value
+        if after is not None:
+            conditions["created_sort"] = {"$lt": after}
+        cursor = self.transactions.find(conditions).sort("created_sort", DESCENDING).limit(limit)
+        return [(d["created_sort"], transaction_from_document(d)) async for d in cursor]
+
+    async def count_transactions(self, account_id: str, status: CreditTransactionStatus | None) -> int:
+        conditions: dict[str, Any] = {"account_id": account_id}
+        if status is not None:
+            conditions["status"] = status.value
+        return await count(self.transactions, conditions)
+
+    async def invoices_page(
+        self, conditions: dict[str, Any], *, after: str | None, limit: int
+    ) -> list[tuple[str, Invoice]]:
+        """By due date, then id."""
+        if after is not None:
+            conditions = {**conditions, "due_sort": {"$gt": after}}
+        cursor = self.invoices.find(conditions).sort("due_sort", ASCENDING).limit(limit)
+        return [(d["due_sort"], invoice_from_document(d)) async for d in cursor]
+
+    async def count_invoices(self, conditions: dict[str, Any]) -> int:
+        return await count(self.invoices, conditions)
+
+    async def entries_page(
+        self, account_id: str, *, from_ms: int | None, to_ms: int | None, after: str | None, limit: int
+    ) -> list[StatementEntry]:
+        """Newest first: entry ids sort in the order the entries were applied."""
+        conditions = entry_conditions(account_id, from_ms, to_ms)
+        if after is not None:
+            conditions["_id"] = {**conditions["_id"], "$lt": after}
+        cursor = self.entries.find(conditions).sort("_id", DESCENDING).limit(limit)
+        return [entry_from_document(d) async for d in cursor]
+
+    async def count_entries(self, account_id: str, from_ms: int | None, to_ms: int | None) -> int:
+        return await count(self.entries, entry_conditions(account_id, from_ms, to_ms))
+
+    async def all_entries(self, account_id: str) -> list[StatementEntry]:
+        cursor = self.entries.find(entry_conditions(account_id, None, None)).sort("_id", ASCENDING)
+        return [entry_from_document(d) async for d in cursor]
+
+    async def all_transactions(self, account_id: str) -> list[CreditTransaction]:
+        cursor = self.transactions.find({"account_id": account_id})
+        return [transaction_from_document(d) async for d in cursor]
+
+    async def all_invoices(self, account_id: str) -> list[Invoice]:
+        cursor = self.invoices.find({"account_id": account_id})
+        return [invoice_from_document(d) async for d in cursor]
+
+    async def account_ids(self) -> list[str]:
+        return [d["_id"] async for d in self.accounts.find({}, ["_id"]).sort("_id", ASCENDING)]
+
+
+def entry_conditions(account_id: str, from_ms: int | None, to_ms: int | None) -> dict[str, Any]:
+    """An account's entries are the ids `<accountId>:…`: one range of the primary index."""
+    conditions: dict[str, Any] = {"_id": {"$gt": f"{account_id}:", "$lt": f"{account_id};"}}
+    at: dict[str, int] = {}
+    if from_ms is not None:
+        at["$gte"] = from_ms
+    if to_ms is not None:
+        at["$lte"] = to_ms
+    if at:
+        conditions["at"] = at
+    return conditions
+
+
+async def count(collection: Any, conditions: dict[str, Any]) -> int:
+    """`$match` + `$count`: answered from the indexes on the embedded server, where `count_documents`
+    (a `$group`) reads the whole collection."""
+    result = await collection.aggregate([{"$match": conditions}, {"$count": "n"}]).to_list(length=1)
+    return result[0]["n"] if result else 0
