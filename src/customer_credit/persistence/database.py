@@ -20,6 +20,7 @@ API_KEYS = "api_keys"
 IMPORT_RUNS = "import_runs"
 IMPORT_CHUNKS = "import_file_chunks"
 IMPORT_ROW_ERRORS = "import_row_errors"
+STORE_SETTINGS = "store_settings"  # one document, `_id: "store"`; no index beyond `_id`
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [
