@@ -87,7 +87,7 @@ def test_bad_arguments_exit_2_before_touching_the_store(launcher: Launcher, data
     assert unknown.returncode == 2
     assert unknown.stderr == (
         "error: unknown scope(s): accounts:delete; known: accounts:read, accounts:write,"
-        " imports:read, imports:write, pii:read, metrics:read, admin\n"
+        " imports:read, imports:write, pii:read, metrics:read, credit:read, credit:write, invoices:write, admin\n"
     )
     bad_name = keys(launcher, data_dir, "create", "--name", "has space", "--scopes", "admin")
     assert bad_name.returncode == 2 and bad_name.stderr.startswith("error: a key name is")

@@ -15,6 +15,9 @@ SCOPES = (
     "imports:write",
     "pii:read",
     "metrics:read",
+    "credit:read",
+    "credit:write",
+    "invoices:write",
     ADMIN,
 )
 SECRET_PREFIX = "cc_"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .credit import MAX_INSTALLMENTS, CreditError, CreditErrorCode, CreditRuleViolation
+from customer_credit.domain.credit import MAX_INSTALLMENTS, CreditError, CreditErrorCode, CreditRuleViolation
 
 
 @dataclass(frozen=True)

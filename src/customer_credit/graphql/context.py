@@ -12,6 +12,7 @@ from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.persistence.api_keys import ApiKeyRepository
 from customer_credit.persistence.database import Database
 from customer_credit.persistence.imports import ImportRunRepository
+from customer_credit.persistence.store_settings import StoreSettingsRepository
 from customer_credit.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Services:
     api_keys: ApiKeyRepository
     imports: ImportRunRepository
     account_batches: AccountBatchRepository
+    store_settings: StoreSettingsRepository
     metrics: Metrics
     import_worker: Any = None
 
@@ -37,6 +39,7 @@ class Services:
             api_keys=ApiKeyRepository(database),
             imports=ImportRunRepository(database),
             account_batches=AccountBatchRepository(database),
+            store_settings=StoreSettingsRepository(database),
             metrics=metrics or Metrics(),
         )
 

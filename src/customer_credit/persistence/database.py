@@ -24,6 +24,7 @@ CREDIT_TRANSACTIONS = "credit_transactions"
 INVOICES = "invoices"
 STATEMENT_ENTRIES = "statement_entries"
 IDEMPOTENCY_KEYS = "idempotency_keys"
+STORE_SETTINGS = "store_settings"  # one document, `_id: "store"`; no index beyond `_id`
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [
