@@ -195,3 +195,16 @@ class LedgerEffect:
     @property
     def headroom_delta_cents(self) -> int:
         return self.balance_delta_cents - self.held_delta_cents
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    """Which invoices a list asks for (all given conditions hold); by due date, then id."""
+
+    account_id: str | None = None
+    status: InvoiceStatus | None = None
+    overdue: bool | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    transaction_id: str | None = None
+    order_id: str | None = None

@@ -20,14 +20,16 @@ from customer_credit.graphql.accounts.mutations import AccountMutations
 from customer_credit.graphql.accounts.queries import AccountQueries
 from customer_credit.graphql.core.masking import MaskUnexpectedErrors
 from customer_credit.graphql.core.operation_log import OperationLog
+from customer_credit.graphql.credit.mutations import CreditMutations
+from customer_credit.graphql.credit.queries import CreditQueries
 from customer_credit.graphql.credit.settings import StoreSettingsMutations, StoreSettingsQueries
 from customer_credit.graphql.imports.mutations import ImportMutations
 from customer_credit.graphql.imports.queries import ImportQueries
 from customer_credit.graphql.imports.subscriptions import ImportSubscriptions
 from customer_credit.settings import Settings
 
-Query = merge_types("Query", (AccountQueries, ImportQueries, StoreSettingsQueries))
-Mutation = merge_types("Mutation", (AccountMutations, ImportMutations, StoreSettingsMutations))
+Query = merge_types("Query", (AccountQueries, CreditQueries, ImportQueries, StoreSettingsQueries))
+Mutation = merge_types("Mutation", (AccountMutations, CreditMutations, ImportMutations, StoreSettingsMutations))
 Subscription = merge_types("Subscription", (ImportSubscriptions,))
 
 

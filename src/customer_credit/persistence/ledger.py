@@ -33,6 +33,7 @@ from customer_credit.domain.credit_records import (
     CreditTransaction,
     Hold,
     Invoice,
+    InvoiceQuery,
     Ledger,
     LedgerEffect,
     LedgerOp,
@@ -272,6 +273,14 @@ def effect_update(effect: LedgerEffect) -> tuple[dict[str, int], dict[str, Any],
     return inc, sets, unset
 
 
+def projected(document: dict[str, Any], field: str, key: str) -> Any:
+    """The value of `field.key` in a document read with that dotted projection: MongoDB and
+    mongomock nest it (`{field: {key: …}}`), the embedded server returns it flat (`{"field.key": …}`)."""
+    if f"{field}.{key}" in document:
+        return document[f"{field}.{key}"]
+    return (document.get(field) or {}).get(key)
+
+
 def undecided(op_id: str) -> dict[str, Any]:
     return {f"pending.{op_id}": {"$exists": False}, f"done.{op_id}": {"$exists": False}}
 
@@ -346,8 +355,8 @@ class LedgerRepository:
         document = await self.accounts.find_one({"_id": account_id}, [f"pending.{op_id}", f"done.{op_id}"])
         if document is None:
             return None, None
-        pending = (document.get("pending") or {}).get(op_id)
-        done = (document.get("done") or {}).get(op_id)
+        pending = projected(document, "pending", op_id)
+        done = projected(document, "done", op_id)
         return (
             op_from_document(op_id, account_id, pending) if pending else None,
             done_from_document(done) if done else None,
@@ -468,16 +477,19 @@ class LedgerRepository:
         return await count(self.transactions, conditions)
 
     async def invoices_page(
-        self, conditions: dict[str, Any], *, after: str | None, limit: int
+        self, query: InvoiceQuery, *, today: date, after: str | None, limit: int
     ) -> list[tuple[str, Invoice]]:
         """By due date, then id."""
+        conditions = invoice_conditions(query, today)
         if after is not None:
-            conditions = {**conditions, "due_sort": {"$gt": after}}
+            conditions = (
+                {"$and": [conditions, {"due_sort": {"$gt": after}}]} if conditions else {"due_sort": {"$gt": after}}
+            )
         cursor = self.invoices.find(conditions).sort("due_sort", ASCENDING).limit(limit)
         return [(d["due_sort"], invoice_from_document(d)) async for d in cursor]
 
-    async def count_invoices(self, conditions: dict[str, Any]) -> int:
-        return await count(self.invoices, conditions)
+    async def count_invoices(self, query: InvoiceQuery, *, today: date) -> int:
+        return await count(self.invoices, invoice_conditions(query, today))
 
     async def entries_page(
         self, account_id: str, *, from_ms: int | None, to_ms: int | None, after: str | None, limit: int
@@ -506,6 +518,35 @@ class LedgerRepository:
 
     async def account_ids(self) -> list[str]:
         return [d["_id"] async for d in self.accounts.find({}, ["_id"]).sort("_id", ASCENDING)]
+
+
+def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
+    """Overdue is OPEN and due before today; due dates are stored as ISO text, which sorts as dates do."""
+    conditions: list[dict[str, Any]] = []
+    for key, value in (
+        ("account_id", query.account_id),
+        ("transaction_id", query.transaction_id),
+        ("order_id", query.order_id),
+        ("status", query.status.value if query.status else None),
+    ):
+        if value is not None:
+            conditions.append({key: value})
+    due: dict[str, str] = {}
+    if query.due_from is not None:
+        due["$gte"] = query.due_from.isoformat()
+    if query.due_to is not None:
+        due["$lte"] = query.due_to.isoformat()
+    if due:
+        conditions.append({"due_date": due})
+    if query.overdue is True:
+        conditions += [{"status": InvoiceStatus.OPEN.value}, {"due_date": {"$lt": today.isoformat()}}]
+    elif query.overdue is False:
+        conditions.append(
+            {"$or": [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_date": {"$gte": today.isoformat()}}]}
+        )
+    if not conditions:
+        return {}
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
 
 def entry_conditions(account_id: str, from_ms: int | None, to_ms: int | None) -> dict[str, Any]:

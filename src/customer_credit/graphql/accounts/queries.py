@@ -36,6 +36,10 @@ RECORD_FIELDS = {
     "updatedAt": ["updated_at_ms"],
     "version": ["version"],
     "history": ["version", "last_event"],
+    "spendingLimit": ["credit_limit_cents", "tolerance_units"],
+    "balance": ["balance_cents"],
+    "heldCredit": ["holds"],
+    "availableCredit": ["credit_limit_cents", "tolerance_units", "balance_cents", "holds"],
 }
 
 

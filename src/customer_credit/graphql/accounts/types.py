@@ -4,8 +4,9 @@ so graphql-core resolves them without a Python call per field."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -13,11 +14,24 @@ from strawberry.types import Info
 from customer_credit.domain.accounts import Account as AccountRecord
 from customer_credit.domain.accounts import AccountOrderField as OrderField
 from customer_credit.domain.accounts import AccountStatus, DocumentType, EventSource
+from customer_credit.domain.clock import now_ms
+from customer_credit.domain.credit import spending_limit_cents
+from customer_credit.domain.credit_records import InvoiceQuery
 from customer_credit.domain.errors import AccountErrorCode
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.pii import mask_document, mask_email
 from customer_credit.graphql.core.connection import Connection, known
 from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
+from customer_credit.graphql.core.permissions import requires
+from customer_credit.graphql.core.time import from_epoch_ms
+from customer_credit.graphql.credit.lists import invoices_page, statement_of, transactions_of
+from customer_credit.graphql.credit.types import (
+    CreditTransaction,
+    CreditTransactionStatusEnum,
+    Invoice,
+    InvoiceStatusEnum,
+    StatementEntry,
+)
 
 DocumentTypeEnum = strawberry.enum(DocumentType, name="DocumentType")
 AccountStatusEnum = strawberry.enum(AccountStatus, name="AccountStatus")
@@ -32,10 +46,6 @@ class OrderDirection(enum.Enum):
 
 
 AccountOrderField = strawberry.enum(OrderField, name="AccountOrderField")
-
-
-def from_epoch_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
 @strawberry.type
@@ -102,6 +112,64 @@ class Account:
             record=account,
         )
 
+    @strawberry.field(
+        description="creditLimit × (1 + tolerance), rounded down to the cent; the limit alone while the "
+        "store's toleranceEnabled is false."
+    )
+    async def spending_limit(self, info: Info) -> Decimal:
+        return cents_to_decimal(await self.spending_cents(info))
+
+    @strawberry.field(description="Negative: the holder owes the store; positive: credit in the holder's favour.")
+    def balance(self) -> Decimal:
+        return cents_to_decimal(self.record.balance_cents)
+
+    @strawberry.field(description="The AUTHORIZED transactions' amounts, those past their expiry left out.")
+    def held_credit(self) -> Decimal:
+        return cents_to_decimal(self.record.held_now(now_ms()))
+
+    @strawberry.field(description="spendingLimit + balance − heldCredit; negative after a limit was lowered.")
+    async def available_credit(self, info: Info) -> Decimal:
+        record = self.record
+        return cents_to_decimal(await self.spending_cents(info) + record.balance_cents - record.held_now(now_ms()))
+
+    async def spending_cents(self, info: Info) -> int:
+        settings = await info.context.store_settings()
+        record = self.record
+        return spending_limit_cents(record.credit_limit_cents, record.tolerance_units, settings.tolerance_enabled)
+
+    @strawberry.field(description="Newest first.", permission_classes=[requires("credit:read")])
+    async def transactions(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: CreditTransactionStatusEnum | None = None,
+    ) -> Connection[CreditTransaction]:
+        return await transactions_of(info, self.record.id, first=first, after=after, status=status)
+
+    @strawberry.field(description="By due date.", permission_classes=[requires("credit:read")])
+    async def invoices(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: InvoiceStatusEnum | None = None,
+    ) -> Connection[Invoice]:
+        return await invoices_page(
+            info, InvoiceQuery(account_id=self.record.id, status=status), first=first, after=after
+        )
+
+    @strawberry.field(description="Newest first.", permission_classes=[requires("credit:read")])
+    async def statement(
+        self,
+        info: Info,
+        first: int | None = 50,
+        after: str | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> Connection[StatementEntry]:
+        return await statement_of(info, self.record.id, first=first, after=after, from_=from_, to=to)
+
     @strawberry.field(description="Newest first.")
     async def history(self, info: Info, first: int | None = 20, after: str | None = None) -> Connection[AccountEvent]:
         context = info.context
@@ -141,7 +209,9 @@ class AccountFilter:
 @strawberry.input
 class AccountOrder:
     field: AccountOrderField
-    direction: OrderDirection
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="ASC unless given (without orderBy: CREATED_AT DESC)."
+    )
 
 
 @strawberry.type
@@ -169,7 +239,7 @@ class OpenOrChangeAccountInput:
     id: strawberry.ID | None = strawberry.field(
         default=None, description="Omit to open a new account (a UUID is generated)."
     )
-    email: str
+    email: str | None = strawberry.field(default=None, description="Required to open; on change, omitted = unchanged.")
     document_type: DocumentTypeEnum | None = None
     document: str | None = None
     credit_limit: Decimal | None = strawberry.field(

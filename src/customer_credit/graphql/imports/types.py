@@ -12,9 +12,9 @@ from customer_credit.csv.rows import ImportRowErrorCode
 from customer_credit.domain.imports import ImportMode as DomainImportMode
 from customer_credit.domain.imports import ImportRun as ImportRunRecord
 from customer_credit.domain.imports import ImportStatus
-from customer_credit.graphql.accounts.types import from_epoch_ms
 from customer_credit.graphql.core.connection import Connection
 from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
+from customer_credit.graphql.core.time import from_epoch_ms
 
 ImportCsvErrorCodeEnum = strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
 ImportRowErrorCodeEnum = strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")

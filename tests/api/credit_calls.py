@@ -1,0 +1,150 @@
+"""The credit operations as GraphQL constants, and helpers that call them (for tests/api/test_credit_*.py)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import open_account, payload_of
+from tests.conftest import graphql
+
+NUMBERS = "spendingLimit balance heldCredit availableCredit"
+TRANSACTION = """
+  id accountId amount settledAmount refundedAmount installments orderId status createdAt expiresAt settledAt actor
+  invoices { id installment numberOfInstallments amount originalAmount status dueDate originalDueDate overdue }
+"""
+INVOICE = """
+  id accountId transactionId orderId installment numberOfInstallments amount originalAmount status overdue
+  dueDate originalDueDate paidAt cancelledAt
+"""
+ENTRY = "id at kind amount balanceAfter transactionId invoiceId actor note"
+
+AUTHORIZE = f"""
+mutation Authorize($input: AuthorizeCreditInput!) {{
+  authorizeCredit(input: $input) {{
+    transaction {{ {TRANSACTION} }} account {{ id {NUMBERS} }} errors {{ field code message }}
+  }}
+}}
+"""
+SETTLE = f"""
+mutation Settle($input: SettleCreditInput!) {{
+  settleCredit(input: $input) {{
+    transaction {{ {TRANSACTION} }} account {{ id {NUMBERS} }} errors {{ field code message }}
+  }}
+}}
+"""
+CANCEL = f"""
+mutation Cancel($input: CancelCreditInput!) {{
+  cancelCredit(input: $input) {{
+    transaction {{ {TRANSACTION} }} account {{ id {NUMBERS} }} errors {{ field code message }}
+  }}
+}}
+"""
+REFUND = f"""
+mutation Refund($input: RefundCreditInput!) {{
+  refundCredit(input: $input) {{
+    transaction {{ {TRANSACTION} }} account {{ id {NUMBERS} }} errors {{ field code message }}
+  }}
+}}
+"""
+PAY = f"""
+mutation Pay($input: InvoiceActionInput!) {{
+  payInvoice(input: $input) {{ invoice {{ {INVOICE} }} account {{ id {NUMBERS} }} errors {{ field code message }} }}
+}}
+"""
+CANCEL_INVOICE = f"""
+mutation CancelInvoice($input: InvoiceActionInput!) {{
+  cancelInvoice(input: $input) {{ invoice {{ {INVOICE} }} account {{ id {NUMBERS} }} errors {{ field code message }} }}
+}}
+"""
+POSTPONE = f"""
+mutation Postpone($input: PostponeInvoiceInput!) {{
+  postponeInvoice(input: $input) {{ invoice {{ {INVOICE} }} account {{ id {NUMBERS} }} errors {{ field code message }} }}
+}}
+"""
+ADJUST = f"""
+mutation Adjust($input: AdjustBalanceInput!) {{
+  adjustBalance(input: $input) {{ entry {{ {ENTRY} }} account {{ id {NUMBERS} }} errors {{ field code message }} }}
+}}
+"""
+LEDGER = f"""
+query Ledger($id: ID!) {{
+  account(id: $id) {{
+    id status {NUMBERS}
+    transactions(first: 50) {{ totalCount nodes {{ {TRANSACTION} }} }}
+    invoices(first: 50) {{ totalCount nodes {{ {INVOICE} }} }}
+    statement(first: 100) {{ totalCount nodes {{ {ENTRY} }} }}
+  }}
+}}
+"""
+STATEMENT_BETWEEN = f"""
+query Statement($id: ID!, $from: DateTime, $to: DateTime) {{
+  account(id: $id) {{ statement(from: $from, to: $to) {{ totalCount nodes {{ {ENTRY} }} }} }}
+}}
+"""
+TRANSACTION_BY_ID = f"query Transaction($id: ID!) {{ creditTransaction(id: $id) {{ {TRANSACTION} }} }}"
+INVOICE_BY_ID = f"query Invoice($id: ID!) {{ invoice(id: $id) {{ {INVOICE} }} }}"
+INVOICES = f"""
+query Invoices($filter: InvoiceFilter, $first: Int, $after: String) {{
+  invoices(filter: $filter, first: $first, after: $after) {{
+    totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {INVOICE} }}
+  }}
+}}
+"""
+UPDATE_SETTINGS = """
+mutation Settings($input: StoreSettingsInput!) {
+  updateStoreSettings(input: $input) { settings { invoiceDueDays toleranceEnabled } errors { field code } }
+}
+"""
+
+
+def key() -> str:
+    return f"key-{uuid.uuid4()}"
+
+
+async def call(client: httpx.AsyncClient, query: str, operation: str, **input: Any) -> dict:
+    """A money mutation's payload; a key is added unless the input has one."""
+    input.setdefault("idempotencyKey", key())
+    return payload_of(await graphql(client, query, input=input), operation)
+
+
+async def succeed(client: httpx.AsyncClient, query: str, operation: str, **input: Any) -> dict:
+    payload = await call(client, query, operation, **input)
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+def codes(payload: dict) -> list[str]:
+    return [error["code"] for error in payload["errors"]]
+
+
+async def credit_account(client: httpx.AsyncClient, limit: str = "1000.00", tolerance: str = "0") -> str:
+    account = await open_account(
+        client, email=f"shopper-{uuid.uuid4().hex[:10]}@example.com", creditLimit=limit, tolerance=tolerance
+    )
+    return account["id"]
+
+
+async def authorize(client: httpx.AsyncClient, account_id: str, amount: str, **extra: Any) -> dict:
+    payload = await succeed(client, AUTHORIZE, "authorizeCredit", accountId=account_id, amount=amount, **extra)
+    return payload["transaction"]
+
+
+async def settled(client: httpx.AsyncClient, account_id: str, amount: str, installments: int = 1) -> dict:
+    """A transaction authorized and settled in full; its SETTLED state (with invoices)."""
+    transaction = await authorize(client, account_id, amount, installments=installments)
+    payload = await succeed(client, SETTLE, "settleCredit", transactionId=transaction["id"], amount=amount)
+    return payload["transaction"]
+
+
+async def ledger(client: httpx.AsyncClient, account_id: str) -> dict:
+    result = await graphql(client, LEDGER, id=account_id)
+    assert "errors" not in result, result
+    return result["data"]["account"]
+
+
+def money(value: str) -> Decimal:
+    return Decimal(value)
