@@ -43,8 +43,9 @@ Plan = tuple[LedgerOp, LedgerEffect]
 
 
 def entry_id(account_id: str, revision: int, index: int) -> str:
-    """Entries sort by id in the order they were applied: the revision that wrote them, then their place."""
-    return f"{account_id}:{revision:010d}:{index:02d}"
+    """Entries sort by id in the order they were applied: the revision that wrote them, then their place.
+    The `e:` prefix keeps an id from ever reading as a date (an account may be named `2026-01-05`)."""
+    return f"e:{account_id}:{revision:010d}:{index:02d}"
 
 
 def plan_authorization(

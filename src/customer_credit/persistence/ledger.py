@@ -137,12 +137,19 @@ def invoice_document(i: Invoice) -> dict[str, Any]:
         "original_amount_cents": i.original_amount_cents,
         "status": i.status.value,
         "due_date": i.due_date.isoformat(),
-        "due_sort": f"{i.due_date.isoformat()}|{i.id}",
+        "due_sort": due_sort(i.due_date, i.id),
         "original_due_date": i.original_due_date.isoformat(),
         "created_at": i.created_at_ms,
         "paid_at": i.paid_at_ms,
         "cancelled_at": i.cancelled_at_ms,
     }
+
+
+def due_sort(due_date: date, invoice_id: str) -> str:
+    """The invoices' keyset position: the due date as `YYYYMMDD`, then the id. Not the ISO date:
+    the embedded server compares text that starts like a date as a date, and `2027-03-01|…` as
+    neither, so a range over it would match nothing."""
+    return f"{due_date:%Y%m%d}|{invoice_id}"
 
 
 def invoice_from_document(d: dict[str, Any]) -> Invoice:
@@ -482,9 +489,7 @@ class LedgerRepository:
         """By due date, then id."""
         conditions = invoice_conditions(query, today)
         if after is not None:
-            conditions = (
-                {"$and": [conditions, {"due_sort": {"$gt": after}}]} if conditions else {"due_sort": {"$gt": after}}
-            )
+            conditions["due_sort"] = {"$gt": after}
         cursor = self.invoices.find(conditions).sort("due_sort", ASCENDING).limit(limit)
         return [(d["due_sort"], invoice_from_document(d)) async for d in cursor]
 
@@ -521,8 +526,9 @@ class LedgerRepository:
 
 
 def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
-    """Overdue is OPEN and due before today; due dates are stored as ISO text, which sorts as dates do."""
-    conditions: list[dict[str, Any]] = []
+    """One flat condition (no `$and`: the embedded server mis-pages an `$and` sorted on an index).
+    Overdue is OPEN and due before today; due dates are ISO text, which sorts as dates do."""
+    conditions: dict[str, Any] = {}
     for key, value in (
         ("account_id", query.account_id),
         ("transaction_id", query.transaction_id),
@@ -530,28 +536,26 @@ def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
         ("status", query.status.value if query.status else None),
     ):
         if value is not None:
-            conditions.append({key: value})
+            conditions[key] = value
     due: dict[str, str] = {}
     if query.due_from is not None:
         due["$gte"] = query.due_from.isoformat()
     if query.due_to is not None:
         due["$lte"] = query.due_to.isoformat()
-    if due:
-        conditions.append({"due_date": due})
     if query.overdue is True:
-        conditions += [{"status": InvoiceStatus.OPEN.value}, {"due_date": {"$lt": today.isoformat()}}]
+        if conditions.setdefault("status", InvoiceStatus.OPEN.value) != InvoiceStatus.OPEN.value:
+            return {"_id": {"$in": []}}  # overdue invoices are OPEN: nothing else can be overdue
+        due["$lt"] = today.isoformat()
     elif query.overdue is False:
-        conditions.append(
-            {"$or": [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_date": {"$gte": today.isoformat()}}]}
-        )
-    if not conditions:
-        return {}
-    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+        conditions["$or"] = [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_date": {"$gte": today.isoformat()}}]
+    if due:
+        conditions["due_date"] = due
+    return conditions
 
 
 def entry_conditions(account_id: str, from_ms: int | None, to_ms: int | None) -> dict[str, Any]:
-    """An account's entries are the ids `<accountId>:…`: one range of the primary index."""
-    conditions: dict[str, Any] = {"_id": {"$gt": f"{account_id}:", "$lt": f"{account_id};"}}
+    """An account's entries are the ids `e:<accountId>:…`: one range of the primary index."""
+    conditions: dict[str, Any] = {"_id": {"$gt": f"e:{account_id}:", "$lt": f"e:{account_id};"}}
     at: dict[str, int] = {}
     if from_ms is not None:
         at["$gte"] = from_ms
