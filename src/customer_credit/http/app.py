@@ -34,6 +34,7 @@ from customer_credit.observability.metrics import Metrics
 from customer_credit.persistence.database import Database, connect
 from customer_credit.persistence.embedded import EmbeddedMongo
 from customer_credit.settings import Settings
+from customer_credit.worker.credit_sweeper import CreditSweeper
 from customer_credit.worker.import_worker import ImportWorker
 
 logger = logging.getLogger("customer_credit")
@@ -154,9 +155,13 @@ def create_app(
             services = Services.build(settings, connected, metrics)
             if announce_admin_key is not None:
                 await bootstrap_admin_key(services, announce_admin_key)
+            await services.accounts.add_missing_ledgers()
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)
+            sweeper = CreditSweeper(services.ledger)
+            sweeper.start()
+            stack.push_async_callback(sweeper.stop)
             app.state.services = services
             yield
 
