@@ -21,8 +21,8 @@ from starlette.routing import Route
 
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.errors import AccountRuleViolation
-from customer_credit.graphql.core.masking import DATABASE_UNAVAILABLE as DATABASE_ERRORS
 from customer_credit.http.rest.mapping import DATABASE_UNAVAILABLE, FORBIDDEN, INTERNAL_SERVER_ERROR, ApiError, to_json
+from customer_credit.persistence.database import UNAVAILABLE as DATABASE_ERRORS
 
 logger = logging.getLogger("customer_credit.rest")
 
