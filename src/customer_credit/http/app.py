@@ -27,7 +27,9 @@ from customer_credit.graphql.schema import build_schema
 from customer_credit.http.access_log import AccessLogMiddleware
 from customer_credit.http.admin import admin_routes
 from customer_credit.http.auth import ApiKeyMiddleware, bearer_secret
-from customer_credit.http.limits import HardenedRequestParsing, RequestLimits
+from customer_credit.http.body_size import BodySizeLimit
+from customer_credit.http.csrf import UploadPreflight
+from customer_credit.http.graphql_parsing import HardenedRequestParsing
 from customer_credit.http.rest.export import export_routes
 from customer_credit.http.rest.routes import rest_routes
 from customer_credit.observability.metrics import Metrics
@@ -43,7 +45,7 @@ ADMIN_KEY_NAME = "admin"
 
 class GraphQLView(HardenedRequestParsing, GraphQL):
     """Malformed bodies, multipart `operations`/`map` and WebSocket messages are refused cleanly
-    (HTTP 400, close 4400) by limits.HardenedRequestParsing, never a crash."""
+    (HTTP 400, close 4400) by HardenedRequestParsing, never a crash."""
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         return RequestContext(
@@ -205,7 +207,8 @@ def create_app(
             ],
         ),
         Middleware(ApiKeyMiddleware, authenticate=authenticate),
-        Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes),
+        Middleware(UploadPreflight),
+        Middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     if database is not None:
