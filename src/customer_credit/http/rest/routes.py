@@ -26,23 +26,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
+from customer_credit.csv.vocabulary import STATUS_TEXT
 from customer_credit.domain.accounts import Account, AccountOrderField, AccountQuery, validate_account_id
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.money import decimal_to_cents
-from customer_credit.http.rest.export import EXPORT_OPERATION
-from customer_credit.http.rest.mapping import (
+from customer_credit.http.rest.accounts_json import (
     ACCOUNT_ID_SCHEMA,
-    METHOD_NOT_ALLOWED,
-    NOT_FOUND,
     STATUS_FROM_TEXT,
-    STATUS_TEXT,
-    ApiError,
     account_json,
-    invalid_parameter,
     parse_account_body,
 )
+from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ApiError, invalid_parameter
+from customer_credit.http.rest.exact_json import json_response
+from customer_credit.http.rest.export import EXPORT_OPERATION
 from customer_credit.http.rest.openapi import openapi_operation
-from customer_credit.http.rest.spec import Operation, Outcome, Parameter, error_response, json_response
+from customer_credit.http.rest.spec import Operation, Outcome, Parameter, error_response
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import close_account, list_accounts, not_found, open_or_change_account
 

@@ -21,7 +21,8 @@ from starlette.routing import Route
 
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.errors import AccountRuleViolation
-from customer_credit.http.rest.mapping import DATABASE_UNAVAILABLE, FORBIDDEN, INTERNAL_SERVER_ERROR, ApiError, to_json
+from customer_credit.http.rest.errors import DATABASE_UNAVAILABLE, FORBIDDEN, INTERNAL_SERVER_ERROR, ApiError
+from customer_credit.http.rest.exact_json import json_response
 from customer_credit.persistence.database import UNAVAILABLE as DATABASE_ERRORS
 
 logger = logging.getLogger("customer_credit.rest")
@@ -81,10 +82,6 @@ UNAUTHORIZED = Outcome(
     media_type="",
     headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
 )
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(to_json(body).encode("utf-8"), status_code=status, headers=headers, media_type="application/json")
 
 
 def error_response(error: ApiError) -> Response:
