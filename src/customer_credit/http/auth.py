@@ -7,18 +7,21 @@ put in the request scope for the routes and the GraphQL context.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from customer_credit.domain.api_keys import Caller
 from customer_credit.persistence.api_keys import ApiKeyRepository
 from customer_credit.persistence.database import UNAVAILABLE
 
-DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
-
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/admin"})
 PUBLIC_PREFIXES = ("/admin/",)  # the admin page's static files; not `/administrator` or `/admin.json`
+
+OutageHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def is_public(scope: Scope, headers: Headers) -> bool:
@@ -52,9 +55,18 @@ async def authenticate(keys: ApiKeyRepository, headers: Headers) -> Caller | Non
     return None
 
 
+def caller_of(request: Request) -> Caller:
+    """The ApiKeyMiddleware has authenticated the request before any route runs."""
+    return request.scope["state"]["caller"]
+
+
 class ApiKeyMiddleware:
-    def __init__(self, app: ASGIApp):
+    """`unavailable` answers when the key lookup finds the database unavailable. It runs before
+    routing, so the app passes a handler that answers in the envelope of the path's transport."""
+
+    def __init__(self, app: ASGIApp, unavailable: OutageHandler):
         self.app = app
+        self.unavailable = unavailable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,11 +78,9 @@ class ApiKeyMiddleware:
             return
         try:
             caller = await authenticate(scope["app"].state.services.api_keys, headers)
-        except UNAVAILABLE:
-            await JSONResponse(
-                {"errors": [{"message": DATABASE_UNAVAILABLE_MESSAGE, "extensions": {"code": "DATABASE_UNAVAILABLE"}}]},
-                status_code=503,
-            )(scope, receive, send)
+        except UNAVAILABLE as exc:
+            response = await self.unavailable(Request(scope, receive, send), exc)
+            await response(scope, receive, send)
             return
         if caller is None:
             await Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)

@@ -1,17 +1,18 @@
-"""`/graphql` over HTTP and WebSocket: strawberry's view with the request context and the key
-from a WebSocket's `connection_init`."""
+"""`/graphql` over HTTP and WebSocket: strawberry's view with the request context, the key from
+a WebSocket's `connection_init`, and the GraphQL envelope for failures met before the view runs."""
 
 from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from customer_credit.graphql.context import RequestContext
+from customer_credit.graphql.core.error_hiding import hidden
 from customer_credit.graphql.schema import build_schema
 from customer_credit.http.auth import bearer_secret
 from customer_credit.http.graphql_parsing import HardenedRequestParsing
@@ -53,3 +54,9 @@ def graphql_routes(settings: Settings) -> list[BaseRoute]:
         multipart_uploads_enabled=True,
     )
     return [Route(GRAPHQL_PATH, view), WebSocketRoute(GRAPHQL_PATH, view)]
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """An outage during the key lookup, before any operation: the errors of a GraphQL response,
+    hidden as the schema hides a resolver's (an error id, logged), with HTTP 503."""
+    return JSONResponse({"errors": [hidden(exc).formatted]}, 503)

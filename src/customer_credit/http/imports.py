@@ -1,7 +1,7 @@
 """The import's CSV downloads: the template (any key) and a run's error report (`imports:read`).
 
-The report streams; the run is read first, so that an unknown run is a 404 before the status
-line is sent.
+The report streams; the run is read first, so that an unknown run is a 404 and a database that
+is down a 503, both before the status line is sent.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from starlette.routing import BaseRoute, Route
 
 from customer_credit.csv.template import template_csv
 from customer_credit.csv.writer import error_report
+from customer_credit.http.errors import ROUTE_ERRORS
+from customer_credit.http.scopes import requires_scopes
 
 
 async def import_template(request: Request) -> Response:
@@ -22,10 +24,8 @@ async def import_template(request: Request) -> Response:
     )
 
 
+@requires_scopes("imports:read")
 async def import_error_report(request: Request) -> Response:
-    caller = request.scope["state"]["caller"]
-    if not caller.has("imports:read"):
-        return JSONResponse({"code": "FORBIDDEN", "message": "This API key lacks the scope 'imports:read'."}, 403)
     runs = request.app.state.services.imports
     run = await runs.get(request.path_params["run_id"])
     if run is None:
@@ -39,6 +39,6 @@ async def import_error_report(request: Request) -> Response:
 
 def import_routes() -> list[BaseRoute]:
     return [
-        Route("/imports/template.csv", import_template),
-        Route("/imports/{run_id}/errors.csv", import_error_report),
+        Route("/imports/template.csv", import_template, middleware=ROUTE_ERRORS),
+        Route("/imports/{run_id}/errors.csv", import_error_report, middleware=ROUTE_ERRORS),
     ]

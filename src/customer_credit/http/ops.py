@@ -9,6 +9,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from customer_credit.graphql.context import Services
+from customer_credit.http.errors import ROUTE_ERRORS
+from customer_credit.http.scopes import requires_scopes
 
 
 async def healthz(request: Request) -> Response:
@@ -22,15 +24,14 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
+@requires_scopes("metrics:read")
 async def metrics_page(request: Request) -> Response:
-    if not request.scope["state"]["caller"].has("metrics:read"):
-        return JSONResponse({"code": "FORBIDDEN", "message": "This API key lacks the scope 'metrics:read'."}, 403)
     return Response(request.app.state.services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 def ops_routes() -> list[BaseRoute]:
     return [
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics_page),
+        Route("/healthz", healthz, middleware=ROUTE_ERRORS),
+        Route("/readyz", readyz, middleware=ROUTE_ERRORS),
+        Route("/metrics", metrics_page, middleware=ROUTE_ERRORS),
     ]

@@ -75,6 +75,11 @@ def public_error(error: GraphQLError) -> GraphQLError:
     )
 
 
+def hidden(original: Exception) -> GraphQLError:
+    """A failure met before any operation runs (the API-key lookup), hidden the same way."""
+    return public_error(GraphQLError("", original_error=original))
+
+
 class HideUnexpectedErrors(SchemaExtension):
     def __init__(self, *, hide_suggestions: bool = False):
         self.hide_suggestions = hide_suggestions

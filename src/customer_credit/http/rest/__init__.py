@@ -4,7 +4,7 @@ A thin adapter: it translates JSON in that API's shape to the same use cases the
 schema calls, and the domain's errors back to `{code, message, field}` with 4xx statuses.
 No business rule lives here.
 
-- `errors`         the error codes and `ApiError`
+- `errors`         the error codes, `ApiError`, and the exception handlers every route takes
 - `exact_json`     JSON with exact decimals, both ways
 - `accounts_json`  an account out, a request body in; their field lists feed the OpenAPI schemas
 - `spec`           the registry of operations (path, method, parameters, schemas, statuses, scopes)

@@ -1,11 +1,23 @@
-"""The REST API's errors: `{code, message, field?}` (and every error in `errors`) with an HTTP status."""
+"""The REST API's errors: `{code, message, field?}` (and every error in `errors`) with a 4xx, or,
+for a failure the client can only retry or report, `{code, message, errorId}` with a 503 or 500.
+
+Every operation's route takes these answers as Starlette exception handlers
+(`Route(..., middleware=ROUTE_ERRORS)`): the operations' handlers raise, none catches by hand.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 from typing import Any
 
+from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.http.errors import DATABASE_UNAVAILABLE, INTERNAL_SERVER_ERROR, ErrorIds
+from customer_credit.scopes import MissingScope
 
 # Codes the REST layer adds to the AccountErrorCode values (extend, never rename).
 FORBIDDEN = "FORBIDDEN"
@@ -14,8 +26,6 @@ METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 MALFORMED_JSON = "MALFORMED_JSON"
 INVALID_PARAMETER = "INVALID_PARAMETER"
 TOO_LARGE = "TOO_LARGE"  # written by the BodySizeLimit middleware, before any route
-DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 CONFLICT_CODES = frozenset(
     code.value
@@ -49,17 +59,23 @@ def status_for(code: str) -> int:
     return 400
 
 
-@dataclass(frozen=True)
 class ApiError(Exception):
-    """A failure the client caused or can act on: `{code, message, field?}` with an HTTP status."""
+    """A failure the client caused or can act on: `{code, message, field?}` with an HTTP status.
 
-    status: int
-    errors: tuple[FieldError, ...]
-    headers: tuple[tuple[str, str], ...] = ()
+    Not a frozen dataclass: Starlette clears a handled exception's `__traceback__`, which a frozen
+    dataclass refuses."""
+
+    def __init__(self, status: int, errors: tuple[FieldError, ...], headers: dict[str, str] | None = None):
+        super().__init__(errors[0].message)
+        self.status = status
+        self.errors = errors
+        self.headers = headers or {}
 
     @classmethod
-    def of(cls, status: int, code: str, message: str, field: str | None = None) -> ApiError:
-        return cls(status, (FieldError(field, code, message),))  # type: ignore[arg-type]
+    def of(
+        cls, status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+    ) -> ApiError:
+        return cls(status, (FieldError(field, code, message),), headers)  # type: ignore[arg-type]
 
     @classmethod
     def from_violation(cls, violation: AccountRuleViolation) -> ApiError:
@@ -81,3 +97,23 @@ def error_json(error: FieldError) -> dict[str, Any]:
 
 def invalid_parameter(name: str, message: str) -> ApiError:
     return ApiError.of(400, INVALID_PARAMETER, message, name)
+
+
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(exc.body(), exc.status, headers=exc.headers)
+
+
+async def rule_violation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AccountRuleViolation)
+    return await api_error(request, ApiError.from_violation(exc))
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MissingScope)
+    return await api_error(request, ApiError.of(403, FORBIDDEN, exc.message))
+
+
+ERROR_IDS = ErrorIds(logging.getLogger("customer_credit.rest"))
+HANDLERS = {ApiError: api_error, AccountRuleViolation: rule_violation, MissingScope: forbidden, **ERROR_IDS.handlers()}
+ROUTE_ERRORS = [Middleware(ExceptionMiddleware, handlers=HANDLERS)]
