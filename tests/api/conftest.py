@@ -1,4 +1,5 @@
-"""What the API tests share: the account operations as constants, valid documents, and helpers.
+"""What the API tests share: the account operations as constants, valid documents, a database
+outage, and helpers.
 
 The fixtures `database`, `app`, `client`, `anonymous` and `client_with` come from
 tests/conftest.py; every test here runs on both backends.
@@ -6,11 +7,13 @@ tests/conftest.py; every test here runs on both backends.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
 import httpx
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
 from tests.conftest import graphql
@@ -118,3 +121,33 @@ def unchanged_store(database: Database):
                 assert await stored_state(database) == self.before, "the request wrote to the store"
 
     return Unchanged
+
+
+# What the driver says when it cannot reach the database: internals no client may ever see.
+DRIVER_DETAIL = "db-7.internal.example.net:27017: [Errno 111] Connection refused, Topology Description: <...>"
+
+
+@pytest.fixture
+def database_down(app, monkeypatch):
+    """`database_down()`: from then on every call to the app's repositories raises what the driver
+    raises when it cannot reach the database (ServerSelectionTimeoutError), the API-key lookup
+    included. `database_down("imports")`: only those repositories (`Services` attribute names)."""
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise ServerSelectionTimeoutError(DRIVER_DETAIL)
+
+    async def unreachable_rows(*args: Any, **kwargs: Any) -> Any:
+        raise ServerSelectionTimeoutError(DRIVER_DETAIL)
+        yield
+
+    def down(*repositories: str) -> None:
+        services = app.state.services
+        for name in repositories or ("api_keys", "accounts", "imports", "account_batches"):
+            repository = getattr(services, name)
+            for method, function in inspect.getmembers(type(repository), inspect.isfunction):
+                if inspect.iscoroutinefunction(function):
+                    monkeypatch.setattr(repository, method, unreachable)
+                elif inspect.isasyncgenfunction(function):
+                    monkeypatch.setattr(repository, method, unreachable_rows)
+
+    return down

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from pymongo.errors import ServerSelectionTimeoutError
 from starlette.routing import Route
 
 OPENAPI_URL = "/api/creditcontrol/openapi.json"
@@ -37,20 +36,6 @@ async def seeded(client):
     ):
         assert (await client.put(ACCOUNT_URL.format(account_id), content=body)).status_code == 201
     assert (await client.delete(ACCOUNT_URL.format("acc-closed"))).status_code == 200
-
-
-@pytest.fixture
-def database_down(app, monkeypatch):
-    """Every account read and write fails as a lost database does (API keys still work)."""
-
-    def down():
-        async def fail(*args, **kwargs):
-            raise ServerSelectionTimeoutError("connection refused")
-
-        for name in ("get", "find_page", "count", "insert", "update"):
-            monkeypatch.setattr(app.state.services.accounts, name, fail)
-
-    return down
 
 
 def resolve(schema: dict, document: dict) -> dict:
@@ -124,6 +109,7 @@ SCENARIOS = {
     ("searchAccounts", 503): lambda c: c.down(c.key.get(ACCOUNTS_URL)),
     ("openApiDocument", 200): lambda c: c.writer.get(OPENAPI_URL),
     ("openApiDocument", 401): lambda c: c.anonymous.get(OPENAPI_URL),
+    ("openApiDocument", 503): lambda c: c.down(c.key.get(OPENAPI_URL), "api_keys"),
     ("exportAccounts", 200): lambda c: c.key.get(EXPORT_URL, params={"status": "OPEN"}),
     ("exportAccounts", 400): lambda c: c.key.get(EXPORT_URL, params={"documentType": "RG"}),
     ("exportAccounts", 401): lambda c: c.anonymous.get(EXPORT_URL),
@@ -137,8 +123,10 @@ class Callers:
         self.key, self.reader, self.writer, self.anonymous = key, reader, writer, anonymous
         self._down = down
 
-    def down(self, request):
-        self._down()
+    def down(self, request, repository: str = "accounts"):
+        """The request, sent once `repository` fails as a lost database does (by default the
+        accounts: API keys still work)."""
+        self._down(repository)
         return request
 
 

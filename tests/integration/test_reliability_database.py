@@ -196,6 +196,41 @@ def test_graphql_calls_during_an_outage_say_database_unavailable(
     assert all(unavailable(response) for response, _ in answers)
 
 
+def test_rest_and_plain_routes_during_an_outage_answer_503_in_their_own_envelopes(
+    launcher: Launcher, external_db: ExternalMongo, tmp_path: Path
+) -> None:
+    """Not GraphQL's `{"errors": [...]}`: the REST API answers `{code, message, errorId}`, and so do
+    the CSV downloads, each with a Retry-After; the log has each error id with the driver's message."""
+    secret = create_key(external_db)
+    serve = launcher.serve(tmp_path / "unused", env=service_env(external_db, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS)))
+    headers = {"Authorization": f"Bearer {secret}"}
+    paths = ("/api/creditcontrol/accounts/acc-1", "/imports/template.csv", "/imports/run-1/errors.csv")
+    assert httpx.get(serve.url + paths[0], headers=headers).status_code == 404
+
+    external_db.stop()
+    try:
+        answers = [timed(lambda: httpx.get(serve.url + path, headers=headers, timeout=30)) for path in paths]  # noqa: B023
+    finally:
+        external_db.start()
+    print(
+        "\n"
+        + "\n".join(
+            f"{getattr(r, 'status_code', r)} {getattr(r, 'text', '')[:120]!r} in {took:.2f}s" for r, took in answers
+        )
+    )
+
+    assert all(took < FAST for _, took in answers)
+    for response, _ in answers:
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "5"
+        body = response.json()
+        assert body == {"code": "DATABASE_UNAVAILABLE", "message": body["message"], "errorId": body["errorId"]}
+    logged = {entry.get("error_id"): entry for entry in serve.log()}
+    for response, _ in answers:
+        entry = logged[response.json()["errorId"]]
+        assert entry["level"] == "WARNING" and "database unavailable" in entry["message"]
+
+
 @pytest.mark.xfail(
     strict=True,
     raises=Fault,

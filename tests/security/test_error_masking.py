@@ -106,13 +106,19 @@ async def test_database_unavailable_is_logged_with_the_driver_message(client, mo
     assert "mongo-internal-7.example.net" in logged["message"]
 
 
-async def test_failure_in_a_plain_http_route_is_a_bare_500(lenient, monkeypatch):
+async def test_failure_in_a_plain_http_route_is_a_500_with_only_an_error_id(client, monkeypatch, json_log):
     fail_with(monkeypatch, ImportRunRepository, "get", RuntimeError(SECRET_DETAIL))
 
-    response = await lenient.get("/imports/r1/errors.csv")
+    response = await client.get("/imports/r1/errors.csv")
 
     assert response.status_code == 500
+    body = response.json()
+    assert body == {"code": "INTERNAL_SERVER_ERROR", "message": "Internal server error.", "errorId": body["errorId"]}
     assert "secret" not in response.text and "RuntimeError" not in response.text
+    [logged] = [line for line in json_log.entries() if line.get("error_id") == body["errorId"]]
+    assert logged["level"] == "ERROR" and "secret detail" in logged["exception"]
+    assert logged["route"] == "/imports/{run_id}/errors.csv"
+    assert logged["request_id"] == response.headers["x-request-id"]
 
 
 # --- expected errors keep their words ---------------------------------------------------------

@@ -1,5 +1,5 @@
 """Bodies that strawberry's own parsing would turn into an HTTP 500: each is the client's mistake
-and gets a 400 (limits.HardenedRequestParsing), with nothing written."""
+and gets a 400 (graphql_parsing.HardenedRequestParsing), with nothing written."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ import json
 
 import pytest
 
-from customer_credit.http.app import GraphQLView
-from customer_credit.http.limits import HardenedRequestParsing
+from customer_credit.http.graphql_parsing import HardenedRequestParsing
+from customer_credit.http.graphql_view import GraphQLView
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
 from tests.conftest import IMPORT_CSV
 
-# Until app.py's view takes the mixin (`class GraphQLView(HardenedRequestParsing, GraphQL)`), strawberry
+# Until graphql_view.py's view takes the mixin (`class GraphQLView(HardenedRequestParsing, GraphQL)`), strawberry
 # answers these with an HTTP 500 (or a crashed WebSocket): expected failures then, ordinary tests after.
 NOT_HARDENED = pytest.mark.xfail(
     not issubclass(GraphQLView, HardenedRequestParsing),
     strict=True,
-    reason="app.py's GraphQLView does not yet use limits.HardenedRequestParsing",
+    reason="graphql_view.py's GraphQLView does not yet use graphql_parsing.HardenedRequestParsing",
 )
 
 OPEN = 'mutation { openOrChangeAccount(input: {email: "x@example.com"}) { created } }'

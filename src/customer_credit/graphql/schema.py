@@ -18,7 +18,7 @@ from strawberry.tools import merge_types
 
 from customer_credit.graphql.accounts.mutations import AccountMutations
 from customer_credit.graphql.accounts.queries import AccountQueries
-from customer_credit.graphql.core.masking import MaskUnexpectedErrors
+from customer_credit.graphql.core.error_hiding import HideUnexpectedErrors
 from customer_credit.graphql.core.operation_log import OperationLog
 from customer_credit.graphql.credit.mutations import CreditMutations
 from customer_credit.graphql.credit.queries import CreditQueries
@@ -36,7 +36,7 @@ Subscription = merge_types("Subscription", (ImportSubscriptions,))
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         """Strawberry would log every error with the query text, which may hold personal data;
-        unexpected errors are logged (with an error id) by MaskUnexpectedErrors instead."""
+        unexpected errors are logged (with an error id) by HideUnexpectedErrors instead."""
 
 
 def limit_rules(settings: Settings) -> list:
@@ -60,7 +60,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     extensions = [
         OperationLog,
-        partial(MaskUnexpectedErrors, hide_suggestions=not settings.introspection_enabled),
+        partial(HideUnexpectedErrors, hide_suggestions=not settings.introspection_enabled),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         partial(AddValidationRules, limit_rules(settings)),

@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import Any
 
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from customer_credit.observability.logs import request_id, request_notes
@@ -16,22 +16,26 @@ from customer_credit.observability.metrics import Metrics
 access_logger = logging.getLogger("customer_credit.access")
 
 
-def route_template(scope: Scope) -> str:
-    """The matched route's path template (`/imports/{run_id}/errors.csv`), never the raw path.
+def matched_route(scope: Scope) -> BaseRoute | None:
+    """The route the request is for. A request refused before routing (a 401, a 413, an outage
+    during the key lookup) has none in its scope yet: the app's routes are matched against it."""
+    route: BaseRoute | None = scope.get("route")
+    if route is not None:
+        return route
+    candidates: list[BaseRoute] = getattr(scope.get("app"), "routes", [])
+    for candidate in candidates:
+        try:
+            match, _ = candidate.matches(scope)
+        except Exception:  # a route that cannot judge this scope does not name it
+            continue
+        if match is Match.FULL:
+            return candidate
+    return None
 
-    A request refused before routing (a 401, a 413) has no route in its scope yet: the app's
-    routes are matched against it here, so its line still names the route it was meant for."""
-    route = scope.get("route")
-    if route is None:
-        for candidate in getattr(scope.get("app"), "routes", ()):
-            try:
-                match, _ = candidate.matches(scope)
-            except Exception:  # a route that cannot judge this scope does not name it
-                continue
-            if match is Match.FULL:
-                route = candidate
-                break
-    return getattr(route, "path", None) or "unmatched"
+
+def route_template(scope: Scope) -> str:
+    """The route's path template (`/imports/{run_id}/errors.csv`), never the raw path."""
+    return getattr(matched_route(scope), "path", None) or "unmatched"
 
 
 def outcome_of(status: int) -> str:

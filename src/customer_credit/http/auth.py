@@ -1,8 +1,8 @@
 """API-key authentication as a pure ASGI middleware.
 
-Every route except the public ones needs `Authorization: Bearer <secret>`; a
-missing or wrong key is a bare 401. The caller is put in the request scope for
-the routes and the GraphQL context.
+Every route except the public ones needs `Authorization: Bearer <secret>` (or the original REST
+API's pair: the key's name and its secret); a missing or wrong key is a bare 401. The caller is
+put in the request scope for the routes and the GraphQL context.
 """
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from customer_credit.domain.api_keys import Caller
+from customer_credit.persistence.api_keys import ApiKeyRepository
 from customer_credit.persistence.database import UNAVAILABLE
-
-DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/admin"})
 PUBLIC_PREFIXES = ("/admin/",)  # the admin page's static files; not `/administrator` or `/admin.json`
 
-Authenticator = Callable[[Headers], Awaitable[Caller | None]]
+OutageHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
 def is_public(scope: Scope, headers: Headers) -> bool:
@@ -44,10 +44,29 @@ def bearer_secret(headers: Headers) -> str | None:
     return secret.strip()
 
 
+async def authenticate(keys: ApiKeyRepository, headers: Headers) -> Caller | None:
+    """A Bearer key, or the original REST API's pair: the key's name and its secret."""
+    secret = bearer_secret(headers)
+    if secret is not None:
+        return await keys.authenticate(secret)
+    name, token = headers.get("x-vtex-api-appkey"), headers.get("x-vtex-api-apptoken")
+    if name and token:
+        return await keys.authenticate_pair(name, token)
+    return None
+
+
+def caller_of(request: Request) -> Caller:
+    """The ApiKeyMiddleware has authenticated the request before any route runs."""
+    return request.scope["state"]["caller"]
+
+
 class ApiKeyMiddleware:
-    def __init__(self, app: ASGIApp, authenticate: Authenticator):
+    """`unavailable` answers when the key lookup finds the database unavailable. It runs before
+    routing, so the app passes a handler that answers in the envelope of the path's transport."""
+
+    def __init__(self, app: ASGIApp, unavailable: OutageHandler):
         self.app = app
-        self.authenticate = authenticate
+        self.unavailable = unavailable
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -58,12 +77,10 @@ class ApiKeyMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            caller = await self.authenticate(headers)
-        except UNAVAILABLE:
-            await JSONResponse(
-                {"errors": [{"message": DATABASE_UNAVAILABLE_MESSAGE, "extensions": {"code": "DATABASE_UNAVAILABLE"}}]},
-                status_code=503,
-            )(scope, receive, send)
+            caller = await authenticate(scope["app"].state.services.api_keys, headers)
+        except UNAVAILABLE as exc:
+            response = await self.unavailable(Request(scope, receive, send), exc)
+            await response(scope, receive, send)
             return
         if caller is None:
             await Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)

@@ -8,16 +8,17 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
+from customer_credit.scopes import MissingScope, check_scopes
+
 
 @cache
 def requires(scope: str) -> type[BasePermission]:
     class RequireScope(BasePermission):
-        message = f"This API key lacks the scope '{scope}'."
+        message = MissingScope(scope).message
         error_extensions = {"code": "FORBIDDEN"}
 
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            caller = info.context.caller
-            return caller is not None and caller.has(scope)
+            return check_scopes(info.context.caller, (scope,)) is None
 
     RequireScope.__name__ = RequireScope.__qualname__ = f"Require_{scope.replace(':', '_')}"
     return RequireScope

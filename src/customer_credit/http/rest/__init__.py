@@ -1,14 +1,17 @@
 """REST compatibility with the original Customer Credit API, under `/api/creditcontrol`.
 
-A thin adapter: it translates JSON in that API's shape to the same resolver calls the
-GraphQL schema makes (`resolvers/accounts.py`), and the domain's errors back to
-`{code, message, field}` with 4xx statuses. No business rule lives here.
+A thin adapter: it translates JSON in that API's shape to the same use cases the GraphQL
+schema calls, and the domain's errors back to `{code, message, field}` with 4xx statuses.
+No business rule lives here.
 
-- `mapping`  the JSON shapes: account fields, request fields, errors, an exact-decimal encoder
-- `spec`     the registry of operations (path, method, parameters, schemas, statuses)
-- `routes`   the handlers, registered in the registry, and `rest_routes()` for the app
-- `openapi`  the OpenAPI 3.1 document, generated from the registry and the mapping's field lists
+- `errors`         the error codes, `ApiError`, and the exception handlers every route takes
+- `exact_json`     JSON with exact decimals, both ways
+- `accounts_json`  an account out, a request body in; their field lists feed the OpenAPI schemas
+- `spec`           the registry of operations (path, method, parameters, schemas, statuses, scopes)
+- `routes`         the account handlers, registered in the registry, and `rest_routes()` for the app
+- `export`         the CSV export, an operation of the registry outside the prefix
+- `openapi`        the OpenAPI 3.1 document, generated from the registry and the field lists
 
-Imported as `from .rest.routes import rest_routes` (not re-exported here: `exports` uses `rest.spec`
-and `rest.mapping`, and `rest.routes` imports `exports`).
+Imported as `from .rest.routes import rest_routes` (not re-exported here: `export` uses `rest.spec`
+and `rest.errors`, and `rest.routes` imports `export`).
 """

@@ -27,7 +27,7 @@ from customer_credit.csv.vocabulary import DOCUMENT_TYPE_TEXT, STATUS_TEXT
 from customer_credit.csv.writer import csv_line
 from customer_credit.domain.accounts import AccountOrderField, AccountQuery, AccountStatus, DocumentType
 from customer_credit.domain.api_keys import Caller
-from customer_credit.http.rest.mapping import invalid_parameter
+from customer_credit.http.rest.errors import invalid_parameter
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import AccountPage, list_accounts

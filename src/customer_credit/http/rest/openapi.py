@@ -15,7 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_credit.domain.api_keys import Caller
-from customer_credit.http.rest.mapping import ACCOUNT_FIELDS, ERROR_CODES, REQUEST_FIELDS, to_json
+from customer_credit.http.rest.accounts_json import ACCOUNT_FIELDS, REQUEST_FIELDS
+from customer_credit.http.rest.errors import ERROR_CODES
+from customer_credit.http.rest.exact_json import to_json
 from customer_credit.http.rest.spec import Operation, Outcome
 
 OPENAPI_PATH = "/api/creditcontrol/openapi.json"

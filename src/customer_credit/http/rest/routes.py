@@ -26,23 +26,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
+from customer_credit.csv.vocabulary import STATUS_TEXT
 from customer_credit.domain.accounts import Account, AccountOrderField, AccountQuery, validate_account_id
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.money import decimal_to_cents
-from customer_credit.http.rest.export import EXPORT_OPERATION
-from customer_credit.http.rest.mapping import (
+from customer_credit.http.rest.accounts_json import (
     ACCOUNT_ID_SCHEMA,
-    METHOD_NOT_ALLOWED,
-    NOT_FOUND,
     STATUS_FROM_TEXT,
-    STATUS_TEXT,
-    ApiError,
     account_json,
-    invalid_parameter,
     parse_account_body,
 )
+from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ROUTE_ERRORS, ApiError, invalid_parameter
+from customer_credit.http.rest.exact_json import json_response
+from customer_credit.http.rest.export import EXPORT_OPERATION, EXPORT_PATH
 from customer_credit.http.rest.openapi import openapi_operation
-from customer_credit.http.rest.spec import Operation, Outcome, Parameter, error_response, json_response
+from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import close_account, list_accounts, not_found, open_or_change_account
 
@@ -295,16 +293,16 @@ def not_found_or_not_allowed(routes: list[BaseRoute]):
             if isinstance(route, Route) and route.matches(request.scope)[0] is Match.PARTIAL:
                 allowed |= route.methods or set()
         if allowed:
-            return error_response(
-                ApiError(
-                    405,
-                    ApiError.of(405, METHOD_NOT_ALLOWED, f"{request.method} is not allowed here.").errors,
-                    (("Allow", ", ".join(sorted(allowed))),),
-                )
-            )
-        return error_response(ApiError.of(404, NOT_FOUND, "There is nothing at this address."))
+            message = f"{request.method} is not allowed here."
+            raise ApiError.of(405, METHOD_NOT_ALLOWED, message, headers={"Allow": ", ".join(sorted(allowed))})
+        raise ApiError.of(404, NOT_FOUND, "There is nothing at this address.")
 
     return fallback
+
+
+def is_rest_path(path: str) -> bool:
+    """Whether a path belongs to the REST API (its prefix, and the export, an operation of its own)."""
+    return path.startswith(PREFIX + "/") or path == EXPORT_PATH
 
 
 def rest_routes() -> list[BaseRoute]:
@@ -312,4 +310,7 @@ def rest_routes() -> list[BaseRoute]:
     operations = [*OPERATIONS, openapi_operation([*OPERATIONS, EXPORT_OPERATION])]
     routes: list[BaseRoute] = [operation.route() for operation in operations]
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
-    return [*routes, Route(PREFIX + "/{rest:path}", not_found_or_not_allowed(routes), methods=methods)]
+    fallback = Route(
+        PREFIX + "/{rest:path}", not_found_or_not_allowed(routes), methods=methods, middleware=ROUTE_ERRORS
+    )
+    return [*routes, fallback]

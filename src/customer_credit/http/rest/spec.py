@@ -1,16 +1,14 @@
-"""The registry of plain-HTTP operations: one `Operation` per (method, path).
+"""The registry of REST operations: one `Operation` per (method, path).
 
 An operation carries what the OpenAPI document says about it (parameters, request and
 response schemas, statuses, scopes) and the handler that serves it, so the Starlette
-routes and the document are built from the same objects. `endpoint()` wraps a handler with
-what every operation shares: the scope check (403), the translation of rule violations to
-4xx, and no stack trace or driver message ever reaching the client.
+routes and the document are built from the same objects. `Operation.route()` adds what every
+operation shares: its scopes, checked before the handler runs, and the REST error handlers
+(`errors.py`), so that no stack trace or driver message ever reaches the client.
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,11 +18,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from customer_credit.domain.api_keys import Caller
-from customer_credit.domain.errors import AccountRuleViolation
-from customer_credit.graphql.core.masking import DATABASE_UNAVAILABLE as DATABASE_ERRORS
-from customer_credit.http.rest.mapping import DATABASE_UNAVAILABLE, FORBIDDEN, INTERNAL_SERVER_ERROR, ApiError, to_json
-
-logger = logging.getLogger("customer_credit.rest")
+from customer_credit.http.auth import caller_of
+from customer_credit.http.rest.errors import ROUTE_ERRORS
+from customer_credit.http.scopes import requires_scopes
 
 Handler = Callable[[Request, Caller], Awaitable[Response]]
 
@@ -64,15 +60,20 @@ class Operation:
     request_component: str | None = None
 
     def route(self) -> Route:
-        return Route(self.path, endpoint(self), methods=[self.method], name=self.operation_id)
+        @requires_scopes(*self.scopes)
+        async def serve(request: Request) -> Response:
+            return await self.handler(request, caller_of(request))
+
+        return Route(self.path, serve, methods=[self.method], name=self.operation_id, middleware=ROUTE_ERRORS)
 
     def all_responses(self) -> dict[int, Outcome]:
-        """The operation's own responses plus the ones every keyed operation can give."""
+        """The operation's own responses plus the ones every keyed operation can give (the key
+        lookup itself needs the database)."""
         responses = dict(self.responses)
         responses.setdefault(401, UNAUTHORIZED)
         if self.scopes:
             responses.setdefault(403, Outcome("The API key lacks a scope the operation needs.", "Error"))
-            responses.setdefault(503, Outcome("The database is unavailable; try again shortly.", "Error"))
+        responses.setdefault(503, Outcome("The database is unavailable; try again shortly.", "Error"))
         return dict(sorted(responses.items()))
 
 
@@ -81,51 +82,3 @@ UNAUTHORIZED = Outcome(
     media_type="",
     headers={"WWW-Authenticate": {"schema": {"type": "string"}}},
 )
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(to_json(body).encode("utf-8"), status_code=status, headers=headers, media_type="application/json")
-
-
-def error_response(error: ApiError) -> Response:
-    return json_response(error.body(), error.status, dict(error.headers))
-
-
-def caller_of(request: Request) -> Caller:
-    """The ApiKeyMiddleware has authenticated the request before any route runs."""
-    return request.scope["state"]["caller"]
-
-
-def endpoint(operation: Operation) -> Callable[[Request], Awaitable[Response]]:
-    async def serve(request: Request) -> Response:
-        caller = caller_of(request)
-        for scope in operation.scopes:
-            if not caller.has(scope):
-                return error_response(ApiError.of(403, FORBIDDEN, f"This API key lacks the scope '{scope}'."))
-        try:
-            return await operation.handler(request, caller)
-        except ApiError as error:
-            return error_response(error)
-        except AccountRuleViolation as violation:
-            return error_response(ApiError.from_violation(violation))
-        except DATABASE_ERRORS as exc:
-            error_id = uuid.uuid4().hex
-            logger.warning("database unavailable [error_id=%s %s]: %r", error_id, operation.operation_id, exc)
-            return json_response(
-                {
-                    "code": DATABASE_UNAVAILABLE,
-                    "message": "The database is unavailable; try again shortly.",
-                    "errorId": error_id,
-                },
-                503,
-                {"Retry-After": "5"},
-            )
-        except Exception:
-            error_id = uuid.uuid4().hex
-            logger.exception("unexpected error [error_id=%s %s]", error_id, operation.operation_id)
-            return json_response(
-                {"code": INTERNAL_SERVER_ERROR, "message": "Internal server error.", "errorId": error_id}, 500
-            )
-
-    serve.__name__ = operation.operation_id
-    return serve

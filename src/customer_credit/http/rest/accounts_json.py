@@ -1,16 +1,12 @@
-"""JSON in the original Customer Credit API's shape, both ways, and the errors it answers with.
+"""Accounts in the original Customer Credit API's JSON shape, both ways.
 
 The field lists here (`ACCOUNT_FIELDS`, `REQUEST_FIELDS`) are the single source for both the
 mapping code and the OpenAPI schemas (`openapi.py` builds the schemas from them), so the
 document cannot drift from what the routes do.
-
-Money is exact end to end: a JSON number in a request is read as a `Decimal` (never a
-float), and `to_json` writes a `Decimal` as its own digits (`1500.10` stays `1500.10`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,122 +20,16 @@ from customer_credit.domain.accounts import (
     Account,
     AccountRequest,
 )
-from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.domain.errors import AccountErrorCode, FieldError
 from customer_credit.domain.money import MAX_CREDIT_LIMIT_CENTS, cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.pii import mask_document, mask_email
+from customer_credit.http.rest.errors import INVALID_PARAMETER, MALFORMED_JSON, ApiError
+from customer_credit.http.rest.exact_json import load_json
 
 # The original API's words for the domain's enums (the same as the files').
 STATUS_FROM_TEXT = {text: status for status, text in STATUS_TEXT.items()}
 
 ACCOUNT_ID_SCHEMA = {"type": "string", "pattern": f"^{ACCOUNT_ID_PATTERN.pattern}$", "minLength": 1, "maxLength": 64}
-
-
-# --- errors -----------------------------------------------------------------------------------
-
-# Codes the REST layer adds to the AccountErrorCode values (extend, never rename).
-FORBIDDEN = "FORBIDDEN"
-NOT_FOUND = "NOT_FOUND"
-METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
-MALFORMED_JSON = "MALFORMED_JSON"
-INVALID_PARAMETER = "INVALID_PARAMETER"
-TOO_LARGE = "TOO_LARGE"  # written by the RequestLimits middleware, before any route
-DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-
-CONFLICT_CODES = frozenset(
-    code.value
-    for code in (
-        AccountErrorCode.EMAIL_IN_USE,
-        AccountErrorCode.DOCUMENT_IN_USE,
-        AccountErrorCode.VERSION_CONFLICT,
-        AccountErrorCode.ACCOUNT_CLOSED,
-    )
-)
-
-ERROR_CODES: tuple[str, ...] = (
-    *(code.value for code in AccountErrorCode),
-    FORBIDDEN,
-    METHOD_NOT_ALLOWED,
-    MALFORMED_JSON,
-    INVALID_PARAMETER,
-    TOO_LARGE,
-    DATABASE_UNAVAILABLE,
-    INTERNAL_SERVER_ERROR,
-)
-
-
-def status_for(code: str) -> int:
-    """400 for a bad request, 404 for an unknown account, 409 for a clash with the stored state."""
-    code = code.value if isinstance(code, AccountErrorCode) else code
-    if code == NOT_FOUND:
-        return 404
-    if code in CONFLICT_CODES:
-        return 409
-    return 400
-
-
-@dataclass(frozen=True)
-class ApiError(Exception):
-    """A failure the client caused or can act on: `{code, message, field?}` with an HTTP status."""
-
-    status: int
-    errors: tuple[FieldError, ...]
-    headers: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def of(cls, status: int, code: str, message: str, field: str | None = None) -> ApiError:
-        return cls(status, (FieldError(field, code, message),))  # type: ignore[arg-type]
-
-    @classmethod
-    def from_violation(cls, violation: AccountRuleViolation) -> ApiError:
-        errors = tuple(violation.errors)
-        return cls(status_for(errors[0].code), errors)
-
-    def body(self) -> dict[str, Any]:
-        first = self.errors[0]
-        return {**error_json(first), "errors": [error_json(error) for error in self.errors]}
-
-
-def error_json(error: FieldError) -> dict[str, Any]:
-    code = error.code.value if isinstance(error.code, AccountErrorCode) else str(error.code)
-    body: dict[str, Any] = {"code": code, "message": error.message}
-    if error.field is not None:
-        body["field"] = error.field
-    return body
-
-
-def invalid_parameter(name: str, message: str) -> ApiError:
-    return ApiError.of(400, INVALID_PARAMETER, message, name)
-
-
-# --- exact JSON -------------------------------------------------------------------------------
-
-
-def to_json(value: Any) -> str:
-    """`json.dumps`, except that a Decimal is written as its exact digits (a JSON number)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("only finite decimals are JSON numbers")
-        return format(value, "f")
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(str(k), ensure_ascii=False)}:{to_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(to_json(item) for item in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def load_json(body: bytes) -> Any:
-    """Parse a request body; numbers with a fraction become Decimals. Anything unparsable is a 400."""
-    if not body.strip():
-        raise ApiError.of(400, MALFORMED_JSON, "The request body must be a JSON object.")
-    try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
-    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, over-long integers
-        raise ApiError.of(400, MALFORMED_JSON, "The request body is not valid JSON.") from None
 
 
 # --- accounts out -----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Expected failures (GraphQLError and its subclasses: validation, scopes, bad
 cursors) keep their message. Anything else is logged in full under a fresh
-error id, and only that id goes to the client.
+error id, and only that id goes to the client. (Hiding errors, not masking:
+masking is what domain/pii.py does to emails and documents.)
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ from strawberry.extensions import SchemaExtension
 from customer_credit.persistence.database import UNAVAILABLE
 
 logger = logging.getLogger("customer_credit.errors")
-
-DATABASE_UNAVAILABLE = UNAVAILABLE
 
 
 # Anywhere in the message: a variable's coercion error goes on after it ("... Did you mean 'email'?
@@ -48,7 +47,7 @@ def public_error(error: GraphQLError) -> GraphQLError:
         return error
     error_id = uuid.uuid4().hex
     path = ".".join(str(key) for key in error.path or ())
-    if isinstance(original, DATABASE_UNAVAILABLE):
+    if isinstance(original, UNAVAILABLE):
         message, code = "The database is unavailable; try again shortly.", "DATABASE_UNAVAILABLE"
         logger.warning(
             "database unavailable [error_id=%s path=%s]: %r",
@@ -76,7 +75,12 @@ def public_error(error: GraphQLError) -> GraphQLError:
     )
 
 
-class MaskUnexpectedErrors(SchemaExtension):
+def hidden(original: Exception) -> GraphQLError:
+    """A failure met before any operation runs (the API-key lookup), hidden the same way."""
+    return public_error(GraphQLError("", original_error=original))
+
+
+class HideUnexpectedErrors(SchemaExtension):
     def __init__(self, *, hide_suggestions: bool = False):
         self.hide_suggestions = hide_suggestions
 
