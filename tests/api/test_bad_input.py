@@ -105,7 +105,7 @@ async def test_unsupported_content_type_is_400(lenient):
     "input",
     [
         {"email": 5},
-        {"id": "a"},
+        {"id": ["a"]},
         {"id": {"$ne": None}, "email": "a@example.com"},
         {"email": "a@example.com", "bogus": 1},
         {"email": "a@example.com", "creditLimit": True},
@@ -316,3 +316,12 @@ async def test_filter_values_that_look_like_operators_match_nothing(client):
     ):
         result = await graphql(client, ACCOUNTS, filter=account_filter)
         assert result["data"]["accounts"]["totalCount"] == 0, account_filter
+
+
+async def test_a_change_without_an_email_of_an_unknown_id_is_refused_as_required(client, unchanged_store):
+    """`email` is optional in the input (a change needs only the fields it changes), so an open
+    without it is the payload's REQUIRED, not a variable error."""
+    async with unchanged_store():
+        result = await graphql(client, OPEN_OR_CHANGE, input={"id": "a"})
+
+    assert [(e["field"], e["code"]) for e in result["data"]["openOrChangeAccount"]["errors"]] == [("email", "REQUIRED")]

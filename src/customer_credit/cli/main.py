@@ -212,7 +212,10 @@ async def with_key_store(settings: Settings, action):
         async with embedded_store(settings.data_dir) as uri:
             return await run(uri)
     except (EmbeddedServerError, DatabaseError) as exc:
-        raise startup_error(exc) from None
+        error = startup_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 def api_keys(args: argparse.Namespace) -> int:

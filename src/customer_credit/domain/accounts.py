@@ -11,8 +11,10 @@ import enum
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from stdnum.br import cnpj, cpf
@@ -36,6 +38,7 @@ DOCUMENT_PUNCTUATION = re.compile(r"[.\-/\s]")
 OTHER_DOCUMENT_PATTERN = re.compile(r"[A-Za-z0-9]{1,32}")
 MAX_DESCRIPTION_LENGTH = 500
 DEFAULT_CREDIT_LIMIT_CENTS = 100_00
+T = TypeVar("T")
 
 
 class DocumentType(str, enum.Enum):
@@ -250,7 +253,7 @@ def validate_request(
     """
     errors: list[FieldError] = []
 
-    def attempt(check, *args):
+    def attempt(check: Callable[..., T], *args: Any) -> T | None:
         try:
             return check(*args)
         except AccountRuleViolation as violation:
@@ -303,6 +306,7 @@ def validate_request(
 
     if errors:
         raise AccountRuleViolation(errors)
+    assert email is not None and limit is not None and tolerance is not None  # else an error was collected
     status = AccountStatus.CLOSED if request.close else AccountStatus.OPEN
     return AccountFields(
         email=email,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ADMIN = "admin"
@@ -68,3 +69,25 @@ def validate_key_name(name: str) -> str:
     if not KEY_NAME_PATTERN.fullmatch(name):
         raise ValueError("a key name is 1 to 64 characters of letters, digits, '_', '.', '@' or '-'")
     return name
+
+
+class MissingScope(Exception):
+    """The scope check every transport makes (GraphQL's permission classes, the REST operations and
+    the plain routes); each answers it as FORBIDDEN in its own envelope."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This API key lacks the scope '{scope}'.")
+        self.scope = scope
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+def check_scopes(caller: Caller | None, scopes: Iterable[str]) -> MissingScope | None:
+    """The first of `scopes` the caller lacks, as the error to answer with; None if it has them all.
+    A request without a key lacks every scope."""
+    for scope in scopes:
+        if caller is None or not caller.has(scope):
+            return MissingScope(scope)
+    return None

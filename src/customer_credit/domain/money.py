@@ -31,6 +31,7 @@ def to_scaled_int(value: Decimal, places: int) -> int:
     if value.adjusted() > MAX_MAGNITUDE_DIGITS:
         raise MagnitudeError("too large")
     sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite: not 'n', 'N' or 'F'
     shift = exponent + places
     if shift < 0:
         dropped = digits[shift:]
@@ -38,7 +39,7 @@ def to_scaled_int(value: Decimal, places: int) -> int:
             raise PrecisionError(f"at most {places} decimal places")
         digits = digits[:shift]
         shift = 0
-    magnitude = int("".join(map(str, digits)) or "0") * 10**shift
+    magnitude: int = int("".join(map(str, digits)) or "0") * 10**shift
     return -magnitude if sign else magnitude
 
 
@@ -58,6 +59,7 @@ def tolerance_units_to_decimal(units: int) -> Decimal:
     """At least two places ("0.05", "1.00"), at most four ("0.0525")."""
     value = Decimal(units).scaleb(-4).quantize(Decimal("0.0001"))
     trimmed = value.normalize()
-    if trimmed.as_tuple().exponent > -2:
+    exponent = trimmed.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
         return value.quantize(Decimal("0.01"))
     return trimmed

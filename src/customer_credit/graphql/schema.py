@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import strawberry
@@ -12,6 +13,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.tools import merge_types
@@ -58,7 +60,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     refused with HTTP 400, so the per-operation limits cannot be multiplied by sending many at once
     (tests/security/test_limits.py)."""
     settings = settings or Settings()
-    extensions = [
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationLog,
         partial(HideUnexpectedErrors, hide_suggestions=not settings.introspection_enabled),
         partial(ParserCache, maxsize=512),

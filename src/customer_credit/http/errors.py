@@ -18,9 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ExceptionHandler
 
+from customer_credit.domain.api_keys import MissingScope
 from customer_credit.http.access_log import matched_route, route_template
 from customer_credit.persistence.database import UNAVAILABLE
-from customer_credit.scopes import MissingScope
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"

@@ -21,7 +21,7 @@ from customer_credit.settings import Settings
 GRAPHQL_PATH = "/graphql"
 
 
-class GraphQLView(HardenedRequestParsing, GraphQL):
+class GraphQLView(HardenedRequestParsing, GraphQL[RequestContext, None]):
     """Malformed bodies, multipart `operations`/`map` and WebSocket messages are refused cleanly
     (HTTP 400, close 4400) by HardenedRequestParsing, never a crash."""
 

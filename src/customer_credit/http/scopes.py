@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from customer_credit.domain.api_keys import check_scopes
 from customer_credit.http.auth import caller_of
-from customer_credit.scopes import check_scopes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

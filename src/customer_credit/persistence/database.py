@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel
@@ -91,7 +92,7 @@ class Database:
 
 def connect(uri: str, database: str, *, timeout_ms: int = 5000) -> Database:
     """Bounded timeouts everywhere, so an unreachable store fails fast instead of hanging."""
-    client = AsyncIOMotorClient(
+    client: AsyncIOMotorClient[dict[str, Any]] = AsyncIOMotorClient(
         uri,
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,

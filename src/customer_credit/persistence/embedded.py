@@ -246,6 +246,7 @@ class EmbeddedMongo:
                     f"nx-27017 exited during startup ({_describe_exit(code)});"
                     f" log {self._data_dir / LOG_FILE}:\n{self._log_tail(log_offset)}"
                 )
+            assert self._port is not None
             if await _accepts_connections(self._host, self._port, 0.5) and await _pings(self.uri):
                 return
             if time.monotonic() > deadline:

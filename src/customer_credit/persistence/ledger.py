@@ -22,6 +22,7 @@ refundable, and two headrooms (spendingLimit − held + balance, with and withou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -335,7 +336,12 @@ class LedgerRepository:
         return await self._apply(condition, op, effect, bump=True, forget=forget or [])
 
     async def _apply(
-        self, condition: dict[str, Any], op: LedgerOp, effect: LedgerEffect, bump: bool = False, forget: list[str] = ()
+        self,
+        condition: dict[str, Any],
+        op: LedgerOp,
+        effect: LedgerEffect,
+        bump: bool = False,
+        forget: Iterable[str] = (),
     ) -> bool:
         inc, sets, unset = effect_update(effect)
         unset.update({f"done.{o}": "" for o in forget})

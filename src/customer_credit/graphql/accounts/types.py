@@ -33,10 +33,14 @@ from customer_credit.graphql.credit.types import (
     StatementEntry,
 )
 
-DocumentTypeEnum = strawberry.enum(DocumentType, name="DocumentType")
-AccountStatusEnum = strawberry.enum(AccountStatus, name="AccountStatus")
-AccountEventSourceEnum = strawberry.enum(EventSource, name="AccountEventSource")
-AccountErrorCodeEnum = strawberry.enum(AccountErrorCode, name="AccountErrorCode")
+strawberry.enum(DocumentType, name="DocumentType")
+DocumentTypeEnum = DocumentType
+strawberry.enum(AccountStatus, name="AccountStatus")
+AccountStatusEnum = AccountStatus
+strawberry.enum(EventSource, name="AccountEventSource")
+AccountEventSourceEnum = EventSource
+strawberry.enum(AccountErrorCode, name="AccountErrorCode")
+AccountErrorCodeEnum = AccountErrorCode
 
 
 @strawberry.enum
@@ -45,7 +49,8 @@ class OrderDirection(enum.Enum):
     DESC = "DESC"
 
 
-AccountOrderField = strawberry.enum(OrderField, name="AccountOrderField")
+strawberry.enum(OrderField, name="AccountOrderField")
+AccountOrderField = OrderField
 
 
 @strawberry.type

@@ -87,7 +87,7 @@ class HideUnexpectedErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
+        if result is not None and result.errors:
             errors = [public_error(error) for error in result.errors]
             if self.hide_suggestions:
                 errors = [without_suggestion(error) for error in errors]

@@ -8,7 +8,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from customer_credit.scopes import MissingScope, check_scopes
+from customer_credit.domain.api_keys import MissingScope, check_scopes
 
 
 @cache

@@ -9,7 +9,8 @@ import strawberry
 from customer_credit.domain.credit import CreditError as CreditErrorRecord
 from customer_credit.domain.credit import CreditErrorCode
 
-CreditErrorCodeEnum = strawberry.enum(CreditErrorCode, name="CreditErrorCode")
+strawberry.enum(CreditErrorCode, name="CreditErrorCode")
+CreditErrorCodeEnum = CreditErrorCode
 
 
 @strawberry.type

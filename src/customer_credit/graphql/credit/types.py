@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -18,9 +18,15 @@ from customer_credit.graphql.core.time import from_epoch_ms
 from customer_credit.graphql.credit.errors import CreditError
 from customer_credit.usecases.credit import today_utc
 
-CreditTransactionStatusEnum = strawberry.enum(CreditTransactionStatus, name="CreditTransactionStatus")
-InvoiceStatusEnum = strawberry.enum(InvoiceStatus, name="InvoiceStatus")
-StatementEntryKindEnum = strawberry.enum(StatementEntryKind, name="StatementEntryKind")
+if TYPE_CHECKING:
+    from customer_credit.graphql.accounts.types import Account
+
+strawberry.enum(CreditTransactionStatus, name="CreditTransactionStatus")
+CreditTransactionStatusEnum = CreditTransactionStatus
+strawberry.enum(InvoiceStatus, name="InvoiceStatus")
+InvoiceStatusEnum = InvoiceStatus
+strawberry.enum(StatementEntryKind, name="StatementEntryKind")
+StatementEntryKindEnum = StatementEntryKind
 
 
 def optional_time(epoch_ms: int | None) -> datetime | None:
@@ -138,7 +144,7 @@ class StatementEntry:
 
 
 # The account type refers to these ones (its transactions, invoices, statement): imported lazily.
-AccountRef = Annotated["Account", strawberry.lazy("customer_credit.graphql.accounts.types")]  # noqa: F821
+AccountRef = Annotated["Account", strawberry.lazy("customer_credit.graphql.accounts.types")]
 
 
 @strawberry.type

@@ -16,12 +16,16 @@ from customer_credit.graphql.core.connection import Connection
 from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
 from customer_credit.graphql.core.time import from_epoch_ms
 
-ImportCsvErrorCodeEnum = strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
-ImportRowErrorCodeEnum = strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")
+strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
+ImportCsvErrorCodeEnum = ImportCsvErrorCode
+strawberry.enum(ImportRowErrorCode, name="ImportRowErrorCode")
+ImportRowErrorCodeEnum = ImportRowErrorCode
 
 
-ImportMode = strawberry.enum(DomainImportMode, name="ImportMode")
-ImportRunStatus = strawberry.enum(ImportStatus, name="ImportRunStatus")
+strawberry.enum(DomainImportMode, name="ImportMode")
+ImportMode = DomainImportMode
+strawberry.enum(ImportStatus, name="ImportRunStatus")
+ImportRunStatus = ImportStatus
 
 
 @strawberry.type

@@ -15,9 +15,9 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from customer_credit.domain.api_keys import MissingScope
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from customer_credit.http.errors import DATABASE_UNAVAILABLE, INTERNAL_SERVER_ERROR, ErrorIds
-from customer_credit.scopes import MissingScope
 
 # Codes the REST layer adds to the AccountErrorCode values (extend, never rename).
 FORBIDDEN = "FORBIDDEN"

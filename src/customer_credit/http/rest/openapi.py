@@ -32,7 +32,7 @@ SECURITY_SCHEMES = {
         "description": "The API key's secret.",
     },
 }
-SECURITY = [{"bearerAuth": []}, {"appKey": [], "appToken": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"appKey": [], "appToken": []}]
 
 
 def ref(component: str) -> dict[str, str]:
@@ -40,7 +40,7 @@ def ref(component: str) -> dict[str, str]:
 
 
 def component_schemas() -> dict[str, Any]:
-    error_detail = {
+    error_detail: dict[str, Any] = {
         "type": "object",
         "required": ["code", "message"],
         "properties": {
