@@ -35,6 +35,7 @@ from customer_credit.domain.accounts import (
 from customer_credit.domain.credit import spending_limit_cents
 from customer_credit.domain.credit_records import Hold
 from customer_credit.domain.errors import AccountRuleViolation
+from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
 from customer_credit.persistence.errors import DUPLICATE_KEY
 from customer_credit.persistence.ledger import HEADROOM, HEADROOM_PLAIN, ledger_fields
@@ -353,7 +354,7 @@ class AccountRepository:
         return [(document[key], account_from_document(document)) for document in documents]
 
     async def count(self, query: AccountQuery) -> int:
-        return await self.accounts.count_documents(account_filter(query))
+        return await count(self.accounts, account_filter(query))
 
     async def history(self, account: Account, *, limit: int, before_version: int | None) -> list[AccountEvent]:
         """Newest first. A latest event whose insert was lost is taken from the account and stored again.

@@ -24,6 +24,7 @@ from customer_credit.domain.imports import (
     ImportRun,
     ImportStatus,
 )
+from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import IMPORT_CHUNKS, IMPORT_ROW_ERRORS, IMPORT_RUNS, Database
 from customer_credit.persistence.errors import DUPLICATE_KEY
 
@@ -166,7 +167,7 @@ class ImportRunRepository:
         return [run_from_document(document) for document in await cursor.limit(limit).to_list(length=limit)]
 
     async def count(self, *, status: ImportStatus | None, mode: ImportMode | None) -> int:
-        return await self.runs.count_documents(run_conditions(status, mode))
+        return await count(self.runs, run_conditions(status, mode))
 
     async def claim(self, owner: str, *, now_ms: int, lease_ms: int) -> ImportRun | None:
         """Take the oldest queued run, or a running one whose worker's lease expired."""
@@ -247,7 +248,7 @@ class ImportRunRepository:
         return [row_error_from_document(d) for d in await cursor.limit(limit).to_list(length=limit)]
 
     async def count_row_errors(self, run_id: str) -> int:
-        return await self.row_errors.count_documents({"run_id": run_id})
+        return await count(self.row_errors, {"run_id": run_id})
 
     async def all_row_errors(self, run_id: str) -> AsyncIterator[ImportRowError]:
         cursor = self.row_errors.find({"run_id": run_id}).sort([("row", ASCENDING), ("seq", ASCENDING)]).batch_size(500)

@@ -43,6 +43,7 @@ from customer_credit.domain.credit_records import (
     OpKind,
     StatementEntry,
 )
+from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import (
     ACCOUNTS,
     CREDIT_TRANSACTIONS,
@@ -570,10 +571,3 @@ def entry_conditions(account_id: str, from_ms: int | None, to_ms: int | None) ->
     if at:
         conditions["at"] = at
     return conditions
-
-
-async def count(collection: Any, conditions: dict[str, Any]) -> int:
-    """`$match` + `$count`: answered from the indexes on the embedded server, where `count_documents`
-    (a `$group`) reads the whole collection."""
-    result = await collection.aggregate([{"$match": conditions}, {"$count": "n"}]).to_list(length=1)
-    return result[0]["n"] if result else 0

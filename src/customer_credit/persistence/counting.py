@@ -1,0 +1,17 @@
+"""Counting the documents that match a filter, as every backend answers it fast.
+
+PyMongo's `count_documents` sends `$match` + `$group`, and a `$group` makes the embedded server
+read every document of the collection whatever the filter (about 1.1 s per 100,000). `$match`
++ `$count` is answered from the indexes there, and is standard MongoDB (mongomock answers it too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+
+
+async def count(collection: AsyncIOMotorCollection[Any], conditions: dict[str, Any]) -> int:
+    result = await collection.aggregate([{"$match": conditions}, {"$count": "n"}]).to_list(length=1)
+    return int(result[0]["n"]) if result else 0
