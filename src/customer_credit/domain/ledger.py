@@ -7,41 +7,56 @@ what `ledger_drift` finds; an empty list means the account adds up.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import Protocol
 
-from .credit import CreditTransactionStatus, InvoiceStatus, is_active_hold
-from .money import cents_to_decimal
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """A statement entry as stored, in the order it was applied."""
-
-    amount_cents: int
-    balance_after_cents: int
-    id: str | None = None
+from customer_credit.domain.credit import CreditTransactionStatus, InvoiceStatus, is_active_hold
+from customer_credit.domain.money import cents_to_decimal
 
 
-@dataclass(frozen=True)
-class TransactionRecord:
-    id: str
-    status: CreditTransactionStatus
-    amount_cents: int  # authorized
-    expires_at_ms: int
-    settled_cents: int = 0
-    refunded_cents: int = 0
+class EntryView(Protocol):
+    """A statement entry as stored, in the order it was applied (credit_records.StatementEntry)."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def balance_after_cents(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class InvoiceRecord:
-    id: str
-    transaction_id: str
-    original_amount_cents: int
-    amount_cents: int
-    status: InvoiceStatus
+class TransactionView(Protocol):
+    """What the checks read of a transaction (credit_records.CreditTransaction)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> CreditTransactionStatus: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def expires_at_ms(self) -> int: ...
+    @property
+    def settled_cents(self) -> int: ...
+    @property
+    def refunded_cents(self) -> int: ...
 
 
-def held_credit_cents(transactions: Iterable[TransactionRecord], now_ms: int) -> int:
+class InvoiceView(Protocol):
+    """What the checks read of an invoice (credit_records.Invoice)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def transaction_id(self) -> str: ...
+    @property
+    def original_amount_cents(self) -> int: ...
+    @property
+    def amount_cents(self) -> int: ...
+    @property
+    def status(self) -> InvoiceStatus: ...
+
+
+def held_credit_cents(transactions: Iterable[TransactionView], now_ms: int) -> int:
     """heldCredit: the amounts of the AUTHORIZED transactions not past expiresAt."""
     return sum(t.amount_cents for t in transactions if is_active_hold(t.status, t.expires_at_ms, now_ms))
 
@@ -55,9 +70,9 @@ def ledger_drift(
     account_id: str,
     balance_cents: int,
     held_cents: int | None,
-    entries: Sequence[LedgerEntry],
-    transactions: Sequence[TransactionRecord],
-    invoices: Sequence[InvoiceRecord],
+    entries: Sequence[EntryView],
+    transactions: Sequence[TransactionView],
+    invoices: Sequence[InvoiceView],
     now_ms: int,
 ) -> list[str]:
     """Every way the account's stored numbers disagree with the contract's invariants.
@@ -93,7 +108,7 @@ def ledger_drift(
                 f"{where}: heldCredit is {_money(held_cents)} but its active holds add up to {_money(expected_held)}"
             )
 
-    by_transaction: dict[str, list[InvoiceRecord]] = {}
+    by_transaction: dict[str, list[InvoiceView]] = {}
     for invoice in invoices:
         by_transaction.setdefault(invoice.transaction_id, []).append(invoice)
         if not 0 <= invoice.amount_cents <= invoice.original_amount_cents:

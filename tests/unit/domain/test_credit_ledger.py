@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import accumulate
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from customer_credit.domain.credit import CreditTransactionStatus, InvoiceStatus
-from customer_credit.domain.ledger import (
-    InvoiceRecord,
-    LedgerEntry,
-    TransactionRecord,
-    held_credit_cents,
-    ledger_drift,
-)
+from customer_credit.domain.ledger import held_credit_cents, ledger_drift
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    amount_cents: int
+    balance_after_cents: int
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionRecord:
+    id: str
+    status: CreditTransactionStatus
+    amount_cents: int
+    expires_at_ms: int
+    settled_cents: int = 0
+    refunded_cents: int = 0
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    id: str
+    transaction_id: str
+    original_amount_cents: int
+    amount_cents: int
+    status: InvoiceStatus
 
 NOW = 1_700_000_000_000
 LATER = NOW + 3_600_000
