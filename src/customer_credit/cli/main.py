@@ -8,7 +8,7 @@ import os
 import sys
 
 from customer_credit.cli.errors import CommandError
-from customer_credit.cli.keys import api_keys
+from customer_credit.cli.keys import create_key, list_keys, revoke_key
 from customer_credit.cli.schema import export_schema
 from customer_credit.cli.serve import serve
 
@@ -106,16 +106,18 @@ def parser() -> argparse.ArgumentParser:
     keys_cmd = commands.add_parser("api-keys", help="create, list or revoke API keys")
     keys_cmd.add_argument("--data-dir", help=data_dir_help)
     keys = keys_cmd.add_subparsers(dest="keys_command", required=True)
-    create = keys.add_parser("create", help="create a key and print its secret once")
+    create = keys.add_parser("create", help="create a key and print its secret once (creates the store if needed)")
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help="comma-separated, e.g. accounts:read,pii:read")
+    create.set_defaults(handler=create_key)
     list_cmd = keys.add_parser("list", help="list keys (never their secrets)")
+    list_cmd.set_defaults(handler=list_keys)
     revoke = keys.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
+    revoke.set_defaults(handler=revoke_key)
     for sub in (create, list_cmd, revoke):
         # Accepted after the subcommand too; SUPPRESS keeps it from overwriting the one before.
         sub.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_dir_help)
-    keys_cmd.set_defaults(handler=api_keys)
 
     schema_cmd = commands.add_parser("export-schema", help="print the GraphQL SDL")
     schema_cmd.add_argument("--output", help="write to this file instead of stdout")

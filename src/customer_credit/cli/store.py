@@ -42,3 +42,17 @@ def startup_error(exc: BaseException | None) -> CommandError | None:
         # Its message is a long topology description; the first clause says what failed.
         return CommandError(f"cannot use the database: {str(exc).split(', Timeout:')[0]}")
     return None
+
+
+def require_store(settings: Settings) -> None:
+    """For the commands that only read or revoke: an embedded store is made on first use, and one
+    made for them (in a mistyped --data-dir, or in ./data of whatever directory this runs in)
+    would only answer that it is empty."""
+    from customer_credit.persistence.embedded import holds_store
+
+    if settings.mongodb_uri is None and not holds_store(settings.data_dir, settings.mongodb_database):
+        raise CommandError(
+            f"there is no store in {settings.data_dir.resolve()}: "
+            "point at one with --data-dir, CUSTOMER_CREDIT_DATA_DIR or MONGODB_URI",
+            2,
+        )

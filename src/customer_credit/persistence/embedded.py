@@ -364,6 +364,12 @@ def running_server_uri(data_dir: Path) -> str | None:
     return _uri(host, port)
 
 
+def holds_store(data_dir: Path, database: str) -> bool:
+    """Whether data_dir holds an embedded store of `database`: nx-27017 keeps each logical database
+    in DB_DIR/<database>.db, made when it is first used (start()'s ping makes only admin.db)."""
+    return (Path(data_dir) / DB_DIR / f"{database}.db").is_file()
+
+
 @contextlib.asynccontextmanager
 async def embedded_store(data_dir: Path) -> AsyncIterator[str]:
     """Yield a URI for the store on data_dir: the running server's if `serve` already runs one there
