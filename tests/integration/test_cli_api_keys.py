@@ -1,14 +1,16 @@
 """`customer-credit api-keys create|list|revoke`, the real command in a subprocess: against
 the embedded server of a running `serve` on the same data directory (reused, never a
-second server on the same files), and with no serve running (a temporary server)."""
+second server on the same files), with no serve running (a temporary server), and where
+there is no store at all (only `create` makes one)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from .test_serve import COUNT, OPEN, Launcher, account_count, gql, nx_pids
+from .test_serve import CLI, COUNT, OPEN, Launcher, account_count, cli_env, gql, nx_pids
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 
@@ -20,6 +22,13 @@ def data_dir(tmp_path: Path) -> Path:
 
 def keys(launcher: Launcher, data_dir: Path, *args: str):
     return launcher.run("api-keys", *args, "--data-dir", str(data_dir), data_dir=data_dir)
+
+
+def no_store(directory: Path) -> str:
+    return (
+        f"error: there is no store in {directory.resolve()}: "
+        "point at one with --data-dir, CUSTOMER_CREDIT_DATA_DIR or MONGODB_URI\n"
+    )
 
 
 def created_secret(result) -> str:
@@ -96,3 +105,23 @@ def test_bad_arguments_exit_2_before_touching_the_store(launcher: Launcher, data
     assert keys(launcher, data_dir, "create", "--name", "twice", "--scopes", "admin").returncode == 0
     again = keys(launcher, data_dir, "create", "--name", "twice", "--scopes", "admin")
     assert again.returncode == 2 and again.stderr == "error: a key named 'twice' already exists\n"
+
+
+def test_list_and_revoke_where_there_is_no_store_exit_2_and_create_no_data_directory(tmp_path: Path) -> None:
+    for command in (["list"], ["revoke", "ops"]):
+        result = subprocess.run(
+            [*CLI, "api-keys", *command], cwd=tmp_path, capture_output=True, text=True, env=cli_env(), timeout=25
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == no_store(tmp_path / "data")
+        assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == [], "./data was created"
+
+
+def test_list_on_a_data_directory_without_a_store_leaves_it_untouched(launcher: Launcher, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = keys(launcher, empty, "list")
+    assert result.returncode == 2
+    assert result.stderr == no_store(empty)
+    assert list(empty.iterdir()) == []

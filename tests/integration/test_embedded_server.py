@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import PyMongoError
 
 from customer_credit.persistence import embedded
 from customer_credit.persistence.embedded import (
@@ -251,6 +252,44 @@ async def test_stop_leaves_no_process_or_files_behind(data_dir: Path) -> None:
                 if proc.name.isdigit() and needle in (proc / "cmdline").read_bytes():
                     serving.append(proc.name)
         assert serving == []
+
+
+def busy_worker_threads(pid: int) -> int:
+    """Threads of pid, its main thread aside, that /proc shows running."""
+    busy = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            state = (task / "stat").read_text().rpartition(")")[2].split()[0]
+            busy += task.name != str(pid) and state == "R"
+    return busy
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="thread states come from /proc")
+async def test_stop_does_not_wait_for_a_running_operation(
+    data_dir: Path, servers: list[EmbeddedMongo], caplog: pytest.LogCaptureFixture
+) -> None:
+    """nx-27017 finishes its running operations before it exits on SIGTERM (an insert of 40,000
+    documents takes seconds): stop() signals it again rather than wait, or kill it."""
+    server = EmbeddedMongo(data_dir)
+    servers.append(server)
+    motor = AsyncIOMotorClient(await server.start(), retryWrites=False, serverSelectionTimeoutMS=5000)
+    try:
+        insert = asyncio.ensure_future(motor.customer_credit.accounts.insert_many([{"i": i} for i in range(40_000)]))
+        deadline = time.monotonic() + 10
+        while not busy_worker_threads(server.pid):
+            assert time.monotonic() < deadline, "nx-27017 never ran the insert"
+            await asyncio.sleep(0.01)
+
+        started = time.monotonic()
+        await server.stop()
+        took = time.monotonic() - started
+        with pytest.raises(PyMongoError):
+            await insert
+    finally:
+        motor.close()
+    print(f"stopped {took:.2f}s after the first SIGTERM")
+    assert took < 1.5
+    assert "killing it" not in caplog.text
 
 
 # A process that starts an embedded server, reports its URI and waits to be killed.

@@ -1,7 +1,7 @@
 """SIGTERM (what Docker, systemd and Kubernetes send) while requests are in flight and an import is
 running: the requests complete, the process exits within seconds, and the import stops at a
 checkpoint and hands its lease back, so the next process takes the run at once rather than after
-IMPORT_LEASE_SECONDS.
+IMPORT_LEASE_SECONDS. On the embedded store, serve also stops the store it runs, within 3 s in all.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import pytest
 from .service import (
     ExternalMongo,
     Launcher,
+    alive,
     check_created_exactly,
     create_key,
+    embedded_uri,
     mongo,
     planted_create_file,
     service_env,
@@ -43,6 +45,8 @@ query LargePage {
 """
 IN_FLIGHT = 5
 EXIT_SECONDS = 7
+EMBEDDED_ROWS = 4000  # the embedded store is slower: fewer rows, still many checkpoints
+EMBEDDED_EXIT_SECONDS = 3
 
 
 def test_sigterm_completes_in_flight_requests_checkpoints_the_import_and_hands_it_over_at_once(
@@ -116,3 +120,33 @@ def test_sigterm_completes_in_flight_requests_checkpoints_the_import_and_hands_i
 
     wait_for_run(second.url, secret, run_id, timeout=30)
     check_created_exactly(external_db.uri, second.url, secret, run_id, planted)
+
+
+def test_sigterm_mid_import_on_the_embedded_store_exits_within_3s_and_the_run_resumes_exactly(
+    launcher: Launcher, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    env = service_env(**SETTINGS)
+    first = launcher.serve(data_dir, env=env)
+    secret = first.admin_secret
+    planted = planted_create_file(EMBEDDED_ROWS, "embedded")
+    run_id = upload(first.url, secret, planted.content)
+    wait_for_run(first.url, secret, run_id, until=lambda run: run["processedRows"] >= 1000, timeout=20)
+    store = first.embedded_pid()
+
+    first.proc.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    code = first.proc.wait(15)
+    exited = time.monotonic() - signalled
+    print(f"\nexit {code} {exited:.2f}s after SIGTERM")
+    assert code == 0
+    assert exited < EMBEDDED_EXIT_SECONDS, f"took {exited:.2f}s to exit"
+    assert not alive(store)
+    messages = [entry["message"] for entry in first.log()]
+    assert any("handed back at its checkpoint" in message for message in messages), "stopped mid-import"
+    assert not any("killing it" in message for message in messages), "the store was killed"
+
+    # Well within LEASE_SECONDS: the lease was handed back.
+    second = launcher.serve(data_dir, env=env)
+    wait_for_run(second.url, secret, run_id, timeout=45)
+    check_created_exactly(embedded_uri(data_dir), second.url, secret, run_id, planted)

@@ -4,264 +4,21 @@ accounts through a running service."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import errno
 import os
-import signal
-import socket
 import sys
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
 
-from customer_credit.settings import Settings
-
-# Under Docker's default 10 s between SIGTERM and SIGKILL, with time left to stop the store.
-GRACEFUL_SHUTDOWN_SECONDS = 5
-
-
-class CommandError(Exception):
-    """A failure the user can act on: one line on stderr and an exit code, no traceback."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-def settings_for(args: argparse.Namespace) -> Settings:
-    """--data-dir beats CUSTOMER_CREDIT_DATA_DIR. Settings(data_dir=...) would be ignored:
-    the field is read through its alias only."""
-    settings = Settings()
-    data_dir = getattr(args, "data_dir", None)
-    return settings.model_copy(update={"data_dir": Path(data_dir)}) if data_dir else settings
-
-
-def check_data_dir(path: Path) -> None:
-    """Fail before anything starts, in one line, rather than in the embedded server's log."""
-    if path.exists() and not path.is_dir():
-        raise CommandError(f"data directory {path} is not usable: it is not a directory", 2)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        raise CommandError(f"data directory {path} is not usable: {exc.strerror or exc}", 2) from None
-
-
-def export_schema(args: argparse.Namespace) -> int:
-    from customer_credit.graphql.schema import build_schema
-
-    sdl = build_schema(Settings()).as_str() + "\n"
-    if args.output:
-        Path(args.output).write_text(sdl, encoding="utf-8")
-    else:
-        sys.stdout.write(sdl)
-    return 0
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """Bind before anything else starts, so a taken port is one clear line and exit 2,
-    not an embedded server started and stopped for nothing."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-    except socket.gaierror as exc:
-        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}", 2) from None
-    sock = socket.socket(family, kind, proto)
-    try:
-        # As uvicorn does: a restart must not wait for the old connections' TIME_WAIT.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
-        raise CommandError(f"cannot listen on {host}:{port}: {reason}", 2) from None
-    return sock
-
-
-class StartupGuard:
-    """ASGI wrapper that catches the known reasons for a failed lifespan startup (the data
-    directory held by another serve, the database unreachable), so that `serve` reports
-    them in one line instead of uvicorn logging a traceback. Starlette sends
-    `lifespan.*.failed` from inside its `except` block, where the exception is still
-    current; anything unexpected keeps its traceback."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.error: CommandError | None = None
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
-
-        async def guarded_send(message) -> None:
-            if message["type"] == "lifespan.startup.failed":
-                self.error = startup_error(sys.exc_info()[1])
-                if self.error is not None:
-                    message = {**message, "message": ""}
-            elif message["type"] == "lifespan.shutdown.failed" and isinstance(
-                sys.exc_info()[1], asyncio.CancelledError
-            ):
-                # A second Ctrl-C cancels the lifespan instead of shutting it down; the
-                # store is still stopped (see EmbeddedMongo.start), so no traceback.
-                message = {**message, "message": ""}
-            await send(message)
-
-        await self.app(scope, receive, guarded_send)
-
-
-def startup_error(exc: BaseException | None) -> CommandError | None:
-    from customer_credit.persistence.database import DatabaseError
-    from customer_credit.persistence.embedded import DataDirInUse, EmbeddedServerError
-
-    if isinstance(exc, DataDirInUse):
-        return CommandError(str(exc), 2)
-    if isinstance(exc, EmbeddedServerError):
-        return CommandError(f"the embedded database did not start: {exc}")
-    if isinstance(exc, DatabaseError):
-        # Its message is a long topology description; the first clause says what failed.
-        return CommandError(f"cannot use the database: {str(exc).split(', Timeout:')[0]}")
-    return None
-
-
-def serving_url(sock: socket.socket, host: str) -> str:
-    port = sock.getsockname()[1]
-    return f"http://[{host}]:{port}/graphql" if ":" in host else f"http://{host}:{port}/graphql"
-
-
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from customer_credit.http.app import create_app
-    from customer_credit.observability.logs import configure_logging, uvicorn_log_config
-
-    settings = settings_for(args)
-    # JSON lines on stderr: stdout carries the announcement only, so that a script can
-    # take the admin secret from its last line.
-    configure_logging(settings.log_level)
-    sock = listen(args.host, args.port)
-    if settings.mongodb_uri is None:
-        check_data_dir(settings.data_dir)
-    admin_secrets: list[str] = []
-    app = StartupGuard(create_app(settings, announce_admin_key=admin_secrets.append))
-
-    def announce() -> None:
-        """Once the app is up: where it serves, on what data, and a new admin secret last."""
-        print(f"Customer Credit is serving GraphQL at {serving_url(sock, args.host)}")
-        if settings.mongodb_uri is None:
-            print(f"Data directory: {settings.data_dir.resolve()} (embedded nx-27017 store)")
-        else:
-            print(f"Database: {settings.mongodb_database!r} on the MongoDB of MONGODB_URI")
-        for secret in admin_secrets:
-            print("Created the first API key, 'admin' (all scopes). It is shown only this once:")
-            print(secret)
-        sys.stdout.flush()
-
-    class Server(uvicorn.Server):
-        async def startup(self, sockets=None) -> None:
-            await super().startup(sockets)
-            announce()
-
-    config = uvicorn.Config(
-        app,
-        log_config=uvicorn_log_config(settings.log_level),
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        access_log=False,  # it would print raw paths with their query strings (`?email=...`)
-        ws_max_size=settings.max_body_bytes,  # a WebSocket message is capped like a JSON body
-    )
-    # uvicorn handles SIGINT/SIGTERM while it runs: it shuts down in order (the lifespan
-    # stops the embedded server), restores these handlers and raises the signal again.
-    # Here that, and a signal before uvicorn takes over, end the process with status 0.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, stop_quietly)
-    try:
-        Server(config).run(sockets=[sock])
-    except SystemExit as exit_:
-        if app.error is not None:
-            raise app.error from None
-        if exit_.code:
-            raise CommandError("the service did not start (see the log above)") from None
-    return 0
-
-
-def stop_quietly(signum: int, frame) -> None:
-    raise SystemExit(0)
-
-
-async def with_key_store(settings: Settings, action):
-    """Run `action(ApiKeyRepository)` against the configured store, reusing a running embedded server."""
-    from customer_credit.persistence.api_keys import ApiKeyRepository
-    from customer_credit.persistence.database import DatabaseError, connect
-    from customer_credit.persistence.embedded import EmbeddedServerError, embedded_store
-
-    async def run(uri: str):
-        database = connect(uri, settings.mongodb_database, timeout_ms=settings.mongodb_timeout_ms)
-        try:
-            await database.create_indexes()
-            return await action(ApiKeyRepository(database))
-        finally:
-            database.close()
-
-    try:
-        if settings.mongodb_uri:
-            return await run(settings.mongodb_uri)
-        async with embedded_store(settings.data_dir) as uri:
-            return await run(uri)
-    except (EmbeddedServerError, DatabaseError) as exc:
-        error = startup_error(exc)
-        if error is None:
-            raise
-        raise error from None
-
-
-def api_keys(args: argparse.Namespace) -> int:
-    from customer_credit.domain.api_keys import parse_scopes, validate_key_name
-    from customer_credit.persistence.api_keys import KeyNameTaken
-
-    settings = settings_for(args)
-    if args.keys_command == "create":
-        try:
-            name, scopes = validate_key_name(args.name), parse_scopes(args.scopes)
-        except ValueError as exc:
-            raise CommandError(str(exc), 2) from None
-    if settings.mongodb_uri is None:
-        check_data_dir(settings.data_dir)
-
-    if args.keys_command == "create":
-        try:
-            secret = asyncio.run(with_key_store(settings, lambda keys: keys.create(name, scopes)))
-        except KeyNameTaken:
-            raise CommandError(f"a key named {name!r} already exists", 2) from None
-        print(f"Created key {name!r} with scopes {', '.join(sorted(scopes))}. Its secret, shown only once:")
-        print(secret)
-        return 0
-    if args.keys_command == "list":
-        keys = asyncio.run(with_key_store(settings, lambda keys: keys.list()))
-        if not keys:
-            print("No API keys.")
-            return 0
-        width = max(len("NAME"), *(len(key.name) for key in keys))
-        print(f"{'NAME':<{width}}  STATUS   CREATED (UTC)     SCOPES")
-        for key in keys:
-            created = datetime.fromtimestamp(key.created_at_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M")
-            status = "revoked" if key.revoked else "active"
-            print(f"{key.name:<{width}}  {status:<7}  {created}  {','.join(key.scopes)}")
-        return 0
-    if not asyncio.run(with_key_store(settings, lambda keys: keys.revoke(args.name))):
-        raise CommandError(f"no active key named {args.name!r}")
-    print(f"Revoked key {args.name!r}.")
-    return 0
+from customer_credit.cli.errors import CommandError
+from customer_credit.cli.keys import create_key, list_keys, revoke_key
+from customer_credit.cli.schema import export_schema
+from customer_credit.cli.serve import serve
 
 
 def remote_command(action):
-    """Run an `import`/`export` action (remote.py), its refusals as one line and exit 2."""
+    """Run an `import`/`export` action (transfer.py), its refusals as one line and exit 2."""
 
     def handler(args: argparse.Namespace) -> int:
-        from customer_credit.cli.remote import EXIT_INTERRUPTED, RemoteError
+        from customer_credit.cli.client import RemoteError
+        from customer_credit.cli.transfer import EXIT_INTERRUPTED
 
         try:
             return action(args)
@@ -276,7 +33,7 @@ def remote_command(action):
 
 @remote_command
 def import_command(args: argparse.Namespace) -> int:
-    from customer_credit.cli.remote import import_file
+    from customer_credit.cli.transfer import import_file
 
     return import_file(
         path=args.file, mode=args.mode, dry_run=args.dry_run, url=args.url, key=args.key, show_errors=args.show_errors
@@ -285,7 +42,7 @@ def import_command(args: argparse.Namespace) -> int:
 
 @remote_command
 def export_command(args: argparse.Namespace) -> int:
-    from customer_credit.cli.remote import export_file
+    from customer_credit.cli.transfer import export_file
 
     params = {
         "status": args.status,
@@ -349,16 +106,18 @@ def parser() -> argparse.ArgumentParser:
     keys_cmd = commands.add_parser("api-keys", help="create, list or revoke API keys")
     keys_cmd.add_argument("--data-dir", help=data_dir_help)
     keys = keys_cmd.add_subparsers(dest="keys_command", required=True)
-    create = keys.add_parser("create", help="create a key and print its secret once")
+    create = keys.add_parser("create", help="create a key and print its secret once (creates the store if needed)")
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help="comma-separated, e.g. accounts:read,pii:read")
+    create.set_defaults(handler=create_key)
     list_cmd = keys.add_parser("list", help="list keys (never their secrets)")
+    list_cmd.set_defaults(handler=list_keys)
     revoke = keys.add_parser("revoke", help="revoke a key by name")
     revoke.add_argument("name")
+    revoke.set_defaults(handler=revoke_key)
     for sub in (create, list_cmd, revoke):
         # Accepted after the subcommand too; SUPPRESS keeps it from overwriting the one before.
         sub.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_dir_help)
-    keys_cmd.set_defaults(handler=api_keys)
 
     schema_cmd = commands.add_parser("export-schema", help="print the GraphQL SDL")
     schema_cmd.add_argument("--output", help="write to this file instead of stdout")
