@@ -33,7 +33,10 @@ async def with_key_store(settings: Settings, action):
         async with embedded_store(settings.data_dir) as uri:
             return await run(uri)
     except (EmbeddedServerError, DatabaseError) as exc:
-        raise startup_error(exc) from None
+        error = startup_error(exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 def create_key(args: argparse.Namespace) -> int:
