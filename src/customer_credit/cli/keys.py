@@ -9,34 +9,15 @@ import asyncio
 from datetime import UTC, datetime
 
 from customer_credit.cli.errors import CommandError
-from customer_credit.cli.store import check_data_dir, require_store, settings_for, startup_error
+from customer_credit.cli.store import check_data_dir, require_store, settings_for, with_database
 from customer_credit.settings import Settings
 
 
 async def with_key_store(settings: Settings, action):
     """Run `action(ApiKeyRepository)` against the configured store, reusing a running embedded server."""
     from customer_credit.persistence.api_keys import ApiKeyRepository
-    from customer_credit.persistence.database import DatabaseError, connect
-    from customer_credit.persistence.embedded import EmbeddedServerError, embedded_store
 
-    async def run(uri: str):
-        database = connect(uri, settings.mongodb_database, timeout_ms=settings.mongodb_timeout_ms)
-        try:
-            await database.create_indexes()
-            return await action(ApiKeyRepository(database))
-        finally:
-            database.close()
-
-    try:
-        if settings.mongodb_uri:
-            return await run(settings.mongodb_uri)
-        async with embedded_store(settings.data_dir) as uri:
-            return await run(uri)
-    except (EmbeddedServerError, DatabaseError) as exc:
-        error = startup_error(exc)
-        if error is None:
-            raise
-        raise error from None
+    return await with_database(settings, lambda database: action(ApiKeyRepository(database)))
 
 
 def create_key(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 
+from customer_credit.cli.check import check_command
 from customer_credit.cli.errors import CommandError
 from customer_credit.cli.keys import create_key, list_keys, revoke_key
 from customer_credit.cli.schema import export_schema
@@ -118,6 +119,14 @@ def parser() -> argparse.ArgumentParser:
     for sub in (create, list_cmd, revoke):
         # Accepted after the subcommand too; SUPPRESS keeps it from overwriting the one before.
         sub.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_dir_help)
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="check every account's ledger against the contract's invariants (read only)",
+        description="Prints each drift found and exits 1 if there is any, 0 when every account adds up.",
+    )
+    check_cmd.add_argument("--data-dir", help=data_dir_help)
+    check_cmd.set_defaults(handler=check_command)
 
     schema_cmd = commands.add_parser("export-schema", help="print the GraphQL SDL")
     schema_cmd.add_argument("--output", help="write to this file instead of stdout")

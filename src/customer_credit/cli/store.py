@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from customer_credit.cli.errors import CommandError
 from customer_credit.settings import Settings
+
+if TYPE_CHECKING:
+    from customer_credit.persistence.database import Database
+
+T = TypeVar("T")
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
@@ -56,3 +63,29 @@ def require_store(settings: Settings) -> None:
             "point at one with --data-dir, CUSTOMER_CREDIT_DATA_DIR or MONGODB_URI",
             2,
         )
+
+
+async def with_database(settings: Settings, action: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `action(database)` against the configured store, reusing a running `serve`'s embedded
+    server (so a command never opens the same SQLite files from a second server)."""
+    from customer_credit.persistence.database import DatabaseError, connect
+    from customer_credit.persistence.embedded import EmbeddedServerError, embedded_store
+
+    async def run(uri: str) -> T:
+        database = connect(uri, settings.mongodb_database, timeout_ms=settings.mongodb_timeout_ms)
+        try:
+            await database.create_indexes()
+            return await action(database)
+        finally:
+            database.close()
+
+    try:
+        if settings.mongodb_uri:
+            return await run(settings.mongodb_uri)
+        async with embedded_store(settings.data_dir) as uri:
+            return await run(uri)
+    except (EmbeddedServerError, DatabaseError) as exc:
+        error = startup_error(exc)
+        if error is None:
+            raise
+        raise error from None
