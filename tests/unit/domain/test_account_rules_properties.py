@@ -232,6 +232,9 @@ def requests_with(email: st.SearchStrategy) -> st.SearchStrategy[AccountRequest]
 
 
 requests = requests_with(maybe_text)
+# What storage can hold as a description: what normalize_description keeps (stripped, not empty), or
+# None for no description; never '' nor surrounding whitespace.
+stored_descriptions = st.one_of(st.none(), st.text(min_size=1, max_size=20).map(str.strip).filter(bool))
 currents = st.one_of(
     st.none(),
     st.builds(
@@ -242,7 +245,7 @@ currents = st.one_of(
         document=st.sampled_from([None, "52998224725"]),
         credit_limit_cents=st.integers(min_value=0, max_value=MAX_CREDIT_LIMIT_CENTS),
         tolerance_units=st.integers(min_value=0, max_value=TOLERANCE_SCALE),
-        description=st.one_of(st.none(), st.text(max_size=20)),
+        description=stored_descriptions,
         status=st.sampled_from(list(AccountStatus)),
     ),
 )
