@@ -10,9 +10,9 @@ import asyncio
 from collections import Counter
 
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS
-from tests.conftest import graphql
-
-from .conftest import CPF, CPF_COMPACT, close_account, codes, open_account, open_or_change
+from tests.support.accounts import close_account, open_account, open_or_change
+from tests.support.documents import CPF, CPF_COMPACT
+from tests.support.graphql import codes, graphql
 
 N = 30
 

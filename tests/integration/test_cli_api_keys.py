@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .test_serve import COUNT, OPEN, Launcher, account_count, gql, nx_pids
+from tests.support.graphql import gql
+from tests.support.processes import Launcher, nx_pids
+from tests.support.served import COUNT, OPEN, account_count
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 

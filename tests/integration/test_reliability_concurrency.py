@@ -16,23 +16,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from .service import (
-    ExternalMongo,
-    Launcher,
-    Serve,
-    accounts_with_history,
-    counts,
-    create_key,
-    csv_bytes,
-    freeze_when_busy,
-    gql_data,
-    history_gaps,
-    mongo,
-    service_env,
-    upload,
-    wait_for,
-    wait_for_run,
-)
+from tests.support.csv_files import csv_file
+from tests.support.graphql import codes, gql_data
+from tests.support.imports import counts, upload_to, wait_for_run_at
+from tests.support.processes import ExternalMongo, Launcher, Serve, create_key, freeze_when_busy, service_env
+from tests.support.served import accounts_with_history, history_gaps, lease_holder_pid, run_document
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -113,8 +102,9 @@ async def race(url: str, secret: str, inputs: list[dict]) -> list[dict]:
         await asyncio.gather(*(client.aclose() for client in clients))
 
 
-def codes(results: list[dict]) -> list[str]:
-    return sorted(error["code"] for result in results for error in result["errors"])
+def all_codes(results: list[dict]) -> list[str]:
+    """The error codes of every payload, sorted."""
+    return sorted(code for result in results for code in codes(result))
 
 
 def total(services: Services, search: str) -> int:
@@ -128,7 +118,7 @@ def test_the_same_email_from_30_clients_opens_one_account(services: Services) ->
     )
     winners = [result for result in results if result["created"]]
     assert len(winners) == 1 and winners[0]["errors"] == []
-    assert codes(results) == ["EMAIL_IN_USE"] * (CLIENTS - 1)
+    assert all_codes(results) == ["EMAIL_IN_USE"] * (CLIENTS - 1)
     found = gql_data(
         url, secret, '{ accounts(first: 100, filter: {email: "race@example.com"}) { totalCount nodes { id } } }'
     )
@@ -145,7 +135,7 @@ def test_the_same_document_from_30_clients_opens_one_account(services: Services)
     ]
     results = asyncio.run(race(url, secret, inputs))
     assert sum(result["created"] for result in results) == 1
-    assert codes(results) == ["DOCUMENT_IN_USE"] * (CLIENTS - 1)
+    assert all_codes(results) == ["DOCUMENT_IN_USE"] * (CLIENTS - 1)
     found = gql_data(url, secret, '{ accounts(first: 100, filter: {document: "52998224725"}) { totalCount } }')
     assert found["accounts"]["totalCount"] == 1
     assert total(services, "doc-race-") == 1
@@ -168,7 +158,7 @@ def test_expected_version_races_have_one_winner_and_unpinned_changes_all_get_thr
     )
     winners = [result for result in pinned if not result["errors"]]
     assert len(winners) == 1, pinned
-    assert codes(pinned) == ["VERSION_CONFLICT"] * (CLIENTS - 1)
+    assert all_codes(pinned) == ["VERSION_CONFLICT"] * (CLIENTS - 1)
     account = gql_data(url, secret, ACCOUNT, {"id": "hot"})["account"]
     assert account["version"] == 2 and account["creditLimit"] == f"{1000 + pinned.index(winners[0])}.00"
     assert history_gaps(account) is None, history_gaps(account)
@@ -181,7 +171,7 @@ def test_expected_version_races_have_one_winner_and_unpinned_changes_all_get_thr
             [{"id": "hot", "email": "hot@example.com", "creditLimit": f"{5000 + i}.00"} for i in range(CLIENTS)],
         )
     )
-    assert codes(free) == [], free
+    assert all_codes(free) == [], free
     assert sorted(result["account"]["version"] for result in free) == list(range(3, 3 + CLIENTS))
     account = gql_data(url, secret, ACCOUNT, {"id": "hot"})["account"]
     assert account["version"] == 2 + CLIENTS
@@ -195,15 +185,15 @@ def two_imports_at_once(services: Services, prefix: str):
     row lower (a blank row after the header), as in two different files."""
     secret = services.secret
     ids = [f"{prefix}-{i:03d}" for i in range(ACCOUNTS)]
-    created = wait_for_run(
+    created = wait_for_run_at(
         services.url,
         secret,
-        upload(
+        upload_to(
             services.url,
             secret,
-            csv_bytes(
-                ["Id", "Email", "Credit Limit"],
-                [[account_id, f"{account_id}@example.com", "100"] for account_id in ids],
+            csv_file(
+                header=["Id", "Email", "Credit Limit"],
+                rows=[[account_id, f"{account_id}@example.com", "100"] for account_id in ids],
             ),
         ),
     )
@@ -217,18 +207,19 @@ def two_imports_at_once(services: Services, prefix: str):
 
     def send(name: str, serve: Serve) -> None:
         blank = [["", ""]] if name == "B" else []
-        content = csv_bytes(
-            ["Id", "Credit Limit"], blank + [[account_id, limit] for account_id, limit in limits[name].items()]
+        content = csv_file(
+            header=["Id", "Credit Limit"],
+            rows=blank + [[account_id, limit] for account_id, limit in limits[name].items()],
         )
         barrier.wait()
-        run_ids[name] = upload(serve.url, secret, content, mode="UPDATE", filename=f"{name}.csv")
+        run_ids[name] = upload_to(serve.url, secret, content, mode="UPDATE", filename=f"{name}.csv")
 
     threads = [threading.Thread(target=send, args=args) for args in (("A", services.first), ("B", services.second))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    runs = {name: wait_for_run(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
+    runs = {name: wait_for_run_at(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
     times = {
         name: gql_data(services.url, secret, RUN_TIMES, {"id": run_id})["importRun"] for name, run_id in run_ids.items()
     }
@@ -305,31 +296,22 @@ def latest_states(services: Services, prefix: str) -> list[dict]:
         after = page["pageInfo"]["endCursor"]
 
 
-def run_document(db: ExternalMongo, run_id: str) -> dict:
-    client, database = mongo(db.uri)
-    try:
-        return database.import_runs.find_one({"_id": run_id}) or {}
-    finally:
-        client.close()
-
-
 def started(db: ExternalMongo, run_id: str) -> bool:
     return run_document(db, run_id).get("started_at") is not None
-
-
-def holder_pid(db: ExternalMongo, run_id: str) -> int:
-    """The pid of the process whose worker holds the run (`host:pid:nonce`)."""
-    return int(run_document(db, run_id)["lease_owner"].split(":")[-2])
 
 
 def arranged_race(services: Services, prefix: str, *, shift_b: bool):
     secret = services.secret
     ids = [f"{prefix}-{i:03d}" for i in range(RACE_ACCOUNTS)]
     emails = {account_id: f"{account_id}@example.com" for account_id in ids}
-    created = wait_for_run(
+    created = wait_for_run_at(
         services.url,
         secret,
-        upload(services.url, secret, csv_bytes(["Id", "Email", "Credit Limit"], [[i, emails[i], "100"] for i in ids])),
+        upload_to(
+            services.url,
+            secret,
+            csv_file(header=["Id", "Email", "Credit Limit"], rows=[[i, emails[i], "100"] for i in ids]),
+        ),
     )
     assert created["createdCount"] == RACE_ACCOUNTS, created
     limits = {
@@ -337,23 +319,25 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
         "B": {account_id: f"{2000 + i}.00" for i, account_id in enumerate(ids)},
     }
     blank = [["", "", ""]] if shift_b else []
-    file_b = csv_bytes(["Id", "Email", "Credit Limit"], blank + [[i, emails[i], limits["B"][i]] for i in ids])
-    file_a = csv_bytes(["Id", "Credit Limit"], [[i, limits["A"][i]] for i in ids])
+    file_b = csv_file(
+        header=["Id", "Email", "Credit Limit"], rows=blank + [[i, emails[i], limits["B"][i]] for i in ids]
+    )
+    file_a = csv_file(header=["Id", "Credit Limit"], rows=[[i, limits["A"][i]] for i in ids])
 
-    run_ids = {"B": upload(services.second.url, secret, file_b, mode="UPDATE", filename="B.csv")}
-    wait_for(lambda: started(services.db, run_ids["B"]), 10, "run B to start", interval=0.002)
+    run_ids = {"B": upload_to(services.second.url, secret, file_b, mode="UPDATE", filename="B.csv")}
+    wait_until(lambda: started(services.db, run_ids["B"]), 10, "run B to start", interval=0.002)
     b, a = (
         (services.first, services.second)
-        if holder_pid(services.db, run_ids["B"]) == services.first.proc.pid
+        if lease_holder_pid(services.db, run_ids["B"]) == services.first.proc.pid
         else (services.second, services.first)
     )
     frozen = freeze_when_busy(b.proc.pid, nth=2)
     try:
-        run_ids["A"] = upload(a.url, secret, file_a, mode="UPDATE", filename="A.csv")
-        wait_for_run(a.url, secret, run_ids["A"], timeout=30)
+        run_ids["A"] = upload_to(a.url, secret, file_a, mode="UPDATE", filename="A.csv")
+        wait_for_run_at(a.url, secret, run_ids["A"], timeout=30)
     finally:
         os.kill(b.proc.pid, signal.SIGCONT)
-    runs = {name: wait_for_run(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
+    runs = {name: wait_for_run_at(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
     print(
         f"\n{prefix}: B frozen: {frozen}\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n"
         f"{prefix}: B {runs['B']['status']} {counts(runs['B'])}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import graphql
-from tests.unit.domain.test_account_rules_properties import full_width, lookalikes_accepted, math_bold
+from tests.support.documents import full_width, math_bold
+from tests.support.graphql import graphql
+from tests.unit.domain.test_account_rules_properties import lookalikes_accepted
 
 OPEN = """
 mutation Open($input: OpenOrChangeAccountInput!) {

@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from mongomock_motor import AsyncMongoMockClient
 from schemathesis import GenerationMode
 
 from customer_credit.http.app import create_app
-from customer_credit.persistence.database import wrap
 from customer_credit.settings import Settings
-from tests.conftest import make_key
+from tests.support.clients import make_key
+from tests.support.mongomock import in_memory_database
 
 from . import fuzz_hooks
 
@@ -28,7 +27,7 @@ EXAMPLES_PER_OPERATION = 25
 @pytest.fixture(scope="module")
 def fuzz_target():
     """The app on an in-process store, an admin key, and the schema schemathesis reads by introspection."""
-    database = wrap(AsyncMongoMockClient(), f"fuzz_{uuid.uuid4().hex[:8]}")
+    database = in_memory_database(f"fuzz_{uuid.uuid4().hex[:8]}")
     asyncio.run(database.create_indexes())
     headers = {"Authorization": f"Bearer {asyncio.run(make_key(database, 'fuzzer', {'admin'}))}"}
     app = create_app(Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent")), database=database)

@@ -10,7 +10,7 @@ import pytest
 from customer_credit.http.app import GraphQLView
 from customer_credit.http.limits import HardenedRequestParsing
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
-from tests.conftest import IMPORT_CSV
+from tests.support.imports import IMPORT_CSV
 
 # Until app.py's view takes the mixin (`class GraphQLView(HardenedRequestParsing, GraphQL)`), strawberry
 # answers these with an HTTP 500 (or a crashed WebSocket): expected failures then, ordinary tests after.
@@ -156,17 +156,15 @@ def ws_client():
     import warnings
     from pathlib import Path
 
-    from mongomock_motor import AsyncMongoMockClient
-
     from customer_credit.http.app import create_app
-    from customer_credit.persistence.database import wrap
     from customer_credit.settings import Settings
+    from tests.support.mongomock import in_memory_database
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    database = wrap(AsyncMongoMockClient(), f"ws_{uuid.uuid4().hex[:8]}")
+    database = in_memory_database(f"ws_{uuid.uuid4().hex[:8]}")
     asyncio.run(database.create_indexes())
     app = create_app(Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent")), database=database)
     with TestClient(app) as client:
