@@ -8,6 +8,7 @@ import pytest
 
 from customer_credit.persistence.database import Database
 from tests.support.accounts import stored_state
+from tests.support.races import AccountWrites
 
 
 @pytest.fixture
@@ -23,3 +24,9 @@ def unchanged_store(database: Database):
                 assert await stored_state(database) == self.before, "the request wrote to the store"
 
     return Unchanged
+
+
+@pytest.fixture
+def account_writes(monkeypatch: pytest.MonkeyPatch) -> AccountWrites:
+    """Every account insert and update the app makes from here on, to show a race happened."""
+    return AccountWrites().watch(monkeypatch)
