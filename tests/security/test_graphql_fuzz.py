@@ -1,7 +1,11 @@
-"""A short, bounded, reproducible fuzz of the GraphQL endpoint, in process: schemathesis (through
+"""A short, bounded fuzz of the GraphQL endpoint, in process: schemathesis (through
 hypothesis-graphql) writes valid and invalid queries and mutations from the schema itself; none may
-end in an HTTP 5xx or a masked unexpected error. `make fuzz` runs a longer, random one against a
-real server."""
+end in an HTTP 5xx or a masked unexpected error.
+
+Derandomized on purpose: the same inputs (EXAMPLES_PER_OPERATION per operation and mode) every run,
+so `make test` is a regression check that never fails by chance. Exploring new inputs is the job of
+`make fuzz` (tests/security/fuzz_server.py): longer, against a real server, with a fresh seed each
+run that it prints, and `FUZZ_SEED=N make fuzz` to replay one."""
 
 from __future__ import annotations
 
