@@ -12,6 +12,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,9 +20,10 @@ import pytest
 from tests.support.csv_files import csv_file
 from tests.support.graphql import codes, gql_data
 from tests.support.imports import counts, upload_to, wait_for_run_at
+from tests.support.observed_cli import updates_log
 from tests.support.processes import ExternalMongo, Launcher, Serve, create_key, freeze_when_busy, service_env
 from tests.support.served import accounts_with_history, history_gaps, lease_holder_pid, run_document
-from tests.support.waiting import wait_until
+from tests.support.waiting import eventually, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -54,6 +56,7 @@ class Services:
     first: Serve
     second: Serve
     secret: str
+    updates_log: Path  # each process's updates of accounts (tests.support.observed_cli)
 
     @property
     def url(self) -> str:
@@ -68,8 +71,13 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     try:
         secret = create_key(db)
         env = service_env(db, IMPORT_BATCH_SIZE="1000")
+        log = tmp_path / "updates"
         yield Services(
-            db, launcher.serve(tmp_path / "unused", env=env), launcher.serve(tmp_path / "unused", env=env), secret
+            db,
+            launcher.serve(tmp_path / "unused", env=env, updates_log=log),
+            launcher.serve(tmp_path / "unused", env=env, updates_log=log),
+            secret,
+            log,
         )
     finally:
         launcher.cleanup()
@@ -79,8 +87,11 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
 async def race(url: str, secret: str, inputs: list[dict]) -> list[dict]:
     """Every input from its own client (its own connection), released at the same instant."""
     start = asyncio.Event()
+    waiting = 0
 
     async def one(client: httpx.AsyncClient, account_input: dict) -> dict:
+        nonlocal waiting
+        waiting += 1
         await start.wait()
         response = await client.post("/graphql", json={"query": OPEN_OR_CHANGE, "variables": {"input": account_input}})
         assert response.status_code == 200, response.text
@@ -95,7 +106,11 @@ async def race(url: str, secret: str, inputs: list[dict]) -> list[dict]:
         # Connect every client first, so that the requests really arrive together.
         await asyncio.gather(*(client.get("/healthz") for client in clients))
         tasks = [asyncio.create_task(one(client, account_input)) for client, account_input in zip(clients, inputs)]
-        await asyncio.sleep(0.05)
+
+        async def every_task_waits() -> None:
+            assert waiting == len(tasks)
+
+        await eventually(every_task_waits, timeout=5)
         start.set()
         return await asyncio.gather(*tasks)
     finally:
@@ -271,8 +286,11 @@ def holder_of(account: dict, limits: dict[str, dict[str, str]]) -> str:
 # it: every write of that run is then stale. Left to the scheduler that happens at some attempts only,
 # so the race is arranged: run B (whose rows carry the accounts' emails, so that checking them takes a
 # while) is frozen while it checks its batch - after reading the accounts, before writing them - and
-# run A, on the other process, changes every account meanwhile. Should the freeze miss that moment
-# (then nothing is stale and the attempt proves little), the race is run again: ATTEMPTS times.
+# run A, on the other process, changes every account meanwhile. Whether the race happened is read
+# from B's own updates (tests.support.observed_cli): its batch write must have matched none of its
+# accounts (every one stale). Should the freeze miss that moment (then nothing is stale and the
+# attempt proves little), the race is run again, up to ATTEMPTS times, and the test fails if it
+# never happened.
 ATTEMPTS = 3
 RACE_ACCOUNTS = 600
 
@@ -331,6 +349,7 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
         if lease_holder_pid(services.db, run_ids["B"]) == services.first.proc.pid
         else (services.second, services.first)
     )
+    updates_before = len(updates_log(services.updates_log, b.proc.pid))
     frozen = freeze_when_busy(b.proc.pid, nth=2)
     try:
         run_ids["A"] = upload_to(a.url, secret, file_a, mode="UPDATE", filename="A.csv")
@@ -338,20 +357,24 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
     finally:
         os.kill(b.proc.pid, signal.SIGCONT)
     runs = {name: wait_for_run_at(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
+    b_updates = updates_log(services.updates_log, b.proc.pid)[updates_before:]
+    stale = sum(update["statements"] - update["matched"] for update in b_updates)
     print(
-        f"\n{prefix}: B frozen: {frozen}\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n"
-        f"{prefix}: B {runs['B']['status']} {counts(runs['B'])}"
+        f"\n{prefix}: B frozen: {frozen}; B's stale update statements: {stale}\n"
+        f"{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n{prefix}: B {runs['B']['status']} {counts(runs['B'])}"
     )
     found = latest_states(services, prefix)
     assert sorted(account["id"] for account in found) == ids
-    return runs, run_ids, limits, found
+    return runs, run_ids, limits, found, frozen and stale > 0, stale
 
 
 def every_counted_update_is_applied(
     services: Services, prefix: str, *, shift_b: bool, attempts: int = ATTEMPTS
 ) -> None:
+    """Until the arranged race happens (at most `attempts` times): every update either run counted
+    is applied, and each account's newest event is that of the run whose value it holds."""
     for attempt in range(attempts):
-        runs, run_ids, limits, accounts = arranged_race(services, f"{prefix}{attempt}", shift_b=shift_b)
+        runs, run_ids, limits, accounts, raced, stale = arranged_race(services, f"{prefix}{attempt}", shift_b=shift_b)
         assert all(run["status"] != "FAILED" for run in runs.values()), runs
         applied = sum(account["version"] - 1 for account in accounts)
         counted = runs["A"]["updatedCount"] + runs["B"]["updatedCount"]
@@ -362,6 +385,12 @@ def every_counted_update_is_applied(
             assert newest["importRunId"] == run_ids[holder], (
                 f"{account['id']} holds {holder}'s value but its newest event is the other run's: {newest}"
             )
+        if raced:
+            # A changed every account between B's read and B's write: every one of B's writes was stale.
+            assert stale == RACE_ACCOUNTS, f"{stale} of B's {RACE_ACCOUNTS} updates went stale"
+            assert runs["B"]["updatedCount"] == RACE_ACCOUNTS, runs["B"]
+            return
+    pytest.fail(f"the race was never arranged in {attempts} attempts: none of B's writes went stale")
 
 
 def test_no_update_is_lost_when_two_imports_change_the_same_rows_at_once(services: Services) -> None:

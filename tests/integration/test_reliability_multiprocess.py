@@ -18,6 +18,7 @@ from tests.support.csv_files import planted_create_file
 from tests.support.imports import upload_to, wait_for_run_at
 from tests.support.processes import ExternalMongo, Launcher, Serve, create_key, main_thread_state, service_env
 from tests.support.served import check_created_exactly, check_runs_created_exactly, lease_holder_pid, run_document
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -108,6 +109,11 @@ def test_kill_9_of_the_process_running_an_import_hands_it_to_the_other_after_the
     assert any("finished" in message for message in worker_log(survivor, run_id))
 
 
+def taken_over(serve: Serve, run_id: str) -> int:
+    """How many times this process's worker found the run taken over by the other."""
+    return sum("taken over" in message for message in worker_log(serve, run_id))
+
+
 def freeze_while_computing(
     db: ExternalMongo, run_id: str, services: tuple[Serve, Serve], *, timeout: float = 10, busy_for: float = 0.003
 ) -> Serve:
@@ -160,6 +166,7 @@ def test_a_worker_frozen_past_its_lease_and_then_resumed_does_not_corrupt_the_ru
         freezes += 1
         holder = freeze_while_computing(external_db, run_id, services)
         other = next(serve for serve in services if serve is not holder)
+        before = taken_over(holder, run_id)
         try:
             frozen_at = run_document(external_db, run_id)["processed_rows"]
             # Followed through the other process, which takes the run over and passes the frozen batch.
@@ -178,10 +185,15 @@ def test_a_worker_frozen_past_its_lease_and_then_resumed_does_not_corrupt_the_ru
             )
         finally:
             holder.proc.send_signal(signal.SIGCONT)
-        time.sleep(0.2)  # the woken worker finishes its batch and finds out
+        # The race happened: the other process took the run over while this one was frozen (awaited
+        # above), and the woken worker finds out that it lost the run, rather than writing on.
+        wait_until(
+            lambda: taken_over(holder, run_id) > before,  # noqa: B023 (polled in this iteration)
+            15,
+            f"the worker frozen at {frozen_at} rows to notice it lost the run",
+        )
     assert freezes >= 2, f"the run ended before the test could freeze its workers: {state}"
     wait_for_run_at(services[0].url, secret, run_id, timeout=40)
-    time.sleep(0.5)
     print(f"\n{freezes} freezes; the workers said: {[worker_log(serve, run_id) for serve in services]}")
     check_created_exactly(external_db.uri, services[0].url, secret, run_id, planted)
     assert all(serve.proc.poll() is None for serve in services)

@@ -25,8 +25,10 @@ from typing import Any, TypeVar
 
 import httpx
 
+from .observed_cli import UPDATES_LOG_ENV
 from .waiting import wait_until
 
+REPO = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "customer_credit.cli"]
 START_TIMEOUT = 20.0
 # Store settings a developer may have in the environment: a test's service chooses its own.
@@ -171,16 +173,25 @@ class Launcher:
     processes: list[subprocess.Popen[str]] = field(default_factory=list)
     data_dirs: set[Path] = field(default_factory=set)
 
-    def serve(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> Serve:
+    def serve(
+        self, data_dir: Path, *extra: str, env: dict[str, str] | None = None, updates_log: Path | None = None
+    ) -> Serve:
+        """`serve` on a free port. With `updates_log`, run through tests.support.observed_cli, which
+        records the process's updates of accounts in `<updates_log>.<pid>`."""
         self.data_dirs.add(data_dir)
         stderr_path = self.tmp_path / f"serve-{len(self.processes)}.err"
+        command, env = CLI, dict(env or cli_env())
+        if updates_log is not None:
+            command = [sys.executable, "-m", "tests.support.observed_cli"]
+            env[UPDATES_LOG_ENV] = str(updates_log)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         with stderr_path.open("w") as stderr:
             proc = subprocess.Popen(
-                [*CLI, "serve", "--port", "0", "--data-dir", str(data_dir), *extra],
+                [*command, "serve", "--port", "0", "--data-dir", str(data_dir), *extra],
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
-                env=env or cli_env(),
+                env=env,
             )
         self.processes.append(proc)
         lines: queue.Queue[str | None] = queue.Queue()
