@@ -9,6 +9,7 @@
 - mongomock: the in-process store (mongomock-motor that yields to the event loop)
 - races: spies that show a race between writers really happened
 - processes: the service and its database as subprocesses (ports, environment, launcher)
+- observed_cli: the CLI run with a recorder of its account updates (to see stale writes)
 - served: checks against a service running as a subprocess
 - waiting: polling until a condition holds
 - logs: the service's log as JSON lines
