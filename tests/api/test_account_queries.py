@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import graphql
-
-from .conftest import CNPJ, CPF, close_account, error_codes, fetch_account, open_account
+from tests.support.accounts import close_account, fetch_account, open_account
+from tests.support.documents import CNPJ, CPF
+from tests.support.graphql import error_codes, graphql
 
 ACCOUNTS = """
 query Accounts($first: Int, $after: String, $filter: AccountFilter, $orderBy: AccountOrder) {

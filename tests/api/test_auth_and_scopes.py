@@ -6,20 +6,10 @@ import pytest
 
 from customer_credit.domain.api_keys import ADMIN, SCOPES
 from customer_credit.persistence.api_keys import ApiKeyRepository
-from tests.conftest import graphql, http_client, make_key
-
-from .conftest import (
-    CLOSE,
-    CNPJ,
-    CPF,
-    CPF_COMPACT,
-    OPEN_OR_CHANGE,
-    close_account,
-    error_codes,
-    fetch_account,
-    open_account,
-    open_or_change,
-)
+from tests.support.accounts import CLOSE, OPEN_OR_CHANGE, close_account, fetch_account, open_account, open_or_change
+from tests.support.clients import http_client, make_key
+from tests.support.documents import CNPJ, CPF, CPF_COMPACT
+from tests.support.graphql import error_codes, graphql
 
 ACCOUNTS = """
 query Accounts { accounts { totalCount nodes { id email document } } }

@@ -6,18 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import graphql
-
-from .conftest import (
-    OPEN_OR_CHANGE,
-    codes,
-    error_codes,
-    fetch_account,
-    open_account,
-    open_or_change,
-    post_raw,
-    request_body,
-)
+from tests.support.accounts import OPEN_OR_CHANGE, fetch_account, open_account, open_or_change
+from tests.support.graphql import codes, error_codes, graphql, post_raw, request_body
 
 ACCOUNTS = """
 query Accounts($filter: AccountFilter) { accounts(filter: $filter) { totalCount nodes { id } } }

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import CPF, CPF_COMPACT, close_account, codes, fetch_account, open_account, open_or_change
+from tests.support.accounts import close_account, fetch_account, open_account, open_or_change
+from tests.support.documents import CPF, CPF_COMPACT
+from tests.support.graphql import codes
 
 
 async def test_close_marks_the_account_closed_and_bumps_the_version(client):

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.api.conftest import close_account, open_account
-from tests.api.credit_calls import (
+from tests.support.accounts import close_account, open_account
+from tests.support.credit import (
     AUTHORIZE,
     TRANSACTION_BY_ID,
     UPDATE_SETTINGS,
@@ -20,7 +20,7 @@ from tests.api.credit_calls import (
     ledger,
     succeed,
 )
-from tests.conftest import graphql
+from tests.support.graphql import graphql
 
 
 async def test_a_new_account_can_spend_its_limit_plus_tolerance_rounded_down(client):

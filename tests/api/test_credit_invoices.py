@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.conftest import close_account
-from tests.api.credit_calls import (
+from tests.support.accounts import close_account
+from tests.support.credit import (
     ADJUST,
     CANCEL_INVOICE,
     INVOICE_BY_ID,
@@ -26,7 +26,7 @@ from tests.api.credit_calls import (
     settled,
     succeed,
 )
-from tests.conftest import graphql
+from tests.support.graphql import graphql
 
 
 async def test_paying_an_invoice_raises_the_balance_by_its_amount(client):

@@ -13,7 +13,7 @@ from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.persistence.database import ACCOUNTS, CREDIT_TRANSACTIONS
 from customer_credit.persistence.ledger import LedgerRepository
 from customer_credit.usecases.credit import sweep
-from tests.api.credit_calls import SETTLE, authorize, call, credit_account, key, ledger, succeed
+from tests.support.credit import SETTLE, authorize, call, credit_account, key, ledger, succeed
 
 
 class CutOff(Exception):

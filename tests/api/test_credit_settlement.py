@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from tests.api.credit_calls import (
+from tests.support.credit import (
     CANCEL,
     PAY,
     REFUND,
@@ -20,7 +20,7 @@ from tests.api.credit_calls import (
     settled,
     succeed,
 )
-from tests.conftest import graphql
+from tests.support.graphql import graphql
 
 
 def utc_today() -> date:

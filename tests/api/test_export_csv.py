@@ -11,9 +11,10 @@ import pytest_asyncio
 
 from customer_credit.http.rest.export import export_csv
 from customer_credit.persistence.accounts import AccountQuery
-from tests.api.conftest import ALPHANUMERIC_CNPJ, CNPJ, CPF, close_account, open_account
-from tests.api.import_files import account_with_history
-from tests.conftest import import_and_wait
+from tests.support.accounts import account_with_history, close_account, open_account
+from tests.support.csv_files import csv_file
+from tests.support.documents import ALPHANUMERIC_CNPJ, CNPJ, CPF
+from tests.support.imports import import_and_wait
 
 EXPORT_URL = "/accounts/export.csv"
 EXPORT_HEADER = [
@@ -77,13 +78,6 @@ def rows_of(text: str) -> list[list[str]]:
 def by_id(text: str) -> dict[str, dict[str, str]]:
     header, *rows = rows_of(text)
     return {row[0]: dict(zip(header, row)) for row in rows}
-
-
-def csv_bytes(rows: list[list[str]]) -> bytes:
-    """What a spreadsheet writes back: the same rows, quoted where needed."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 async def export(client, **params) -> str:
@@ -259,7 +253,7 @@ async def test_edited_export_imported_in_update_mode_changes_exactly_the_edited_
     rows[3][column["Description"]] = "Edited in a spreadsheet"
     versions = {a["id"]: a["version"] for a in accounts}
 
-    run = await import_and_wait(client, csv_bytes([header, *rows]), "UPDATE", filename="export.csv")
+    run = await import_and_wait(client, csv_file(rows, header), "UPDATE", filename="export.csv")
 
     assert (run["status"], run["updatedCount"], run["unchangedCount"], run["failedCount"], run["createdCount"]) == (
         "SUCCEEDED",

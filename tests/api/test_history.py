@@ -6,9 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from tests.conftest import graphql, http_client, make_key
-
-from .conftest import CPF, CPF_COMPACT, close_account, error_codes, open_account, open_or_change
+from tests.support.accounts import close_account, open_account, open_or_change
+from tests.support.clients import http_client, make_key
+from tests.support.documents import CPF, CPF_COMPACT
+from tests.support.graphql import error_codes, graphql
 
 HISTORY = """
 query History($id: ID!, $first: Int, $after: String) {

@@ -17,9 +17,8 @@ import pytest
 from customer_credit.http import imports as import_downloads
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.persistence.imports import ImportRunRepository
-from tests.conftest import graphql
-
-from .conftest import DRIVER_DETAIL, error_codes
+from tests.support.faults import DRIVER_DETAIL
+from tests.support.graphql import error_codes, graphql
 
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 SECRET_DETAIL = "secret detail: db password hunter2 at /srv/app/internal.py"

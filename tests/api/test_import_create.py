@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import uuid
 
-from tests.api.conftest import CNPJ, CPF, OTHER_CPF, close_account, open_account
-from tests.api.import_files import (
+from tests.support.accounts import (
     account_by_email,
     account_with_history,
     accounts_by_email,
-    counts,
-    csv_text,
-    error_triples,
-    row,
+    close_account,
+    open_account,
 )
-from tests.conftest import import_and_wait
+from tests.support.csv_files import csv_text, row
+from tests.support.documents import CNPJ, CPF, OTHER_CPF
+from tests.support.imports import counts, error_triples, import_and_wait
 
 # Row numbers are spreadsheet rows: the header is row 1, and the blank lines (rows 14 and 15) count.
 BEFORE_BLANKS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import open_account
-from tests.api.import_files import accounts_total, counts, csv_file, error_triples, row
-from tests.conftest import import_and_wait
+from tests.support.accounts import accounts_total, open_account
+from tests.support.csv_files import csv_file, row
+from tests.support.imports import counts, error_triples, import_and_wait
 
 CREATE_FILE = csv_file(
     [

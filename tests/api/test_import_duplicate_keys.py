@@ -3,9 +3,10 @@ that would hold them (open accounts)."""
 
 from __future__ import annotations
 
-from tests.api.conftest import CPF, close_account, open_account
-from tests.api.import_files import counts, csv_file, error_triples, row
-from tests.conftest import import_and_wait
+from tests.support.accounts import close_account, open_account
+from tests.support.csv_files import csv_file, row
+from tests.support.documents import CPF
+from tests.support.imports import counts, error_triples, import_and_wait
 
 FULL_WIDTH_CPF = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in CPF)  # "５２９.９８２.２４７-２５"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.import_files import HEADER, csv_file, csv_text, row
-from tests.conftest import import_and_wait
+from tests.support.csv_files import HEADER, csv_file, csv_text, row
+from tests.support.imports import import_and_wait
 
 FORMULA_FILE = csv_file(
     [

@@ -11,8 +11,9 @@ import pytest
 
 from customer_credit.persistence.database import IMPORT_CHUNKS, IMPORT_ROW_ERRORS, IMPORT_RUNS
 from customer_credit.settings import Settings
-from tests.api.import_files import csv_file, import_runs_total, row
-from tests.conftest import IMPORT_CSV, graphql, upload_csv
+from tests.support.csv_files import csv_file, row
+from tests.support.graphql import graphql
+from tests.support.imports import IMPORT_CSV, import_runs_total, upload_csv
 
 MAX_UPLOAD_BYTES = 4096
 MAX_IMPORT_ROWS = 5

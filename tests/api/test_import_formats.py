@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.import_files import HEADER, account_by_email, account_with_history, csv_text, error_triples, row
-from tests.conftest import import_and_wait
+from tests.support.accounts import account_by_email, account_with_history
+from tests.support.csv_files import HEADER, csv_text, row
+from tests.support.imports import error_triples, import_and_wait
 
 PT_BR_HEADER = ("E-mail", "Documento", "Tipo de Documento", "Limite de Crédito", "Tolerância", "Status", "Descrição")
 CAMEL_HEADER = ("id", "email", "document", "documentType", "creditLimit", "tolerance", "status", "description")

@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 
 from customer_credit.persistence import database as collections
-from tests.api.conftest import error_codes
-from tests.api.import_files import csv_file, import_runs_total, row
-from tests.conftest import IMPORT_RUN, graphql, import_and_wait, upload_csv
+from tests.support.csv_files import csv_file, row
+from tests.support.graphql import error_codes, graphql
+from tests.support.imports import IMPORT_RUN, import_and_wait, import_runs_total, upload_csv
 
 IMPORT_RUNS = """
 query Runs($first: Int, $after: String, $filter: ImportRunFilter) {

@@ -11,14 +11,12 @@ Both backends run here.
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 import warnings
 from dataclasses import dataclass
 
 import anyio.from_thread
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette would rather have httpx2; httpx is what the project pins
@@ -26,10 +24,12 @@ with warnings.catch_warnings():
 from starlette.websockets import WebSocketDisconnect
 
 from customer_credit.http.app import create_app
-from customer_credit.persistence.database import Database, connect, wrap
+from customer_credit.persistence.database import Database, connect
 from customer_credit.worker.import_worker import ImportWorker
-from tests.api.import_files import csv_file, row
-from tests.conftest import IMPORT_CSV, make_key
+from tests.support.clients import make_key
+from tests.support.csv_files import csv_file, row
+from tests.support.imports import TERMINAL, upload_request
+from tests.support.mongomock import in_memory_database
 
 PROGRESS = """
 subscription Progress($id: ID!) {
@@ -38,7 +38,6 @@ subscription Progress($id: ID!) {
 """
 
 PROTOCOL = ["graphql-transport-ws"]
-TERMINAL = {"SUCCEEDED", "COMPLETED_WITH_ERRORS", "FAILED"}
 ROWS = 12  # four batches of three
 FILE = csv_file([row("", f"p{i}@example.com") if i != 5 else row("", "not-an-email") for i in range(ROWS)])
 
@@ -75,7 +74,7 @@ def live(backend: str, request: pytest.FixtureRequest, settings):
     name = f"test_{uuid.uuid4().hex[:12]}"
 
     async def open_database() -> Database:
-        database = wrap(AsyncMongoMockClient(), name) if uri is None else connect(uri, name, timeout_ms=5000)
+        database = in_memory_database(name) if uri is None else connect(uri, name, timeout_ms=5000)
         await database.create_indexes()
         return database
 
@@ -120,13 +119,9 @@ def live(backend: str, request: pytest.FixtureRequest, settings):
 
 
 def start_import(live: Live) -> str:
-    operations = {"query": IMPORT_CSV, "variables": {"file": None, "mode": "CREATE", "dryRun": False}}
-    response = live.client.post(
-        "/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": ("accounts.csv", FILE, "text/csv")},
-        headers={"Apollo-Require-Preflight": "true", "Authorization": f"Bearer {live.secret}"},
-    )
+    request = upload_request(FILE)
+    request["headers"]["Authorization"] = f"Bearer {live.secret}"
+    response = live.client.post("/graphql", **request)
     assert response.status_code == 200, response.text
     payload = response.json()["data"]["importCsv"]
     assert payload["errors"] == [], payload

@@ -17,9 +17,9 @@ from customer_credit.persistence.account_batches import AccountBatchRepository
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, IMPORT_ROW_ERRORS, IMPORT_RUNS
 from customer_credit.persistence.imports import ImportRunRepository
 from customer_credit.worker.import_worker import ImportWorker
-from tests.api.conftest import open_account
-from tests.api.import_files import account_with_history, counts, csv_file, error_triples, row
-from tests.conftest import upload_csv, wait_for_run
+from tests.support.accounts import account_with_history, open_account
+from tests.support.csv_files import csv_file, row
+from tests.support.imports import counts, error_triples, upload_csv, wait_for_run
 
 BATCH = 3
 

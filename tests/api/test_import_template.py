@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.import_files import HEADER, account_by_email
-from tests.conftest import import_and_wait
+from tests.support.accounts import account_by_email
+from tests.support.csv_files import HEADER
+from tests.support.imports import import_and_wait
 
 TEMPLATE_URL = "/imports/template.csv"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import CPF, close_account, open_account
-from tests.api.import_files import account_with_history, counts, csv_text, error_triples, row
-from tests.conftest import import_and_wait
+from tests.support.accounts import account_with_history, close_account, open_account
+from tests.support.csv_files import csv_text, row
+from tests.support.documents import CPF
+from tests.support.imports import counts, error_triples, import_and_wait
 
 
 @pytest.fixture

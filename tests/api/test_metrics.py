@@ -4,11 +4,11 @@ counters recorded by the import worker."""
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import graphql, import_and_wait
+from tests.support.graphql import graphql
+from tests.support.imports import import_and_wait
+from tests.support.waiting import eventually
 
 COUNT = "query CountAccounts { accounts(first: 1) { totalCount } }"
 OPEN = 'mutation OpenAccount { openOrChangeAccount(input: {email: "%s"}) { created errors { code } } }'
@@ -31,19 +31,6 @@ async def scrape(client) -> dict[tuple[str, frozenset], float]:
 
 def value(found: dict, name: str, **labels: str) -> float:
     return found.get((name, frozenset(labels.items())), 0.0)
-
-
-async def eventually(check, timeout: float = 5.0) -> None:
-    """The worker records its counters just after the run's state it reports is written: wait for them."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            await check()
-            return
-        except AssertionError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-        await asyncio.sleep(0.05)
 
 
 async def test_metrics_need_a_key_with_metrics_read(anonymous, client_with) -> None:

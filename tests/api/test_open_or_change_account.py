@@ -9,19 +9,9 @@ from pathlib import Path
 import pytest
 
 from customer_credit.settings import Settings
-
-from .conftest import (
-    ALPHANUMERIC_CNPJ,
-    CNPJ,
-    CNPJ_COMPACT,
-    CPF,
-    CPF_COMPACT,
-    OTHER_CPF,
-    codes,
-    fetch_account,
-    open_account,
-    open_or_change,
-)
+from tests.support.accounts import fetch_account, open_account, open_or_change
+from tests.support.documents import ALPHANUMERIC_CNPJ, CNPJ, CNPJ_COMPACT, CPF, CPF_COMPACT, OTHER_CPF
+from tests.support.graphql import codes
 
 # --- opening and changing --------------------------------------------------------------
 

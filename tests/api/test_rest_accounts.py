@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from tests.api.conftest import CNPJ, CNPJ_COMPACT, CPF, CPF_COMPACT, OTHER_CPF, fetch_account
-from tests.api.import_files import account_with_history
+from tests.support.accounts import account_with_history, fetch_account
+from tests.support.documents import CNPJ, CNPJ_COMPACT, CPF, CPF_COMPACT, OTHER_CPF
 
 ACCOUNTS_URL = "/api/creditcontrol/accounts"
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -6,8 +6,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.api.import_files import account_with_history
-from tests.conftest import make_key
+from tests.support.accounts import account_with_history
+from tests.support.clients import make_key
 
 EMAIL_BODY = b'{"email": "new@example.com"}'
 SEEDED_BODY = b'{"email": "seeded@example.com"}'

@@ -15,20 +15,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
-from mongomock_motor import AsyncMongoMockClient  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
 from customer_credit.http.app import create_app  # noqa: E402
-from customer_credit.persistence.api_keys import ApiKeyRepository  # noqa: E402
-from customer_credit.persistence.database import wrap  # noqa: E402
 from customer_credit.settings import Settings  # noqa: E402
+from tests.support.clients import http_client, make_key  # noqa: E402
+from tests.support.mongomock import in_memory_database  # noqa: E402
 
 OPENAPI_URL = "/api/creditcontrol/openapi.json"
 # A schema-valid body may still break a domain rule a JSON schema cannot state (email syntax,
@@ -46,12 +44,12 @@ SEED = {
 
 async def prepared_app():
     """The app on mongomock-motor, a key with every scope, and the seeded accounts."""
-    database = wrap(AsyncMongoMockClient(), "fuzz")
+    database = in_memory_database("fuzz")
     await database.create_indexes()
     app = create_app(Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent")), database=database)
-    headers = {"Authorization": f"Bearer {await ApiKeyRepository(database).create('fuzzer', frozenset({'admin'}))}"}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as client:
+    secret = await make_key(database, "fuzzer", {"admin"})
+    headers = {"Authorization": f"Bearer {secret}"}
+    async with http_client(app, secret) as client:
         for account_id, body in SEED.items():
             response = await client.put(f"/api/creditcontrol/accounts/{account_id}", content=body)
             assert response.status_code == 201, response.text

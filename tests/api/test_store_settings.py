@@ -13,9 +13,8 @@ import pytest
 from customer_credit.domain.api_keys import ADMIN, SCOPES, parse_scopes
 from customer_credit.http.app import create_app
 from customer_credit.persistence.database import STORE_SETTINGS
-from tests.conftest import graphql, http_client, make_key
-
-from .conftest import error_codes, payload_of
+from tests.support.clients import http_client, make_key
+from tests.support.graphql import error_codes, graphql, payload_of
 
 SETTINGS_FIELDS = """
   invoiceDueDays maxInstallments authorizationTtlHours toleranceEnabled postponementEnabled maxPostponementDays

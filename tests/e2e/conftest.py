@@ -9,48 +9,34 @@ registry with `npm pack` (a pinned version) into pytest's cache directory, never
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
 import threading
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
-try:  # the tests import `expect` from here, so that a missing Playwright is a skip, not an error
-    from playwright.sync_api import expect
-except ImportError:
-    expect = None
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    E2E_BATCH_SIZE,
+    PHONE,
+    Service,
+    expect,
+    new_page,
+    unavailable,
+    wait_for_service,
+)
+from tests.support.processes import free_port, service_env
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = os.environ.get("CUSTOMER_CREDIT_CHROMIUM", "/usr/bin/chromium")
-# As root, in a sandbox with no network: no sandboxing of its own, no background traffic.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 AXE_VERSION = "4.11.4"
-REQUIRED = os.environ.get("CUSTOMER_CREDIT_E2E_REQUIRED") == "1"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 812}
-
 _screenshots_taken: list[Path] = []
 
 
@@ -64,71 +50,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         terminalreporter.write_line(f"{len(_screenshots_taken)} PNG files in {SCREENSHOTS}")
 
 
-def unavailable(reason: str) -> None:
-    if REQUIRED:
-        pytest.fail(f"{reason} (CUSTOMER_CREDIT_E2E_REQUIRED=1)", pytrace=False)
-    pytest.skip(reason)
-
-
 # ---------------------------------------------------------------------------- the service
-
-
-@dataclass
-class Service:
-    url: str
-    key: str
-    data_dir: Path
-    process: subprocess.Popen
-    output: list[str] = field(default_factory=list)
-
-    def api(self, query: str, key: str | None = None, **variables) -> dict:
-        """A GraphQL call with the admin key (or `key`), for setting up data."""
-        response = httpx.post(
-            f"{self.url}/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {key or self.key}"},
-            timeout=30,
-        )
-        response.raise_for_status()
-        body = response.json()
-        assert not body.get("errors"), body
-        return body["data"]
-
-    def open_account(self, **fields) -> dict:
-        fields.setdefault("email", f"e2e-{uuid.uuid4().hex[:10]}@example.com")
-        data = self.api(
-            """mutation($input: OpenOrChangeAccountInput!) {
-                 openOrChangeAccount(input: $input) { account { id email version } errors { field code message } }
-               }""",
-            input=fields,
-        )["openOrChangeAccount"]
-        assert not data["errors"], data["errors"]
-        return data["account"]
-
-    def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "customer_credit.cli", *args, "--data-dir", str(self.data_dir)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=service_env(),
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def service_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"MONGODB_URI", "CUSTOMER_CREDIT_DATA_DIR"}}
-    env["PYTHONUNBUFFERED"] = "1"
-    # Small batches, so an import of a few hundred rows moves the progress bar more than once.
-    env["IMPORT_BATCH_SIZE"] = "100"
-    return env
 
 
 # Package scope, not session: Playwright's sync API keeps an event loop marked as running in
@@ -155,7 +77,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=service_env(),
+        env=service_env(IMPORT_BATCH_SIZE=E2E_BATCH_SIZE),
         cwd=REPO,
     )
     output: list[str] = []
@@ -178,22 +100,6 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             process.wait(10)
 
 
-def wait_for_service(process: subprocess.Popen, url: str, output: list[str], timeout: float = 90) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("the service exited at start:\n" + "\n".join(output[-40:]), pytrace=False)
-        try:
-            healthy = httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            healthy = False
-        marker = next((i for i, line in enumerate(output) if "shown only this once" in line), None)
-        if healthy and marker is not None and len(output) > marker + 1:
-            return output[marker + 1].strip()
-        time.sleep(0.2)
-    pytest.fail("the service did not start in time:\n" + "\n".join(output[-40:]), pytrace=False)
-
-
 # ---------------------------------------------------------------------------- the browser
 
 
@@ -209,15 +115,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def new_page(browser, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport, locale="pt-BR", accept_downloads=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.errors = []  # uncaught exceptions in the page: each one fails the test
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    return page
 
 
 @pytest.fixture
@@ -310,23 +207,3 @@ def check_accessibility(axe_source):
         assert not bad, f"axe-core found serious/critical violations on {what}:\n{report}"
 
     return check
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def sign_in(page, service: Service, key: str | None = None, hash_: str = "#/accounts") -> None:
-    """Open the admin page and sign in through its form."""
-    page.goto(f"{service.url}/admin{hash_}")
-    page.locator("#signin-key").fill(key or service.key)
-    page.get_by_role("button", name="Entrar").click()
-    page.locator("#view-signin").wait_for(state="hidden")
-
-
-def import_csv(rows: int, bad_row_index: int, prefix: str) -> bytes:
-    """A CREATE file of `rows` accounts whose row `bad_row_index` (0-based) has a bad email."""
-    lines = ["Email,Document,Document Type,Credit Limit,Tolerance,Description"]
-    for i in range(rows):
-        email = "not-an-email" if i == bad_row_index else f"{prefix}-{i:04d}@example.com"
-        lines.append(f"{email},,,{100 + i}.00,5%,importada")
-    return ("\n".join(lines) + "\n").encode()

@@ -8,7 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from .conftest import expect, import_csv, sign_in
+from tests.support.browser import expect, sign_in
+from tests.support.csv_files import accounts_with_a_bad_email
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +42,7 @@ def test_axe_finds_no_serious_or_critical_violation(page, service, check_accessi
 
     prefix = f"axe-{uuid.uuid4().hex[:8]}"
     page.locator("#import-file").set_input_files(
-        {"name": f"{prefix}.csv", "mimeType": "text/csv", "buffer": import_csv(5, 1, prefix)}
+        {"name": f"{prefix}.csv", "mimeType": "text/csv", "buffer": accounts_with_a_bad_email(5, 1, prefix)}
     )
     page.get_by_role("button", name="Importar arquivo").click()
     expect(page.locator("#import-result .run")).to_have_attribute(

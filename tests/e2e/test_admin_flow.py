@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import expect, import_csv, sign_in
+from tests.support.browser import expect, sign_in
+from tests.support.csv_files import accounts_with_a_bad_email
 
 pytestmark = pytest.mark.e2e
 
@@ -149,7 +150,9 @@ def test_import_with_a_bad_row_shows_progress_row_errors_and_the_report(page, se
     # The drop zone is a button that opens the file picker.
     with page.expect_file_chooser() as chooser:
         page.locator("#import-drop").click()
-    chooser.value.set_files({"name": name, "mimeType": "text/csv", "buffer": import_csv(rows, bad, prefix)})
+    chooser.value.set_files(
+        {"name": name, "mimeType": "text/csv", "buffer": accounts_with_a_bad_email(rows, bad, prefix)}
+    )
     expect(page.locator("#import-file-name")).to_contain_text(name)
 
     # Record every value the progress bar takes.
@@ -221,7 +224,7 @@ def test_progress_falls_back_to_polling_when_the_socket_fails(page, service):
     sign_in(page, service, hash_="#/import")
     page.get_by_label("Simulação").check()
     page.locator("#import-file").set_input_files(
-        {"name": f"{prefix}.csv", "mimeType": "text/csv", "buffer": import_csv(30, 5, prefix)}
+        {"name": f"{prefix}.csv", "mimeType": "text/csv", "buffer": accounts_with_a_bad_email(30, 5, prefix)}
     )
     page.get_by_role("button", name="Importar arquivo").click()
     result = page.locator("#import-result .run")

@@ -1,3 +1,30 @@
-"""Fixtures shared by the modules that start the real service as a subprocess."""
+"""Fixtures of the modules that start the real service (and their own database) as subprocesses."""
 
-from .service import external_db, launcher  # noqa: F401 (fixtures)
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import ExternalMongo, Launcher
+
+
+@pytest.fixture
+def launcher(tmp_path: Path) -> Iterator[Launcher]:
+    """Starts `serve` and CLI commands; afterwards kills every process it started."""
+    started = Launcher(tmp_path)
+    try:
+        yield started
+    finally:
+        started.cleanup()
+
+
+@pytest.fixture
+def external_db(tmp_path: Path) -> Iterator[ExternalMongo]:
+    """A database the test owns: it can stop, restart or freeze it while services use it."""
+    server = ExternalMongo(tmp_path / "external-db")
+    try:
+        yield server
+    finally:
+        server.close()

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .test_serve import CLI, COUNT, OPEN, Launcher, account_count, cli_env, gql, nx_pids
+from tests.support.graphql import gql
+from tests.support.processes import CLI, Launcher, cli_env, nx_pids
+from tests.support.served import COUNT, OPEN, account_count
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 

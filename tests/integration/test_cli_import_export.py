@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import re
-import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .test_serve import CLI, Launcher, Serve, cli_env, gql
+from tests.support.graphql import gql
+from tests.support.processes import CLI, Launcher, Serve, cli_env, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -205,9 +205,7 @@ def test_a_wrong_or_missing_key_or_an_unreachable_service_exits_2(service: Serve
     no_pii = cli(service, "export", str(tmp_path / "out.csv"), key=reader)
     assert no_pii.returncode == 2 and "HTTP 403" in no_pii.stderr and "pii:read" in no_pii.stderr, no_pii.stderr
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
+    closed_port = free_port()
     unreachable = cli(service, "import", str(path), "--mode", "create", "--url", f"http://127.0.0.1:{closed_port}")
     assert unreachable.returncode == 2 and "cannot connect" in unreachable.stderr, unreachable.stderr
     assert count(service, prefix) == 0

@@ -28,6 +28,7 @@ from customer_credit.persistence.embedded import (
     embedded_store,
     running_server_uri,
 )
+from tests.support.processes import alive
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -53,17 +54,6 @@ async def client(uri: str) -> AsyncIterator[AsyncIOMotorClient]:
         yield motor
     finally:
         motor.close()
-
-
-def alive(pid: int) -> bool:
-    """A reaped process is gone; an unreaped one would show up as a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    return True
 
 
 def dead_pid() -> int:

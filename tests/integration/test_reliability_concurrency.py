@@ -12,27 +12,18 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
-from .service import (
-    ExternalMongo,
-    Launcher,
-    Serve,
-    accounts_with_history,
-    counts,
-    create_key,
-    csv_bytes,
-    freeze_when_busy,
-    gql_data,
-    history_gaps,
-    mongo,
-    service_env,
-    upload,
-    wait_for,
-    wait_for_run,
-)
+from tests.support.csv_files import csv_file
+from tests.support.graphql import codes, gql_data
+from tests.support.imports import counts, upload_to, wait_for_run_at
+from tests.support.observed_cli import updates_log
+from tests.support.processes import ExternalMongo, Launcher, Serve, create_key, freeze_when_busy, service_env
+from tests.support.served import accounts_with_history, history_gaps, lease_holder_pid, run_document
+from tests.support.waiting import eventually, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -65,6 +56,7 @@ class Services:
     first: Serve
     second: Serve
     secret: str
+    updates_log: Path  # each process's updates of accounts (tests.support.observed_cli)
 
     @property
     def url(self) -> str:
@@ -79,8 +71,13 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     try:
         secret = create_key(db)
         env = service_env(db, IMPORT_BATCH_SIZE="1000")
+        log = tmp_path / "updates"
         yield Services(
-            db, launcher.serve(tmp_path / "unused", env=env), launcher.serve(tmp_path / "unused", env=env), secret
+            db,
+            launcher.serve(tmp_path / "unused", env=env, updates_log=log),
+            launcher.serve(tmp_path / "unused", env=env, updates_log=log),
+            secret,
+            log,
         )
     finally:
         launcher.cleanup()
@@ -90,8 +87,11 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
 async def race(url: str, secret: str, inputs: list[dict]) -> list[dict]:
     """Every input from its own client (its own connection), released at the same instant."""
     start = asyncio.Event()
+    waiting = 0
 
     async def one(client: httpx.AsyncClient, account_input: dict) -> dict:
+        nonlocal waiting
+        waiting += 1
         await start.wait()
         response = await client.post("/graphql", json={"query": OPEN_OR_CHANGE, "variables": {"input": account_input}})
         assert response.status_code == 200, response.text
@@ -106,15 +106,20 @@ async def race(url: str, secret: str, inputs: list[dict]) -> list[dict]:
         # Connect every client first, so that the requests really arrive together.
         await asyncio.gather(*(client.get("/healthz") for client in clients))
         tasks = [asyncio.create_task(one(client, account_input)) for client, account_input in zip(clients, inputs)]
-        await asyncio.sleep(0.05)
+
+        async def every_task_waits() -> None:
+            assert waiting == len(tasks)
+
+        await eventually(every_task_waits, timeout=5)
         start.set()
         return await asyncio.gather(*tasks)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
 
 
-def codes(results: list[dict]) -> list[str]:
-    return sorted(error["code"] for result in results for error in result["errors"])
+def all_codes(results: list[dict]) -> list[str]:
+    """The error codes of every payload, sorted."""
+    return sorted(code for result in results for code in codes(result))
 
 
 def total(services: Services, search: str) -> int:
@@ -128,7 +133,7 @@ def test_the_same_email_from_30_clients_opens_one_account(services: Services) ->
     )
     winners = [result for result in results if result["created"]]
     assert len(winners) == 1 and winners[0]["errors"] == []
-    assert codes(results) == ["EMAIL_IN_USE"] * (CLIENTS - 1)
+    assert all_codes(results) == ["EMAIL_IN_USE"] * (CLIENTS - 1)
     found = gql_data(
         url, secret, '{ accounts(first: 100, filter: {email: "race@example.com"}) { totalCount nodes { id } } }'
     )
@@ -145,7 +150,7 @@ def test_the_same_document_from_30_clients_opens_one_account(services: Services)
     ]
     results = asyncio.run(race(url, secret, inputs))
     assert sum(result["created"] for result in results) == 1
-    assert codes(results) == ["DOCUMENT_IN_USE"] * (CLIENTS - 1)
+    assert all_codes(results) == ["DOCUMENT_IN_USE"] * (CLIENTS - 1)
     found = gql_data(url, secret, '{ accounts(first: 100, filter: {document: "52998224725"}) { totalCount } }')
     assert found["accounts"]["totalCount"] == 1
     assert total(services, "doc-race-") == 1
@@ -168,7 +173,7 @@ def test_expected_version_races_have_one_winner_and_unpinned_changes_all_get_thr
     )
     winners = [result for result in pinned if not result["errors"]]
     assert len(winners) == 1, pinned
-    assert codes(pinned) == ["VERSION_CONFLICT"] * (CLIENTS - 1)
+    assert all_codes(pinned) == ["VERSION_CONFLICT"] * (CLIENTS - 1)
     account = gql_data(url, secret, ACCOUNT, {"id": "hot"})["account"]
     assert account["version"] == 2 and account["creditLimit"] == f"{1000 + pinned.index(winners[0])}.00"
     assert history_gaps(account) is None, history_gaps(account)
@@ -181,7 +186,7 @@ def test_expected_version_races_have_one_winner_and_unpinned_changes_all_get_thr
             [{"id": "hot", "email": "hot@example.com", "creditLimit": f"{5000 + i}.00"} for i in range(CLIENTS)],
         )
     )
-    assert codes(free) == [], free
+    assert all_codes(free) == [], free
     assert sorted(result["account"]["version"] for result in free) == list(range(3, 3 + CLIENTS))
     account = gql_data(url, secret, ACCOUNT, {"id": "hot"})["account"]
     assert account["version"] == 2 + CLIENTS
@@ -195,15 +200,15 @@ def two_imports_at_once(services: Services, prefix: str):
     row lower (a blank row after the header), as in two different files."""
     secret = services.secret
     ids = [f"{prefix}-{i:03d}" for i in range(ACCOUNTS)]
-    created = wait_for_run(
+    created = wait_for_run_at(
         services.url,
         secret,
-        upload(
+        upload_to(
             services.url,
             secret,
-            csv_bytes(
-                ["Id", "Email", "Credit Limit"],
-                [[account_id, f"{account_id}@example.com", "100"] for account_id in ids],
+            csv_file(
+                header=["Id", "Email", "Credit Limit"],
+                rows=[[account_id, f"{account_id}@example.com", "100"] for account_id in ids],
             ),
         ),
     )
@@ -217,18 +222,19 @@ def two_imports_at_once(services: Services, prefix: str):
 
     def send(name: str, serve: Serve) -> None:
         blank = [["", ""]] if name == "B" else []
-        content = csv_bytes(
-            ["Id", "Credit Limit"], blank + [[account_id, limit] for account_id, limit in limits[name].items()]
+        content = csv_file(
+            header=["Id", "Credit Limit"],
+            rows=blank + [[account_id, limit] for account_id, limit in limits[name].items()],
         )
         barrier.wait()
-        run_ids[name] = upload(serve.url, secret, content, mode="UPDATE", filename=f"{name}.csv")
+        run_ids[name] = upload_to(serve.url, secret, content, mode="UPDATE", filename=f"{name}.csv")
 
     threads = [threading.Thread(target=send, args=args) for args in (("A", services.first), ("B", services.second))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(30)
-    runs = {name: wait_for_run(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
+    runs = {name: wait_for_run_at(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
     times = {
         name: gql_data(services.url, secret, RUN_TIMES, {"id": run_id})["importRun"] for name, run_id in run_ids.items()
     }
@@ -280,8 +286,11 @@ def holder_of(account: dict, limits: dict[str, dict[str, str]]) -> str:
 # it: every write of that run is then stale. Left to the scheduler that happens at some attempts only,
 # so the race is arranged: run B (whose rows carry the accounts' emails, so that checking them takes a
 # while) is frozen while it checks its batch - after reading the accounts, before writing them - and
-# run A, on the other process, changes every account meanwhile. Should the freeze miss that moment
-# (then nothing is stale and the attempt proves little), the race is run again: ATTEMPTS times.
+# run A, on the other process, changes every account meanwhile. Whether the race happened is read
+# from B's own updates (tests.support.observed_cli): its batch write must have matched none of its
+# accounts (every one stale). Should the freeze miss that moment (then nothing is stale and the
+# attempt proves little), the race is run again, up to ATTEMPTS times, and the test fails if it
+# never happened.
 ATTEMPTS = 3
 RACE_ACCOUNTS = 600
 
@@ -305,31 +314,22 @@ def latest_states(services: Services, prefix: str) -> list[dict]:
         after = page["pageInfo"]["endCursor"]
 
 
-def run_document(db: ExternalMongo, run_id: str) -> dict:
-    client, database = mongo(db.uri)
-    try:
-        return database.import_runs.find_one({"_id": run_id}) or {}
-    finally:
-        client.close()
-
-
 def started(db: ExternalMongo, run_id: str) -> bool:
     return run_document(db, run_id).get("started_at") is not None
-
-
-def holder_pid(db: ExternalMongo, run_id: str) -> int:
-    """The pid of the process whose worker holds the run (`host:pid:nonce`)."""
-    return int(run_document(db, run_id)["lease_owner"].split(":")[-2])
 
 
 def arranged_race(services: Services, prefix: str, *, shift_b: bool):
     secret = services.secret
     ids = [f"{prefix}-{i:03d}" for i in range(RACE_ACCOUNTS)]
     emails = {account_id: f"{account_id}@example.com" for account_id in ids}
-    created = wait_for_run(
+    created = wait_for_run_at(
         services.url,
         secret,
-        upload(services.url, secret, csv_bytes(["Id", "Email", "Credit Limit"], [[i, emails[i], "100"] for i in ids])),
+        upload_to(
+            services.url,
+            secret,
+            csv_file(header=["Id", "Email", "Credit Limit"], rows=[[i, emails[i], "100"] for i in ids]),
+        ),
     )
     assert created["createdCount"] == RACE_ACCOUNTS, created
     limits = {
@@ -337,37 +337,44 @@ def arranged_race(services: Services, prefix: str, *, shift_b: bool):
         "B": {account_id: f"{2000 + i}.00" for i, account_id in enumerate(ids)},
     }
     blank = [["", "", ""]] if shift_b else []
-    file_b = csv_bytes(["Id", "Email", "Credit Limit"], blank + [[i, emails[i], limits["B"][i]] for i in ids])
-    file_a = csv_bytes(["Id", "Credit Limit"], [[i, limits["A"][i]] for i in ids])
+    file_b = csv_file(
+        header=["Id", "Email", "Credit Limit"], rows=blank + [[i, emails[i], limits["B"][i]] for i in ids]
+    )
+    file_a = csv_file(header=["Id", "Credit Limit"], rows=[[i, limits["A"][i]] for i in ids])
 
-    run_ids = {"B": upload(services.second.url, secret, file_b, mode="UPDATE", filename="B.csv")}
-    wait_for(lambda: started(services.db, run_ids["B"]), 10, "run B to start", interval=0.002)
+    run_ids = {"B": upload_to(services.second.url, secret, file_b, mode="UPDATE", filename="B.csv")}
+    wait_until(lambda: started(services.db, run_ids["B"]), 10, "run B to start", interval=0.002)
     b, a = (
         (services.first, services.second)
-        if holder_pid(services.db, run_ids["B"]) == services.first.proc.pid
+        if lease_holder_pid(services.db, run_ids["B"]) == services.first.proc.pid
         else (services.second, services.first)
     )
+    updates_before = len(updates_log(services.updates_log, b.proc.pid))
     frozen = freeze_when_busy(b.proc.pid, nth=2)
     try:
-        run_ids["A"] = upload(a.url, secret, file_a, mode="UPDATE", filename="A.csv")
-        wait_for_run(a.url, secret, run_ids["A"], timeout=30)
+        run_ids["A"] = upload_to(a.url, secret, file_a, mode="UPDATE", filename="A.csv")
+        wait_for_run_at(a.url, secret, run_ids["A"], timeout=30)
     finally:
         os.kill(b.proc.pid, signal.SIGCONT)
-    runs = {name: wait_for_run(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
+    runs = {name: wait_for_run_at(services.url, secret, run_id, timeout=40) for name, run_id in run_ids.items()}
+    b_updates = updates_log(services.updates_log, b.proc.pid)[updates_before:]
+    stale = sum(update["statements"] - update["matched"] for update in b_updates)
     print(
-        f"\n{prefix}: B frozen: {frozen}\n{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n"
-        f"{prefix}: B {runs['B']['status']} {counts(runs['B'])}"
+        f"\n{prefix}: B frozen: {frozen}; B's stale update statements: {stale}\n"
+        f"{prefix}: A {runs['A']['status']} {counts(runs['A'])}\n{prefix}: B {runs['B']['status']} {counts(runs['B'])}"
     )
     found = latest_states(services, prefix)
     assert sorted(account["id"] for account in found) == ids
-    return runs, run_ids, limits, found
+    return runs, run_ids, limits, found, frozen and stale > 0, stale
 
 
 def every_counted_update_is_applied(
     services: Services, prefix: str, *, shift_b: bool, attempts: int = ATTEMPTS
 ) -> None:
+    """Until the arranged race happens (at most `attempts` times): every update either run counted
+    is applied, and each account's newest event is that of the run whose value it holds."""
     for attempt in range(attempts):
-        runs, run_ids, limits, accounts = arranged_race(services, f"{prefix}{attempt}", shift_b=shift_b)
+        runs, run_ids, limits, accounts, raced, stale = arranged_race(services, f"{prefix}{attempt}", shift_b=shift_b)
         assert all(run["status"] != "FAILED" for run in runs.values()), runs
         applied = sum(account["version"] - 1 for account in accounts)
         counted = runs["A"]["updatedCount"] + runs["B"]["updatedCount"]
@@ -378,6 +385,12 @@ def every_counted_update_is_applied(
             assert newest["importRunId"] == run_ids[holder], (
                 f"{account['id']} holds {holder}'s value but its newest event is the other run's: {newest}"
             )
+        if raced:
+            # A changed every account between B's read and B's write: every one of B's writes was stale.
+            assert stale == RACE_ACCOUNTS, f"{stale} of B's {RACE_ACCOUNTS} updates went stale"
+            assert runs["B"]["updatedCount"] == RACE_ACCOUNTS, runs["B"]
+            return
+    pytest.fail(f"the race was never arranged in {attempts} attempts: none of B's writes went stale")
 
 
 def test_no_update_is_lost_when_two_imports_change_the_same_rows_at_once(services: Services) -> None:

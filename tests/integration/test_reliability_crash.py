@@ -17,19 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from .service import (
-    ExternalMongo,
-    Launcher,
-    check_created_exactly,
-    create_key,
-    embedded_uri,
-    import_run,
-    nx_pids,
-    planted_create_file,
-    service_env,
-    upload,
-    wait_for_run,
-)
+from tests.support.csv_files import planted_create_file
+from tests.support.imports import run_at, upload_to, wait_for_run_at
+from tests.support.processes import ExternalMongo, Launcher, create_key, embedded_uri, nx_pids, service_env
+from tests.support.served import check_created_exactly
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -45,14 +36,14 @@ def in_the_middle(run: dict) -> bool:
 
 def kill_and_resume(launcher: Launcher, first, start_again, secret: str, run_id: str, kill) -> tuple[dict, float]:
     """Kill mid-run, restart, and time how long the new process took to move the run on."""
-    at_kill = wait_for_run(first.url, secret, run_id, until=in_the_middle, timeout=30)
+    at_kill = wait_for_run_at(first.url, secret, run_id, until=in_the_middle, timeout=30)
     kill()
     killed = time.monotonic()
     second = start_again()
-    checkpointed = import_run(second.url, secret, run_id)
+    checkpointed = run_at(second.url, secret, run_id)
     assert checkpointed["status"] == "RUNNING", checkpointed
     assert at_kill["processedRows"] <= checkpointed["processedRows"] < ROWS
-    wait_for_run(
+    wait_for_run_at(
         second.url,
         secret,
         run_id,
@@ -64,7 +55,7 @@ def kill_and_resume(launcher: Launcher, first, start_again, secret: str, run_id:
         f"\nkilled at {checkpointed['processedRows']} of {ROWS} checkpointed rows; "
         f"the restarted service moved the run on {resumed:.2f}s after the kill (lease {LEASE_SECONDS}s)"
     )
-    wait_for_run(second.url, secret, run_id, timeout=40)
+    wait_for_run_at(second.url, secret, run_id, timeout=40)
     return second, resumed
 
 
@@ -75,7 +66,7 @@ def test_kill_9_of_the_service_mid_import_then_restart_finishes_it_exactly(
     env = service_env(external_db, **SETTINGS)
     first = launcher.serve(tmp_path / "unused", env=env)
     planted = planted_create_file(ROWS, "crash")
-    run_id = upload(first.url, secret, planted.content)
+    run_id = upload_to(first.url, secret, planted.content)
 
     written_after_checkpoint = []
 
@@ -110,7 +101,7 @@ def test_kill_9_of_the_service_and_its_embedded_database_mid_import_then_restart
     first = launcher.serve(data_dir, env=env)
     secret = first.admin_secret
     planted = planted_create_file(ROWS, "both")
-    run_id = upload(first.url, secret, planted.content)
+    run_id = upload_to(first.url, secret, planted.content)
     child = first.embedded_pid()
 
     def kill_both() -> None:

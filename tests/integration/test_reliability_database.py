@@ -14,25 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .service import (
-    COUNT,
-    OPEN,
-    ExternalMongo,
-    Fault,
-    Launcher,
-    check_created_exactly,
-    create_key,
-    documents_fault,
-    embedded_uri,
-    gql,
-    gql_data,
-    planted_create_file,
-    service_env,
-    status,
-    upload,
-    wait_for,
-    wait_for_run,
-)
+from tests.support.csv_files import planted_create_file
+from tests.support.faults import Fault, documents_fault
+from tests.support.graphql import gql, gql_data
+from tests.support.imports import upload_to, wait_for_run_at
+from tests.support.processes import ExternalMongo, Launcher, create_key, embedded_uri, service_env, status
+from tests.support.served import COUNT, OPEN, check_created_exactly
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -75,8 +63,8 @@ def test_a_killed_embedded_database_is_restarted_and_the_running_import_finishes
     serve = launcher.serve(data_dir, env=service_env(None, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS), IMPORT_BATCH_SIZE="250"))
     secret = serve.admin_secret
     planted = planted_create_file(3000, "kill")
-    run_id = upload(serve.url, secret, planted.content)
-    wait_for_run(serve.url, secret, run_id, until=lambda run: run["processedRows"] >= 500, timeout=20)
+    run_id = upload_to(serve.url, secret, planted.content)
+    wait_for_run_at(serve.url, secret, run_id, until=lambda run: run["processedRows"] >= 500, timeout=20)
     child = serve.embedded_pid()
 
     os.kill(child, signal.SIGKILL)
@@ -106,7 +94,7 @@ def test_a_killed_embedded_database_is_restarted_and_the_running_import_finishes
     # The supervisor's first back-off is 0.2 s and nx-27017 starts in about a second.
     assert recovered < 10
 
-    run = wait_for_run(serve.url, secret, run_id, timeout=40)
+    run = wait_for_run_at(serve.url, secret, run_id, timeout=40)
     assert run["status"] != "FAILED", run
     check_created_exactly(embedded_uri(data_dir), serve.url, secret, run_id, planted)
     assert serve.proc.poll() is None
@@ -122,8 +110,8 @@ def test_during_a_held_outage_readyz_is_503_calls_fail_fast_and_the_import_pause
         env=service_env(external_db, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS), IMPORT_BATCH_SIZE="250"),
     )
     planted = planted_create_file(3000, "held")
-    run_id = upload(serve.url, secret, planted.content)
-    before = wait_for_run(serve.url, secret, run_id, until=lambda run: run["processedRows"] >= 500, timeout=20)
+    run_id = upload_to(serve.url, secret, planted.content)
+    before = wait_for_run_at(serve.url, secret, run_id, until=lambda run: run["processedRows"] >= 500, timeout=20)
 
     external_db.stop()
     stopped = time.monotonic()
@@ -143,11 +131,11 @@ def test_during_a_held_outage_readyz_is_503_calls_fail_fast_and_the_import_pause
     assert max(took for _, took in calls) < FAST, [took for _, took in calls]
     assert not any(succeeded(response) for response, _ in calls)
 
-    back = wait_for(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
+    back = wait_until(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
     print(f"/readyz 200 again {back:.2f}s after the database came back")
     assert gql_data(serve.url, secret, OPEN % "after@example.com")["openOrChangeAccount"]["created"] is True
 
-    run = wait_for_run(serve.url, secret, run_id, timeout=40)
+    run = wait_for_run_at(serve.url, secret, run_id, timeout=40)
     print(f"run ended {time.monotonic() - restarted:.2f}s after the database came back: {run['status']}")
     assert run["status"] != "FAILED", run
     assert run["processedRows"] > before["processedRows"]
@@ -253,7 +241,7 @@ def test_calls_to_a_database_that_stops_answering_do_not_hang(
     external_db.stop()
     assert status(serve.url, "/readyz", timeout=30) == 503
     external_db.start()
-    wait_for(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
+    wait_until(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
     assert gql_data(serve.url, secret, COUNT)["accounts"]["totalCount"] == 0
 
     external_db.freeze()

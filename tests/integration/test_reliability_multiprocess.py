@@ -14,20 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from .service import (
-    ExternalMongo,
-    Launcher,
-    Serve,
-    check_created_exactly,
-    check_runs_created_exactly,
-    create_key,
-    main_thread_state,
-    mongo,
-    planted_create_file,
-    service_env,
-    upload,
-    wait_for_run,
-)
+from tests.support.csv_files import planted_create_file
+from tests.support.imports import upload_to, wait_for_run_at
+from tests.support.processes import ExternalMongo, Launcher, Serve, create_key, main_thread_state, service_env
+from tests.support.served import check_created_exactly, check_runs_created_exactly, lease_holder_pid, run_document
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -48,15 +39,6 @@ def worker_log(serve: Serve, run_id: str) -> list[str]:
     ]
 
 
-def owner_pid(db: ExternalMongo, run_id: str) -> int:
-    """The pid of the process whose worker holds the run (`host:pid:nonce`)."""
-    client, database = mongo(db.uri)
-    try:
-        return int(database.import_runs.find_one({"_id": run_id})["lease_owner"].split(":")[-2])
-    finally:
-        client.close()
-
-
 def test_queued_imports_are_each_processed_by_exactly_one_of_two_processes(
     launcher: Launcher, external_db: ExternalMongo, tmp_path: Path
 ) -> None:
@@ -67,10 +49,10 @@ def test_queued_imports_are_each_processed_by_exactly_one_of_two_processes(
     files = [planted_create_file(700, f"q{n}") for n in range(6)]
     # Queued together, alternately through each process.
     runs = {
-        upload(services[n % 2].url, secret, file.content, filename=f"q{n}.csv"): file for n, file in enumerate(files)
+        upload_to(services[n % 2].url, secret, file.content, filename=f"q{n}.csv"): file for n, file in enumerate(files)
     }
     for run_id in runs:
-        wait_for_run(services[0].url, secret, run_id, timeout=40)
+        wait_for_run_at(services[0].url, secret, run_id, timeout=40)
 
     check_runs_created_exactly(external_db.uri, services[0].url, secret, runs)
     processed_by = {0: 0, 1: 0}
@@ -94,18 +76,20 @@ def test_kill_9_of_the_process_running_an_import_hands_it_to_the_other_after_the
         launcher, external_db, tmp_path, IMPORT_BATCH_SIZE="250", IMPORT_LEASE_SECONDS=str(LEASE_SECONDS)
     )
     planted = planted_create_file(5000, "takeover")
-    run_id = upload(services[0].url, secret, planted.content)
-    at_kill = wait_for_run(services[0].url, secret, run_id, until=lambda run: run["processedRows"] >= 750, timeout=20)
+    run_id = upload_to(services[0].url, secret, planted.content)
+    at_kill = wait_for_run_at(
+        services[0].url, secret, run_id, until=lambda run: run["processedRows"] >= 750, timeout=20
+    )
 
-    holder = next(serve for serve in services if serve.proc.pid == owner_pid(external_db, run_id))
+    holder = next(serve for serve in services if serve.proc.pid == lease_holder_pid(external_db, run_id))
     survivor = next(serve for serve in services if serve is not holder)
     holder.proc.send_signal(signal.SIGKILL)
     killed = time.monotonic()
     assert holder.proc.wait(5) == -signal.SIGKILL
-    checkpointed = wait_for_run(survivor.url, secret, run_id, until=lambda run: True)
+    checkpointed = wait_for_run_at(survivor.url, secret, run_id, until=lambda run: True)
     assert checkpointed["status"] == "RUNNING" and checkpointed["processedRows"] >= at_kill["processedRows"]
 
-    wait_for_run(
+    wait_for_run_at(
         survivor.url,
         secret,
         run_id,
@@ -118,11 +102,16 @@ def test_kill_9_of_the_process_running_an_import_hands_it_to_the_other_after_the
         f"the other process moved the run on {took_over:.2f}s later (lease {LEASE_SECONDS}s, poll 1s)"
     )
     assert took_over < LEASE_SECONDS + 5
-    assert owner_pid(external_db, run_id) == survivor.proc.pid
+    assert lease_holder_pid(external_db, run_id) == survivor.proc.pid
 
-    wait_for_run(survivor.url, secret, run_id, timeout=40)
+    wait_for_run_at(survivor.url, secret, run_id, timeout=40)
     check_created_exactly(external_db.uri, survivor.url, secret, run_id, planted)
     assert any("finished" in message for message in worker_log(survivor, run_id))
+
+
+def taken_over(serve: Serve, run_id: str) -> int:
+    """How many times this process's worker found the run taken over by the other."""
+    return sum("taken over" in message for message in worker_log(serve, run_id))
 
 
 def freeze_while_computing(
@@ -136,7 +125,7 @@ def freeze_while_computing(
     while True:
         assert time.monotonic() < deadline, "the worker holding the run never ran"
         if time.monotonic() - looked_up > 0.1:  # the holder changes when a lease is taken over
-            pid = owner_pid(db, run_id)
+            pid = lease_holder_pid(db, run_id)
             holder, looked_up = next(serve for serve in services if serve.proc.pid == pid), time.monotonic()
         if main_thread_state(holder.proc.pid) != "R":
             busy_since = None
@@ -146,14 +135,6 @@ def freeze_while_computing(
             os.kill(holder.proc.pid, signal.SIGSTOP)
             return holder
         time.sleep(0.0002)
-
-
-def run_document(db: ExternalMongo, run_id: str) -> dict:
-    client, database = mongo(db.uri)
-    try:
-        return database.import_runs.find_one({"_id": run_id})
-    finally:
-        client.close()
 
 
 FREEZES = 3
@@ -172,8 +153,8 @@ def test_a_worker_frozen_past_its_lease_and_then_resumed_does_not_corrupt_the_ru
     secret = create_key(external_db)
     services = two_services(launcher, external_db, tmp_path, IMPORT_BATCH_SIZE=str(BATCH), IMPORT_LEASE_SECONDS="2")
     planted = planted_create_file(ROWS, "frozen")
-    run_id = upload(services[0].url, secret, planted.content)
-    wait_for_run(services[0].url, secret, run_id, until=lambda run: run["processedRows"] >= BATCH, timeout=20)
+    run_id = upload_to(services[0].url, secret, planted.content)
+    wait_for_run_at(services[0].url, secret, run_id, until=lambda run: run["processedRows"] >= BATCH, timeout=20)
 
     freezes = 0
     # Each freeze costs the run about two batches; one is not started without four batches to go.
@@ -185,10 +166,11 @@ def test_a_worker_frozen_past_its_lease_and_then_resumed_does_not_corrupt_the_ru
         freezes += 1
         holder = freeze_while_computing(external_db, run_id, services)
         other = next(serve for serve in services if serve is not holder)
+        before = taken_over(holder, run_id)
         try:
             frozen_at = run_document(external_db, run_id)["processed_rows"]
             # Followed through the other process, which takes the run over and passes the frozen batch.
-            wait_for_run(
+            wait_for_run_at(
                 other.url,
                 secret,
                 run_id,
@@ -197,16 +179,21 @@ def test_a_worker_frozen_past_its_lease_and_then_resumed_does_not_corrupt_the_ru
                     run["status"] != "RUNNING"
                     or (
                         run["processedRows"] >= frozen_at + 2 * BATCH  # noqa: B023 (polled in this iteration)
-                        and owner_pid(external_db, run_id) == other.proc.pid  # noqa: B023
+                        and lease_holder_pid(external_db, run_id) == other.proc.pid  # noqa: B023
                     )
                 ),
             )
         finally:
             holder.proc.send_signal(signal.SIGCONT)
-        time.sleep(0.2)  # the woken worker finishes its batch and finds out
+        # The race happened: the other process took the run over while this one was frozen (awaited
+        # above), and the woken worker finds out that it lost the run, rather than writing on.
+        wait_until(
+            lambda: taken_over(holder, run_id) > before,  # noqa: B023 (polled in this iteration)
+            15,
+            f"the worker frozen at {frozen_at} rows to notice it lost the run",
+        )
     assert freezes >= 2, f"the run ended before the test could freeze its workers: {state}"
-    wait_for_run(services[0].url, secret, run_id, timeout=40)
-    time.sleep(0.5)
+    wait_for_run_at(services[0].url, secret, run_id, timeout=40)
     print(f"\n{freezes} freezes; the workers said: {[worker_log(serve, run_id) for serve in services]}")
     check_created_exactly(external_db.uri, services[0].url, secret, run_id, planted)
     assert all(serve.proc.poll() is None for serve in services)

@@ -1,8 +1,7 @@
 """`customer-credit serve` as a user runs it: the real command in a subprocess, on a free
 port and a temporary data directory, with the embedded nx-27017 server it supervises.
 
-The helpers (`Launcher`, `gql`, `nx_pids`, ...) live in service.py, shared with
-test_cli_api_keys.py (which imports them from here) and test_reliability_*.py.
+The helpers (`Launcher`, `gql`, `nx_pids`, ...) live in tests/support (processes, graphql, served).
 """
 
 from __future__ import annotations
@@ -15,21 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .service import (  # noqa: F401 (re-exported for test_cli_api_keys.py)
-    CLI,
-    COUNT,
-    OPEN,
-    START_TIMEOUT,
-    Launcher,
-    Serve,
-    account_count,
-    alive,
-    cli_env,
-    gql,
-    nx_pids,
-    status,
-    wait_for,
-)
+from tests.support.graphql import gql
+from tests.support.processes import Launcher, alive, cli_env, nx_pids, status
+from tests.support.served import COUNT, OPEN, account_count
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 
@@ -89,8 +77,8 @@ def test_a_killed_embedded_server_is_restarted_with_its_data(launcher: Launcher,
     child = serve.embedded_pid()
 
     os.kill(child, signal.SIGKILL)
-    wait_for(lambda: not alive(child), 5, "the child to die")
-    recovered = wait_for(lambda: status(serve.url, "/readyz") == 200 and serve.embedded_pid() != child, 15, "/readyz")
+    wait_until(lambda: not alive(child), 5, "the child to die")
+    recovered = wait_until(lambda: status(serve.url, "/readyz") == 200 and serve.embedded_pid() != child, 15, "/readyz")
     print(f"/readyz back to 200 {recovered:.2f}s after the SIGKILL")
     assert account_count(serve.url, secret) == 1
     assert nx_pids(data_dir) == [serve.embedded_pid()]

@@ -6,7 +6,18 @@ the schemathesis CLI against `http://127.0.0.1:<port>/graphql` with that key, wi
 tests/security/fuzz_hooks.py (the schema's scalars, and a check that fails on a masked
 INTERNAL_SERVER_ERROR as well as on any 5xx). Exits with schemathesis's status.
 
-    python -m tests.security.fuzz_server [--max-time SECONDS] [extra schemathesis options...]
+    python -m tests.security.fuzz_server [--max-time SECONDS] [--seed N] [extra schemathesis options...]
+
+Exploration, not regression: each run draws a fresh random seed, prints it first
+(`fuzz: seed N ...`) and again at the end, and hands it to schemathesis (`--seed`), so every
+`make fuzz` tries inputs no earlier run tried. To replay a run, pass its seed back:
+
+    FUZZ_SEED=N make fuzz            # or: python -m tests.security.fuzz_server --seed N
+
+A replay generates the same inputs in the same order (the generation database is off, so nothing
+from earlier runs is mixed in); with the same --max-time it gets about as far. The short in-process
+fuzz of `make test` (test_graphql_fuzz.py) is the opposite: derandomized, the same inputs every
+run, a regression check.
 """
 
 from __future__ import annotations
@@ -14,9 +25,9 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,15 +35,11 @@ import threading
 import time
 from pathlib import Path
 
+from tests.support.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 180.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def read_secret(server: subprocess.Popen, timeout: float) -> str:
@@ -63,7 +70,16 @@ def read_secret(server: subprocess.Popen, timeout: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-time", type=int, default=int(os.environ.get("FUZZ_TIME", "120")))
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ["FUZZ_SEED"]) if os.environ.get("FUZZ_SEED") else None,
+        help="replay the run that printed this seed (default: $FUZZ_SEED, else a fresh random seed)",
+    )
     args, extra = parser.parse_known_args(argv)
+    seed = args.seed if args.seed is not None else secrets.randbelow(2**32)
+    replay = f"replay with FUZZ_SEED={seed} make fuzz, or python -m tests.security.fuzz_server --seed {seed}"
+    print(f"fuzz: seed {seed} ({replay})", flush=True)
 
     workdir = Path(tempfile.mkdtemp(prefix="customer-credit-fuzz-"))
     port = free_port()
@@ -102,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             "all",
             "--max-time",
             str(args.max_time),
+            "--seed",
+            str(seed),
             "--workers",
             "1",
             "--generation-database",
@@ -133,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         print("fuzz: the server logged errors:", *errors[:20], sep="\n", flush=True)
         status = status or 1
+    print(f"fuzz: seed was {seed} ({replay})", flush=True)
     if status == 0:
         shutil.rmtree(workdir, ignore_errors=True)
     else:

@@ -12,7 +12,8 @@ import zipfile
 import pytest
 
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_CHUNKS, IMPORT_RUNS
-from tests.conftest import IMPORT_CSV, graphql
+from tests.support.graphql import graphql
+from tests.support.imports import IMPORT_CSV
 
 CSV = b"Email\r\ncsrf@example.com\r\n"
 OPERATIONS = {"query": IMPORT_CSV, "variables": {"file": None, "mode": "CREATE"}}

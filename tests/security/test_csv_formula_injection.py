@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from customer_credit.csv.writer import FORMULA_PREFIXES, csv_line, safe_cell
-from tests.conftest import import_and_wait
+from tests.support.imports import import_and_wait
 
 DANGEROUS = ["=", "+", "-", "@", "\t", "\r"]  # the design's list
 PAYLOADS = [

@@ -8,9 +8,7 @@ from pymongo.errors import AutoReconnect, NetworkTimeout, ServerSelectionTimeout
 
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.persistence.imports import ImportRunRepository
-from tests.conftest import graphql
-
-from .conftest import error_codes
+from tests.support.graphql import error_codes, graphql
 
 SECRET_DETAIL = "secret detail: db password hunter2 at /srv/app/internal.py"
 DRIVER_MESSAGE = "mongo-internal-7.example.net:27017: timed out, Topology Description: <TopologyDescription id: 65f>"

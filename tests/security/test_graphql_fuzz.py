@@ -1,7 +1,11 @@
-"""A short, bounded, reproducible fuzz of the GraphQL endpoint, in process: schemathesis (through
+"""A short, bounded fuzz of the GraphQL endpoint, in process: schemathesis (through
 hypothesis-graphql) writes valid and invalid queries and mutations from the schema itself; none may
-end in an HTTP 5xx or a masked unexpected error. `make fuzz` runs a longer, random one against a
-real server."""
+end in an HTTP 5xx or a masked unexpected error.
+
+Derandomized on purpose: the same inputs (EXAMPLES_PER_OPERATION per operation and mode) every run,
+so `make test` is a regression check that never fails by chance. Exploring new inputs is the job of
+`make fuzz` (tests/security/fuzz_server.py): longer, against a real server, with a fresh seed each
+run that it prints, and `FUZZ_SEED=N make fuzz` to replay one."""
 
 from __future__ import annotations
 
@@ -12,13 +16,12 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from mongomock_motor import AsyncMongoMockClient
 from schemathesis import GenerationMode
 
 from customer_credit.http.app import create_app
-from customer_credit.persistence.database import wrap
 from customer_credit.settings import Settings
-from tests.conftest import make_key
+from tests.support.clients import make_key
+from tests.support.mongomock import in_memory_database
 
 from . import fuzz_hooks
 
@@ -28,7 +31,7 @@ EXAMPLES_PER_OPERATION = 25
 @pytest.fixture(scope="module")
 def fuzz_target():
     """The app on an in-process store, an admin key, and the schema schemathesis reads by introspection."""
-    database = wrap(AsyncMongoMockClient(), f"fuzz_{uuid.uuid4().hex[:8]}")
+    database = in_memory_database(f"fuzz_{uuid.uuid4().hex[:8]}")
     asyncio.run(database.create_indexes())
     headers = {"Authorization": f"Bearer {asyncio.run(make_key(database, 'fuzzer', {'admin'}))}"}
     app = create_app(Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent")), database=database)

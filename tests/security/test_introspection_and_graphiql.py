@@ -9,9 +9,8 @@ import pytest
 
 from customer_credit.http.app import create_app
 from customer_credit.settings import Settings
-from tests.conftest import graphql, http_client, make_key
-
-from .conftest import error_codes
+from tests.support.clients import http_client, make_key
+from tests.support.graphql import error_codes, graphql
 
 SCHEMA_QUERY = "query Introspect { __schema { queryType { name } types { name } } }"
 TYPE_QUERY = 'query Type { __type(name: "Account") { fields { name } } }'

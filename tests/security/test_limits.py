@@ -10,9 +10,8 @@ import pytest
 
 from customer_credit.persistence.database import ACCOUNTS
 from customer_credit.settings import Settings
-from tests.conftest import IMPORT_CSV, graphql, upload_csv
-
-from .conftest import error_codes
+from tests.support.graphql import error_codes, graphql
+from tests.support.imports import IMPORT_CSV, upload_csv
 
 MAX_DEPTH = 6
 MAX_ALIASES = 4

@@ -7,7 +7,9 @@ import json
 import logging
 
 from customer_credit.observability.logs import JsonFormatter
-from tests.conftest import graphql, http_client, import_and_wait
+from tests.support.clients import http_client
+from tests.support.graphql import graphql
+from tests.support.imports import import_and_wait
 
 EMAIL = "Maria.Sigilosa@Example.com"
 CPF = "529.982.247-25"

@@ -7,18 +7,8 @@ import json
 
 import pytest
 
-from customer_credit.http.graphql_parsing import HardenedRequestParsing
-from customer_credit.http.graphql_view import GraphQLView
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
-from tests.conftest import IMPORT_CSV
-
-# Until graphql_view.py's view takes the mixin (`class GraphQLView(HardenedRequestParsing, GraphQL)`), strawberry
-# answers these with an HTTP 500 (or a crashed WebSocket): expected failures then, ordinary tests after.
-NOT_HARDENED = pytest.mark.xfail(
-    not issubclass(GraphQLView, HardenedRequestParsing),
-    strict=True,
-    reason="graphql_view.py's GraphQLView does not yet use graphql_parsing.HardenedRequestParsing",
-)
+from tests.support.imports import IMPORT_CSV
 
 OPEN = 'mutation { openOrChangeAccount(input: {email: "x@example.com"}) { created } }'
 CSV = b"Email\r\nmalformed@example.com\r\n"
@@ -71,22 +61,20 @@ BAD_MULTIPART = [
     pytest.param(5, {"0": ["variables.file"]}, id="operations-a-number"),
     pytest.param("{", {"0": ["variables.file"]}, id="operations-not-json"),
     pytest.param(IMPORT, 1, id="map-a-number"),
-    pytest.param(IMPORT, [["variables.file"]], id="map-a-list", marks=NOT_HARDENED),
+    pytest.param(IMPORT, [["variables.file"]], id="map-a-list"),
     pytest.param(IMPORT, {"0": "variables.file"}, id="map-paths-not-a-list"),
-    pytest.param(IMPORT, {"0": [1]}, id="map-path-not-a-string", marks=NOT_HARDENED),
-    pytest.param(IMPORT, {"0": ["variables.file.deeper"]}, id="map-path-through-a-null", marks=NOT_HARDENED),
-    pytest.param(IMPORT, {"0": ["query.0"]}, id="map-path-into-the-query-text", marks=NOT_HARDENED),
+    pytest.param(IMPORT, {"0": [1]}, id="map-path-not-a-string"),
+    pytest.param(IMPORT, {"0": ["variables.file.deeper"]}, id="map-path-through-a-null"),
+    pytest.param(IMPORT, {"0": ["query.0"]}, id="map-path-into-the-query-text"),
     pytest.param(
         {**IMPORT, "variables": {"file": [], "mode": "CREATE"}},
         {"0": ["variables.file.5"]},
         id="map-path-to-a-missing-index",
-        marks=NOT_HARDENED,
     ),
     pytest.param(
         {**IMPORT, "variables": {"file": [None], "mode": "CREATE"}},
         {"0": ["variables.file.-1"]},
         id="map-path-with-a-negative-index",
-        marks=NOT_HARDENED,
     ),
     pytest.param(IMPORT, {"9": ["variables.file"]}, id="map-names-a-missing-file"),
 ]
@@ -105,7 +93,6 @@ async def test_malformed_multipart_operations_or_map_is_400(lenient, database, o
     assert await nothing_stored(database)
 
 
-@NOT_HARDENED
 async def test_multipart_whose_operations_is_a_file_is_400(lenient, database):
     response = await lenient.post(
         "/graphql",
@@ -156,24 +143,21 @@ def ws_client():
     import warnings
     from pathlib import Path
 
-    from mongomock_motor import AsyncMongoMockClient
-
     from customer_credit.http.app import create_app
-    from customer_credit.persistence.database import wrap
     from customer_credit.settings import Settings
+    from tests.support.mongomock import in_memory_database
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    database = wrap(AsyncMongoMockClient(), f"ws_{uuid.uuid4().hex[:8]}")
+    database = in_memory_database(f"ws_{uuid.uuid4().hex[:8]}")
     asyncio.run(database.create_indexes())
     app = create_app(Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent")), database=database)
     with TestClient(app) as client:
         yield client
 
 
-@NOT_HARDENED
 @pytest.mark.parametrize(
     "message", ["not json", "5", "[]", '"text"', "{" * 100_000], ids=["prose", "number", "list", "string", "deep"]
 )

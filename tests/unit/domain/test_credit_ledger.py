@@ -38,6 +38,7 @@ class InvoiceRecord:
     amount_cents: int
     status: InvoiceStatus
 
+
 NOW = 1_700_000_000_000
 LATER = NOW + 3_600_000
 AUTHORIZED, SETTLED = CreditTransactionStatus.AUTHORIZED, CreditTransactionStatus.SETTLED

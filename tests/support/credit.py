@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.conftest import open_account, payload_of
-from tests.conftest import graphql
+from tests.support.accounts import open_account
+from tests.support.graphql import graphql, payload_of
 
 NUMBERS = "spendingLimit balance heldCredit availableCredit"
 TRANSACTION = """
