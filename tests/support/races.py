@@ -8,10 +8,11 @@ import contextlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
+from customer_credit.domain.account_planner import AccountChange
+from customer_credit.domain.accounts import Account
 from customer_credit.persistence.accounts import AccountRepository
 
 
@@ -36,21 +37,22 @@ class AccountWrites:
         insert, update = AccountRepository.insert, AccountRepository.update
         writes = self
 
-        async def watched_insert(repository: AccountRepository, account_id: str, *args: Any) -> dict[str, Any]:
+        async def watched_insert(repository: AccountRepository, change: AccountChange) -> Account:
             with writes.writing("insert"):
                 try:
-                    document = await insert(repository, account_id, *args)
+                    account = await insert(repository, change)
                 except Exception as exc:
-                    writes.inserts.append((account_id, type(exc).__name__))
+                    writes.inserts.append((change.account_id, type(exc).__name__))
                     raise
-            writes.inserts.append((account_id, "inserted"))
-            return document
+            writes.inserts.append((change.account_id, "inserted"))
+            return account
 
-        async def watched_update(repository: AccountRepository, current: dict[str, Any], *args: Any):
+        async def watched_update(repository: AccountRepository, change: AccountChange) -> Account | None:
+            assert change.before is not None
             with writes.writing("update"):
-                document = await update(repository, current, *args)
-            writes.updates.append(Update(current["_id"], current["version"], document is not None))
-            return document
+                account = await update(repository, change)
+            writes.updates.append(Update(change.account_id, change.before.version, account is not None))
+            return account
 
         monkeypatch.setattr(AccountRepository, "insert", watched_insert)
         monkeypatch.setattr(AccountRepository, "update", watched_update)
