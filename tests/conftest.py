@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 
 from customer_credit.http.app import create_app
 from customer_credit.persistence.database import Database, connect
@@ -24,6 +25,11 @@ from tests.support.clients import http_client, make_key
 from tests.support.mongomock import in_memory_database
 
 BACKENDS = ["mongomock", pytest.param("embedded", marks=pytest.mark.integration)]
+
+# The property tests specify behaviour, not speed: no per-example wall-clock deadline, whose 200 ms
+# default a GC pause or a busy 2-core machine exceeds now and then (a FlakyFailure, not a finding).
+hypothesis_settings.register_profile("customer-credit", deadline=None)
+hypothesis_settings.load_profile("customer-credit")
 
 
 @pytest.fixture(scope="session")
