@@ -33,6 +33,9 @@ TEMPLATE_HEADER: tuple[str, ...] = (
     "Description",
 )
 EXPORT_ONLY_HEADERS: tuple[str, ...] = ("Created At", "Updated At")
+# The columns the error report adds after the uploaded ones: ignored on import, so that a report whose
+# cells were fixed can be uploaded again as it is.
+REPORT_HEADERS: tuple[str, ...] = ("Row", "Error")
 
 _TEMPLATE_LABEL: dict[Column, str] = dict(zip(Column, TEMPLATE_HEADER))
 
@@ -69,11 +72,17 @@ _ALIASES: dict[Column, tuple[str, ...]] = {
 }
 _BY_KEY: dict[str, Column] = {_header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases}
 _IGNORED_KEYS = frozenset(_header_key(h) for h in (*EXPORT_ONLY_HEADERS, "Criado em", "Atualizado em"))
+_REPORT_KEYS = frozenset(_header_key(h) for h in REPORT_HEADERS)
 _ACCEPTED = ", ".join(TEMPLATE_HEADER)
 
 
 def column_for_header(header: str) -> Column | None:
     return _BY_KEY.get(_header_key(header))
+
+
+def is_report_header(header: str) -> bool:
+    """Whether `header` is one of the columns the error report adds (`Row`, `Error`)."""
+    return _header_key(header.replace("\ufeff", "")) in _REPORT_KEYS
 
 
 def column_letter(index: int) -> str:
@@ -110,7 +119,7 @@ def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
         if not header:
             unknown.append(f"column {where} has no header")
             continue
-        if _header_key(header) in _IGNORED_KEYS:
+        if _header_key(header) in _IGNORED_KEYS or is_report_header(header):
             continue
         column = column_for_header(header)
         if column is None:
