@@ -36,6 +36,8 @@ EXPORT_ONLY_HEADERS: tuple[str, ...] = ("Created At", "Updated At")
 # The columns the error report adds after the uploaded ones: ignored on import, so that a report whose
 # cells were fixed can be uploaded again as it is.
 REPORT_HEADERS: tuple[str, ...] = ("Row", "Error")
+# A data row whose Id starts with this is a note (the template's example row), skipped on import.
+NOTE_MARK = "#"
 
 _TEMPLATE_LABEL: dict[Column, str] = dict(zip(Column, TEMPLATE_HEADER))
 
@@ -104,6 +106,17 @@ class HeaderMap:
         """The header as written in the file; the template's name for a column the file lacks."""
         index = self.columns.get(column)
         return _TEMPLATE_LABEL[column] if index is None else self.headers[index]
+
+    def is_note(self, cells: tuple[str, ...]) -> bool:
+        """Whether a data row is a note, as the template's example row is: its Id starts with `#`.
+
+        No Id can (an Id is `A-Z a-z 0-9 _ -`), so no account is ever skipped this way. A note is not
+        imported, counted or reported; it still takes its row number, so numbers match the spreadsheet.
+        `#`, space and tab are the same bytes in every accepted encoding, so cells read as Latin-1 (while the
+        encoding is not known yet) answer the same.
+        """
+        index = self.columns.get(Column.ID)
+        return index is not None and index < len(cells) and cells[index].lstrip(" \t").startswith(NOTE_MARK)
 
 
 def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
