@@ -1,11 +1,13 @@
-"""`GET /imports/{id}/errors.csv`: the failed rows as uploaded, plus `Row` and `Error`, safe to open in a
-spreadsheet; it needs the `imports:read` scope."""
+"""`GET /imports/{id}/errors.csv`: the failed rows as uploaded, plus `Row` and `Error`, in the upload's
+delimiter and UTF-8 with a BOM, safe to open in a spreadsheet, and importable again once fixed; it needs
+the `imports:read` scope."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from tests.support.accounts import account_by_email
 from tests.support.csv_files import HEADER, csv_file, csv_text, row
 from tests.support.imports import import_and_wait
 
@@ -26,9 +28,16 @@ def report_url(run: dict) -> str:
     return f"/imports/{run['id']}/errors.csv"
 
 
-def parse(body: bytes) -> list[list[str]]:
+def parse(body: bytes, delimiter: str = ",") -> list[list[str]]:
     assert body.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so spreadsheets read the accents right"
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+
+
+def written(lines: list[list[str]], delimiter: str) -> bytes:
+    """The report's lines saved again by a spreadsheet: same delimiter, UTF-8 with a BOM."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(lines)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 async def test_report_has_the_failed_rows_as_uploaded_with_row_and_error(client, worker):
@@ -92,15 +101,61 @@ async def test_error_messages_that_look_like_formulas_are_neutralised_too(client
     assert not lines[1][-1].startswith(("=", "+", "-", "@"))
 
 
-async def test_report_of_a_pt_br_file_keeps_its_header_and_accents(client, worker):
+async def test_report_of_a_pt_br_file_keeps_its_delimiter_header_and_accents(client, worker):
     content = csv_text([("não-é-email", "Conta de São Paulo")], ("E-mail", "Descrição"), delimiter=";").encode("cp1252")
     run = await import_and_wait(client, content)
 
-    lines = parse((await client.get(report_url(run))).content)
+    body = (await client.get(report_url(run))).content
 
+    assert body.startswith("\ufeffE-mail;Descrição;Row;Error\r\n".encode()), body[:60]
+    lines = parse(body, delimiter=";")
     assert lines[0] == ["E-mail", "Descrição", "Row", "Error"]
     assert lines[1][:3] == ["não-é-email", "Conta de São Paulo", "2"]
     assert lines[1][3].startswith("E-mail: ")
+
+
+async def test_a_fixed_report_of_a_semicolon_cp1252_file_uploads_again_and_its_rows_are_applied(client, worker):
+    header = ("E-mail", "Documento", "Tipo de Documento", "Limite de Crédito", "Descrição")
+    upload = csv_text(
+        [
+            ("ana.lima@example.com", "", "", "1.500,00", "Loja de Goiânia"),  # 2: created
+            ("joão.ávila", "", "", "200,00", "Cliente de São Paulo"),  # 3: bad email
+            ("bia.rocha@example.com", "529.982.247-26", "CPF", "1,500", "Açaí; sorvetes"),  # 4: bad CPF and limit
+        ],
+        header,
+        delimiter=";",
+    ).encode("cp1252")
+    first = await import_and_wait(client, upload)
+    assert (first["createdCount"], first["failedCount"]) == (1, 2)
+
+    body = (await client.get(report_url(first))).content
+    assert body.startswith(b"\xef\xbb\xbf") and body.splitlines()[0].count(b";") == len(header) + 1
+    lines = parse(body, delimiter=";")
+    assert lines[0] == [*header, "Row", "Error"]
+    fixes = {"3": {0: "joao.avila@example.com"}, "4": {1: "529.982.247-25", 3: "1.500,00"}}
+    for line in lines[1:]:
+        for index, value in fixes[line[len(header)]].items():
+            line[index] = value
+
+    second = await import_and_wait(client, written(lines, ";"), filename="errors-fixed.csv")
+
+    assert (second["status"], second["createdCount"], second["failedCount"]) == ("SUCCEEDED", 2, 0)
+    joao = await account_by_email(client, "joao.avila@example.com")
+    assert (joao["creditLimit"], joao["description"]) == ("200.00", "Cliente de São Paulo")
+    bia = await account_by_email(client, "bia.rocha@example.com")
+    assert (bia["document"], bia["creditLimit"], bia["description"]) == ("52998224725", "1500.00", "Açaí; sorvetes")
+
+
+async def test_the_report_of_an_uploaded_report_has_one_row_and_one_error_column(client, worker):
+    first = await import_and_wait(client, csv_file([row("", "not-an-email")]))
+    report = (await client.get(report_url(first))).content
+
+    second = await import_and_wait(client, report)
+
+    assert second["errors"]["nodes"][0]["code"] == "INVALID_EMAIL"
+    lines = parse((await client.get(report_url(second))).content)
+    assert lines[0] == [*HEADER, "Row", "Error"]
+    assert lines[1][: len(HEADER) + 1] == [*row("", "not-an-email"), "2"]
 
 
 async def test_report_of_a_run_without_errors_is_only_the_header(client, worker):

@@ -33,6 +33,11 @@ TEMPLATE_HEADER: tuple[str, ...] = (
     "Description",
 )
 EXPORT_ONLY_HEADERS: tuple[str, ...] = ("Created At", "Updated At")
+# The columns the error report adds after the uploaded ones: ignored on import, so that a report whose
+# cells were fixed can be uploaded again as it is.
+REPORT_HEADERS: tuple[str, ...] = ("Row", "Error")
+# A data row whose Id starts with this is a note (the template's example row), skipped on import.
+NOTE_MARK = "#"
 
 _TEMPLATE_LABEL: dict[Column, str] = dict(zip(Column, TEMPLATE_HEADER))
 
@@ -69,11 +74,17 @@ _ALIASES: dict[Column, tuple[str, ...]] = {
 }
 _BY_KEY: dict[str, Column] = {_header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases}
 _IGNORED_KEYS = frozenset(_header_key(h) for h in (*EXPORT_ONLY_HEADERS, "Criado em", "Atualizado em"))
+_REPORT_KEYS = frozenset(_header_key(h) for h in REPORT_HEADERS)
 _ACCEPTED = ", ".join(TEMPLATE_HEADER)
 
 
 def column_for_header(header: str) -> Column | None:
     return _BY_KEY.get(_header_key(header))
+
+
+def is_report_header(header: str) -> bool:
+    """Whether `header` is one of the columns the error report adds (`Row`, `Error`)."""
+    return _header_key(header.replace("\ufeff", "")) in _REPORT_KEYS
 
 
 def column_letter(index: int) -> str:
@@ -96,6 +107,17 @@ class HeaderMap:
         index = self.columns.get(column)
         return _TEMPLATE_LABEL[column] if index is None else self.headers[index]
 
+    def is_note(self, cells: tuple[str, ...]) -> bool:
+        """Whether a data row is a note, as the template's example row is: its Id starts with `#`.
+
+        No Id can (an Id is `A-Z a-z 0-9 _ -`), so no account is ever skipped this way. A note is not
+        imported, counted or reported; it still takes its row number, so numbers match the spreadsheet.
+        `#`, space and tab are the same bytes in every accepted encoding, so cells read as Latin-1 (while the
+        encoding is not known yet) answer the same.
+        """
+        index = self.columns.get(Column.ID)
+        return index is not None and index < len(cells) and cells[index].lstrip(" \t").startswith(NOTE_MARK)
+
 
 def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
     headers = [cell.replace("\ufeff", "").strip() for cell in cells]
@@ -110,7 +132,7 @@ def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
         if not header:
             unknown.append(f"column {where} has no header")
             continue
-        if _header_key(header) in _IGNORED_KEYS:
+        if _header_key(header) in _IGNORED_KEYS or is_report_header(header):
             continue
         column = column_for_header(header)
         if column is None:

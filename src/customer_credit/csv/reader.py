@@ -313,7 +313,8 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
     encoding is still open: CR, LF, `"` and the delimiters are the same bytes in every accepted encoding,
     so rows and cells come out the same as when the file is read again with the final encoding.
     Errors come as soon as they are found: header errors before the rows are counted, TOO_MANY_ROWS
-    without reading further. A header with no data row is EMPTY_FILE.
+    without reading further. Notes (`HeaderMap.is_note`, the template's example row) are not counted.
+    A header with no data row (notes aside) is EMPTY_FILE.
     """
     required = tuple(required)
     iterator = iter(chunks)
@@ -332,14 +333,20 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
     header_encoding = ""
     delimiter = ","
     total_rows = 0
+    notes = 0
 
     def count(records: list[Record]) -> None:
-        nonlocal header, header_cells, header_encoding, total_rows
+        nonlocal header, header_cells, header_encoding, total_rows, notes
         if header is None and records:
             header_cells, header_encoding = records[0].cells, checks.encoding
             header = _header(header_cells, header_encoding, required)
             records = records[1:]
-        total_rows += len(records)
+        if header is not None and Column.ID in header.columns:
+            skipped = sum(1 for record in records if header.is_note(record.cells))
+            notes += skipped
+            total_rows += len(records) - skipped
+        else:
+            total_rows += len(records)
         if total_rows > max_rows:
             raise CsvFileError(
                 ImportCsvErrorCode.TOO_MANY_ROWS,
@@ -381,6 +388,12 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
     encoding = checks.encoding
     if encoding != header_encoding:
         header = _header(header_cells, encoding, required)
+    if total_rows == 0 and notes:
+        raise CsvFileError(
+            ImportCsvErrorCode.EMPTY_FILE,
+            "The file has only example rows (rows whose Id starts with # are skipped): there is nothing to import. "
+            "Write your accounts below the example row, one per row.",
+        )
     if total_rows == 0:
         raise CsvFileError(
             ImportCsvErrorCode.EMPTY_FILE, "The file has a header row but no data rows: there is nothing to import."

@@ -45,6 +45,10 @@ class Caller:
     def has(self, scope: str) -> bool:
         return ADMIN in self.scopes or scope in self.scopes
 
+    def effective_scopes(self) -> tuple[str, ...]:
+        """Every scope the key has, in SCOPES order: all of them for an admin key."""
+        return tuple(scope for scope in SCOPES if self.has(scope))
+
 
 def generate_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)

@@ -28,9 +28,10 @@ from customer_credit.graphql.credit.settings import StoreSettingsMutations, Stor
 from customer_credit.graphql.imports.mutations import ImportMutations
 from customer_credit.graphql.imports.queries import ImportQueries
 from customer_credit.graphql.imports.subscriptions import ImportSubscriptions
+from customer_credit.graphql.viewer.queries import ViewerQueries
 from customer_credit.settings import Settings
 
-Query = merge_types("Query", (AccountQueries, CreditQueries, ImportQueries, StoreSettingsQueries))
+Query = merge_types("Query", (AccountQueries, CreditQueries, ImportQueries, StoreSettingsQueries, ViewerQueries))
 Mutation = merge_types("Mutation", (AccountMutations, CreditMutations, ImportMutations, StoreSettingsMutations))
 Subscription = merge_types("Subscription", (ImportSubscriptions,))
 

@@ -1,7 +1,8 @@
 """The import's CSV downloads: the template (any key) and a run's error report (`imports:read`).
 
-The report streams; the run is read first, so that an unknown run is a 404 and a database that
-is down a 503, both before the status line is sent.
+The report is written with the upload's delimiter, in UTF-8 with a BOM, and streams; the run is read
+first, so that an unknown run is a 404 and a database that is down a 503, both before the status line
+is sent.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ async def import_error_report(request: Request) -> Response:
     if run is None:
         return JSONResponse({"code": "NOT_FOUND", "message": "No import run has this id."}, 404)
     return StreamingResponse(
-        error_report(run.layout.header, runs.all_row_errors(run.id)),
+        error_report(run.layout.header, runs.all_row_errors(run.id), delimiter=run.layout.delimiter),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{run.id}-errors.csv"'},
     )

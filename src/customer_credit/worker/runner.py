@@ -105,8 +105,9 @@ class ImportRunner:
         return status
 
     def admit(self, state: RunState, record: Record, batch: list[RowPlan]) -> bool:
-        """Map a data row and check it against the rows before it; queue it unless already processed."""
-        if record.row == 1:
+        """Map a data row and check it against the rows before it; queue it unless already processed.
+        The header and notes (the template's example row) are not data rows."""
+        if record.row == 1 or state.planner.header.is_note(record.cells):
             return False
         command = map_row(record.row, record.cells, state.planner.header)
         state.planner.check_duplicates(command)

@@ -4,6 +4,7 @@
 import { gql } from './api.js';
 import { fmtDate, fmtInt, fmtMoney, fmtPercent, getLang, has, parseDecimal, shiftDecimal, t } from './i18n.js';
 import { $, announce, badge, confirmDialog, errorText, h, openDialog, row, showMessage, showView } from './ui.js';
+import { can } from './viewer.js';
 
 const PAGE_SIZE = 20;
 const FIELDS = 'id email documentType document creditLimit tolerance status description createdAt updatedAt version';
@@ -201,8 +202,9 @@ function renderAccount(account) {
   $('#account-title').textContent = account.email;
   document.title = `${account.email} · Customer Credit`;
   const closed = account.status === 'CLOSED';
-  $('#account-edit').hidden = closed;
-  $('#account-close').hidden = closed;
+  // Only a key with accounts:write may change or close an account: a read-only key sees neither.
+  $('#account-edit').hidden = closed || !can('accounts:write');
+  $('#account-close').hidden = closed || !can('accounts:write');
   const entries = [
     ['field.id', h('code', { class: 'break' }, account.id)],
     ['field.email', account.email],
@@ -231,13 +233,19 @@ function changeValue(field, value) {
   }
 }
 
+/** The import that made a change: a link for a key that may read imports, plain text otherwise. */
+function importRunLink(id) {
+  const text = t('history.run', { id: id.slice(0, 8) });
+  return can('imports:read') ? h('a', { href: `#/imports/${encodeURIComponent(id)}` }, text) : text;
+}
+
 function renderHistory(connection, append) {
   const items = connection.nodes.map((event) => h('li', {},
     h('p', { class: 'event-head' },
       h('time', { datetime: event.at }, fmtDate(event.at)),
       ' · ',
       t('history.by', { version: event.version, actor: event.actor, source: t(`source.${event.source}`) }),
-      event.importRunId ? [' · ', h('a', { href: `#/imports/${encodeURIComponent(event.importRunId)}` }, t('history.run', { id: event.importRunId.slice(0, 8) }))] : null),
+      event.importRunId ? [' · ', importRunLink(event.importRunId)] : null),
     h('ul', { class: 'changes' }, event.changes.map((change) => h('li', {},
       h('span', { class: 'change-field' }, has(`field.${change.field}`) ? t(`field.${change.field}`) : change.field), ': ',
       h('span', { class: 'visually-hidden' }, `${t('change.from')} `),

@@ -339,14 +339,18 @@ async function loadHistory(after) {
     return;
   }
   const { nodes, totalCount, pageInfo } = data.importRuns;
-  const headers = ['run.fileName', 'run.createdAt', 'run.mode', 'run.status', 'run.rows', 'run.failed'].map((k) => t(k));
+  const headers = ['run.fileName', 'run.createdAt', 'run.mode', 'run.status', 'run.rows', 'run.created', 'run.updated', 'run.unchanged', 'run.failed'].map((k) => t(k));
+  const count = (n, name) => ({ content: h('span', { dataset: { count: name } }, fmtInt(n)), className: 'num' });
   $('#imports-table tbody').append(...nodes.map((run) => row([
     h('a', { href: `#/imports/${encodeURIComponent(run.id)}`, class: 'break' }, run.fileName),
     fmtDate(run.createdAt),
     modeText(run),
     statusBadge(run.status),
     { content: run.totalRows == null ? fmtInt(run.processedRows) : `${fmtInt(run.processedRows)} / ${fmtInt(run.totalRows)}`, className: 'num' },
-    { content: fmtInt(run.failedCount), className: 'num' },
+    count(run.createdCount, 'created'),
+    count(run.updatedCount, 'updated'),
+    count(run.unchangedCount, 'unchanged'),
+    count(run.failedCount, 'failed'),
   ], headers)));
   const empty = totalCount === 0;
   $('#imports-empty').hidden = !empty;

@@ -1,17 +1,19 @@
 // The page's entry point: sign-in, the language switch and the hash router.
 
-import { AuthError, clearKey, getKey, gql, onUnauthorized, setKey } from './api.js';
+import { AuthError, clearKey, getKey, onUnauthorized, setKey } from './api.js';
 import { initAccounts, resetAccounts, showAccount, showAccounts } from './accounts.js';
 import { getLang, setLang, t, translatePage } from './i18n.js';
 import { initImports, leaveImports, showImport, showImportHistory, showImportRun } from './imports.js';
 import { $, announce, errorText, showMessage, showView } from './ui.js';
+import { applyPermissions, can, ensureViewer, forgetViewer, homeHash, loadViewer } from './viewer.js';
 
+// [hash, nav link, show, title, the scope the screen needs]
 const ROUTES = [
-  [/^#\/accounts$/, 'accounts', () => showAccounts(), 'nav.accounts'],
-  [/^#\/accounts\/(.+)$/, 'accounts', (id) => showAccount(id), 'nav.accounts'],
-  [/^#\/import$/, 'import', () => showImport(), 'nav.import'],
-  [/^#\/imports$/, 'imports', () => showImportHistory(), 'nav.imports'],
-  [/^#\/imports\/(.+)$/, 'imports', (id) => showImportRun(id), 'nav.imports'],
+  [/^#\/accounts$/, 'accounts', () => showAccounts(), 'nav.accounts', 'accounts:read'],
+  [/^#\/accounts\/(.+)$/, 'accounts', (id) => showAccount(id), 'nav.accounts', 'accounts:read'],
+  [/^#\/import$/, 'import', () => showImport(), 'nav.import', 'imports:write'],
+  [/^#\/imports$/, 'imports', () => showImportHistory(), 'nav.imports', 'imports:read'],
+  [/^#\/imports\/(.+)$/, 'imports', (id) => showImportRun(id), 'nav.imports', 'imports:read'],
 ];
 
 let shownHash = null;
@@ -41,11 +43,20 @@ async function route({ force = false } = {}) {
     showSignIn();
     return;
   }
+  try {
+    await ensureViewer();
+  } catch (error) {
+    if (error instanceof AuthError) return; // the sign-in is back
+    // Otherwise every control stays shown, and the API answers for what the key may not do.
+  }
+  if (!getKey()) return;
   signedIn(true);
+  applyPermissions();
   const hash = location.hash;
-  const match = ROUTES.map(([re, nav, show, title]) => [re.exec(hash), nav, show, title]).find(([m]) => m);
-  if (!match) {
-    location.replace('#/accounts');
+  const match = ROUTES.map(([re, ...rest]) => [re.exec(hash), ...rest]).find(([m]) => m);
+  // A screen the key may not use (an old link, a typed address) leads to one it may.
+  if (!match || (!can(match[4]) && hash !== homeHash())) {
+    location.replace(homeHash());
     return;
   }
   if (hash === shownHash && !force) return;
@@ -79,7 +90,7 @@ async function signIn(event) {
   }
   checkingKey = true;
   try {
-    await gql('query SignIn { __typename }', {}, key); // any valid key, whatever its scopes
+    await loadViewer(key); // any valid key, whatever its scopes: its name and what it may do
   } catch (error) {
     const text = error instanceof AuthError ? t('signin.invalid') : errorText(error);
     fieldError.textContent = text;
@@ -92,13 +103,14 @@ async function signIn(event) {
   setKey(key);
   form.reset();
   announce(t('signin.done'));
-  if (!location.hash || location.hash === '#/') location.replace('#/accounts');
+  if (!location.hash || location.hash === '#/') location.replace(homeHash());
   await route({ force: true });
   document.querySelector('.view:not([hidden]) h1')?.focus();
 }
 
 function signOut() {
   clearKey();
+  forgetViewer();
   resetAccounts();
   showSignIn();
 }
@@ -110,6 +122,7 @@ function init() {
   onUnauthorized(() => {
     if (checkingKey) return;
     clearKey();
+    forgetViewer();
     showSignIn(t('signin.expired'));
   });
   initAccounts();
