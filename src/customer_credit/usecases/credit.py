@@ -11,10 +11,11 @@ operation can never apply later.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.credit import (
@@ -283,25 +284,34 @@ async def transaction_of(ledger: LedgerRepository, transaction_id: str) -> Credi
     return transaction
 
 
-async def _transaction_operation(
+class OnAccount(Protocol):
+    @property
+    def account_id(self) -> str: ...
+
+
+Subject = TypeVar("Subject", bound=OnAccount)
+
+
+async def _operation_on(
     ledgers: Ledgers,
     mutation: str,
-    transaction_id: str,
     key: str | None,
-    fields: dict[str, object],
-    plan: Callable[[Ledger, CreditTransaction, str], Awaitable[Plan]],
+    request: Mapping[str, object],
+    load: Callable[[], Awaitable[Subject]],
+    plan: Callable[[Ledger, Subject, str], Awaitable[Plan]],
 ) -> Outcome:
+    """An operation on one transaction or invoice (`load` reads it afresh): replayed for a known key,
+    else planned against its account's ledger and applied."""
     ledger = ledgers.ledger
-    fingerprint = request_fingerprint(mutation, {"transactionId": transaction_id, **fields})
+    fingerprint = request_fingerprint(mutation, request)
     replayed = await replay(ledger, mutation, key, fingerprint)
     if replayed is not None:
         return replayed
-    transaction = await transaction_of(ledger, transaction_id)
-    account_id = transaction.account_id
+    account_id = (await load()).account_id
     op_id = await operation_id(ledger, mutation=mutation, key=key, fingerprint=fingerprint, account_id=account_id)
 
     async def planned(current: Ledger) -> Plan:
-        return await plan(current, await transaction_of(ledger, transaction_id), op_id)
+        return await plan(current, await load(), op_id)
 
     return await run(ledger, account_id, op_id, planned, keyed=key is not None)
 
@@ -314,14 +324,20 @@ async def settle_credit(
     async def plan(current: Ledger, transaction: CreditTransaction, op_id: str) -> Plan:
         return plan_settle(current, transaction, amount, op_id=op_id, settings=settings, actor=actor, now_ms=now_ms())
 
-    return await _transaction_operation(ledgers, "settleCredit", transaction_id, key, {"amount": amount}, plan)
+    request = {"transactionId": transaction_id, "amount": amount}
+    return await _operation_on(
+        ledgers, "settleCredit", key, request, lambda: transaction_of(ledgers.ledger, transaction_id), plan
+    )
 
 
 async def cancel_credit(ledgers: Ledgers, *, transaction_id: str, key: str | None, actor: str) -> Outcome:
     async def plan(current: Ledger, transaction: CreditTransaction, op_id: str) -> Plan:
         return plan_cancel(current, transaction, op_id=op_id, actor=actor, now_ms=now_ms())
 
-    return await _transaction_operation(ledgers, "cancelCredit", transaction_id, key, {}, plan)
+    request = {"transactionId": transaction_id}
+    return await _operation_on(
+        ledgers, "cancelCredit", key, request, lambda: transaction_of(ledgers.ledger, transaction_id), plan
+    )
 
 
 async def refund_credit(
@@ -333,7 +349,10 @@ async def refund_credit(
         invoices = await ledger.invoices_of(transaction.id)
         return plan_refund_of(current, transaction, invoices, amount, op_id=op_id, actor=actor, now_ms=now_ms())
 
-    return await _transaction_operation(ledgers, "refundCredit", transaction_id, key, {"amount": amount}, plan)
+    request = {"transactionId": transaction_id, "amount": amount}
+    return await _operation_on(
+        ledgers, "refundCredit", key, request, lambda: transaction_of(ledgers.ledger, transaction_id), plan
+    )
 
 
 # --- invoices and adjustments -------------------------------------------------------------------
@@ -352,51 +371,38 @@ async def invoice_of(ledger: LedgerRepository, invoice_id: str) -> Invoice:
     return invoice
 
 
-async def _invoice_operation(
-    ledgers: Ledgers,
-    mutation: str,
-    invoice_id: str,
-    key: str | None,
-    fields: dict[str, object],
-    plan: Callable[[Ledger, Invoice, str], Plan],
-) -> Outcome:
-    ledger = ledgers.ledger
-    fingerprint = request_fingerprint(mutation, {"invoiceId": invoice_id, **fields})
-    replayed = await replay(ledger, mutation, key, fingerprint)
-    if replayed is not None:
-        return replayed
-    account_id = (await invoice_of(ledger, invoice_id)).account_id
-    op_id = await operation_id(ledger, mutation=mutation, key=key, fingerprint=fingerprint, account_id=account_id)
-
-    async def planned(current: Ledger) -> Plan:
-        return plan(current, await invoice_of(ledger, invoice_id), op_id)
-
-    return await run(ledger, account_id, op_id, planned, keyed=key is not None)
-
-
 async def pay_invoice(ledgers: Ledgers, *, invoice_id: str, key: str | None, actor: str) -> Outcome:
-    def plan(current: Ledger, invoice: Invoice, op_id: str) -> Plan:
+    async def plan(current: Ledger, invoice: Invoice, op_id: str) -> Plan:
         return plan_invoice_settlement(current, invoice, OpKind.PAY_INVOICE, op_id=op_id, actor=actor, now_ms=now_ms())
 
-    return await _invoice_operation(ledgers, "payInvoice", invoice_id, key, {}, plan)
+    request = {"invoiceId": invoice_id}
+    return await _operation_on(
+        ledgers, "payInvoice", key, request, lambda: invoice_of(ledgers.ledger, invoice_id), plan
+    )
 
 
 async def cancel_invoice(ledgers: Ledgers, *, invoice_id: str, key: str | None, actor: str) -> Outcome:
-    def plan(current: Ledger, invoice: Invoice, op_id: str) -> Plan:
+    async def plan(current: Ledger, invoice: Invoice, op_id: str) -> Plan:
         return plan_invoice_settlement(
             current, invoice, OpKind.CANCEL_INVOICE, op_id=op_id, actor=actor, now_ms=now_ms()
         )
 
-    return await _invoice_operation(ledgers, "cancelInvoice", invoice_id, key, {}, plan)
+    request = {"invoiceId": invoice_id}
+    return await _operation_on(
+        ledgers, "cancelInvoice", key, request, lambda: invoice_of(ledgers.ledger, invoice_id), plan
+    )
 
 
 async def postpone_invoice(ledgers: Ledgers, *, invoice_id: str, days: int, key: str | None, actor: str) -> Outcome:
     settings = ledgers.settings
 
-    def plan(current: Ledger, invoice: Invoice, op_id: str) -> Plan:
+    async def plan(current: Ledger, invoice: Invoice, op_id: str) -> Plan:
         return plan_postponement(current, invoice, days, settings=settings, op_id=op_id, actor=actor, now_ms=now_ms())
 
-    return await _invoice_operation(ledgers, "postponeInvoice", invoice_id, key, {"days": days}, plan)
+    request = {"invoiceId": invoice_id, "days": days}
+    return await _operation_on(
+        ledgers, "postponeInvoice", key, request, lambda: invoice_of(ledgers.ledger, invoice_id), plan
+    )
 
 
 async def adjust_balance(
