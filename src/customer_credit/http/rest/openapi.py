@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from customer_credit.domain.api_keys import Caller
 from customer_credit.http.rest.accounts_json import ACCOUNT_FIELDS, REQUEST_FIELDS
+from customer_credit.http.rest.bodies import object_schema
 from customer_credit.http.rest.errors import ERROR_CODES
 from customer_credit.http.rest.exact_json import to_json
 from customer_credit.http.rest.spec import Operation, Outcome
@@ -55,11 +56,7 @@ def component_schemas() -> dict[str, Any]:
             "required": [field.name for field in ACCOUNT_FIELDS],
             "properties": {field.name: field.schema for field in ACCOUNT_FIELDS},
         },
-        "AccountRequest": {
-            "type": "object",
-            "description": "Unknown members are ignored.",
-            "properties": {field.name: field.schema for field in REQUEST_FIELDS},
-        },
+        "AccountRequest": object_schema(REQUEST_FIELDS, "The account PUT's body."),
         "AccountList": {
             "type": "object",
             "required": ["data", "summary"],
