@@ -30,6 +30,7 @@ from customer_credit.domain.accounts import Account, AccountOrderField, AccountQ
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.money import decimal_to_cents
 from customer_credit.http.rest.accounts_json import STATUS_FROM_TEXT, account_json, parse_account_body
+from customer_credit.http.rest.credit_routes import CREDIT_OPERATIONS
 from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ROUTE_ERRORS, ApiError, invalid_parameter
 from customer_credit.http.rest.exact_json import json_response
 from customer_credit.http.rest.export import EXPORT_OPERATION, EXPORT_PATH
@@ -43,6 +44,7 @@ from customer_credit.http.rest.requests import (
     account_view,
     services,
 )
+from customer_credit.http.rest.settings_routes import SETTINGS_OPERATIONS
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import close_account, list_accounts, not_found, open_or_change_account
@@ -297,7 +299,7 @@ def is_rest_path(path: str) -> bool:
 
 def rest_routes() -> list[BaseRoute]:
     """The Starlette routes: every registered operation, the OpenAPI document, and JSON 404/405."""
-    served = [*ACCOUNT_OPERATIONS]
+    served = [*ACCOUNT_OPERATIONS, *CREDIT_OPERATIONS, *SETTINGS_OPERATIONS]
     operations = [*served, openapi_operation([*served, EXPORT_OPERATION])]
     routes: list[BaseRoute] = [operation.route() for operation in operations]
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
