@@ -29,6 +29,10 @@ ACCOUNT_KEYS = {
     "createdAt",
     "updatedAt",
     "version",
+    "spendingLimit",
+    "balance",
+    "heldCredit",
+    "availableCredit",
 }
 
 # Bodies are written as JSON text, so that numbers reach the server with exactly these digits.
@@ -94,6 +98,13 @@ async def test_put_answers_in_the_original_api_shape(client):
     assert account["description"] == "First customer"
     assert ISO_UTC.fullmatch(account["createdAt"]) and account["createdAt"] == account["updatedAt"]
     assert account["version"] == 1
+    # 1500.10 × 1.0525 = 1578.85525, rounded down to the cent; nothing owed or held yet
+    assert (account["spendingLimit"], account["balance"], account["heldCredit"], account["availableCredit"]) == (
+        1578.85,
+        0,
+        0,
+        1578.85,
+    )
 
 
 async def test_put_with_a_known_id_changes_the_account_with_200(client):
@@ -132,6 +143,12 @@ async def test_money_keeps_its_exact_digits_in_the_json_text(client):
 
     assert '"creditLimit":1500.10' in response.text
     assert '"tolerance":0.0525' in response.text
+
+
+async def test_the_four_credit_numbers_keep_their_exact_digits(client):
+    response = await put(client, "acc-1", FULL_BODY)
+
+    assert '"spendingLimit":1578.85,"balance":0.00,"heldCredit":0.00,"availableCredit":1578.85' in response.text
 
 
 async def test_money_is_stored_exactly_as_graphql_shows_it(client):
@@ -333,10 +350,15 @@ async def test_lone_surrogate_in_a_string_is_400_not_500(client, unchanged_store
     assert_error(response, 400, "INVALID_DESCRIPTION", "description")
 
 
-async def test_unknown_members_are_ignored(client):
-    account = await opened(client, "acc-1", '{"email": "i@example.com", "balance": 10, "availableCredit": 3}')
+async def test_unknown_members_are_400_unknown_member_naming_each(client, unchanged_store):
+    async with unchanged_store():
+        response = await put(client, "acc-1", '{"email": "i@example.com", "balance": 10, "creditLimt": 3}')
 
-    assert account["creditLimit"] == 100
+    assert_error(response, 400, "UNKNOWN_MEMBER", "balance")
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("balance", "UNKNOWN_MEMBER"),
+        ("creditLimt", "UNKNOWN_MEMBER"),
+    ]
 
 
 # --- GET -------------------------------------------------------------------------------------

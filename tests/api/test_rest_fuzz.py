@@ -1,7 +1,11 @@
 """Schemathesis against the generated OpenAPI document, in process: no 5xx, and every answer as documented.
 
-Bounded: 150 generated requests per generation mode (positive, negative) over all operations,
-about 15 s in all. The app runs on mongomock-motor only: schemathesis drives the ASGI app from
+Bounded: 300 generated requests per generation mode (positive, negative) over all operations.
+In the positive mode, half of the requests that name an account, a transaction or an invoice in
+their path name a seeded one (an account with authorized and settled transactions and their
+invoices), so that the credit operations meet real state and not only 404s; the negative mode
+keeps its generated paths (a substituted one could turn a request meant to be refused into a
+valid one). The app runs on mongomock-motor only: schemathesis drives the ASGI app from
 its own event loop in a thread, and a Motor client on the embedded server belongs to the loop
 that created it.
 
@@ -13,14 +17,17 @@ which pytest 9.2 no longer has.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
 from customer_credit.http.app import create_app  # noqa: E402
@@ -34,7 +41,7 @@ OPENAPI_URL = "/api/creditcontrol/openapi.json"
 # right, so "positive data must be accepted" is not checked. Everything else is (status codes,
 # content types, headers and bodies as documented; schema-invalid requests refused with 4xx).
 EXCLUDED_CHECKS = [positive_data_acceptance]
-MAX_EXAMPLES = 150  # over all operations
+MAX_EXAMPLES = 300  # over all operations
 # Two accounts for the generated requests to meet (an id of theirs, an email in use).
 SEED = {
     "acc-1": b'{"email": "ana@example.com", "creditLimit": 1500.10, "document": "52998224725", "documentType": "CPF"}',
@@ -42,8 +49,33 @@ SEED = {
 }
 
 
+@dataclass(frozen=True)
+class Seeded:
+    transactions: tuple[str, ...]  # of acc-1: three Authorized, then two Settled
+    invoices: tuple[str, ...]  # the settled ones', three each
+
+
+async def seed_credit(client: httpx.AsyncClient) -> Seeded:
+    transactions, invoices = [], []
+    for settle in (False, False, False, True, True):
+        response = await client.post(
+            "/api/creditcontrol/accounts/acc-1/transactions", content=b'{"value": 90.00, "installments": 3}'
+        )
+        assert response.status_code == 201, response.text
+        transaction_id = response.json()["id"]
+        transactions.append(transaction_id)
+        if settle:
+            response = await client.put(
+                f"/api/creditcontrol/accounts/acc-1/transactions/{transaction_id}/settlement",
+                content=b'{"value": 90.00}',
+            )
+            assert response.status_code == 200, response.text
+            invoices += [invoice["id"] for invoice in response.json()["invoices"]]
+    return Seeded(tuple(transactions), tuple(invoices))
+
+
 async def prepared_app():
-    """The app on mongomock-motor, a key with every scope, and the seeded accounts."""
+    """The app on mongomock-motor, a key with every scope, the seeded accounts and credit."""
     database = in_memory_database("fuzz")
     await database.create_indexes()
     app = create_app(Settings(mongodb_uri="mongodb://unused", data_dir=Path("/nonexistent")), database=database)
@@ -53,7 +85,8 @@ async def prepared_app():
         for account_id, body in SEED.items():
             response = await client.put(f"/api/creditcontrol/accounts/{account_id}", content=body)
             assert response.status_code == 201, response.text
-    return app, headers
+        seeded = await seed_credit(client)
+    return app, headers, seeded
 
 
 @pytest.fixture(scope="module")
@@ -63,14 +96,22 @@ def keyed_app():
 
 @pytest.mark.parametrize("mode", ["POSITIVE", "NEGATIVE"])
 def test_rest_api_answers_generated_requests_as_documented_without_5xx(keyed_app, mode):
-    app, headers = keyed_app
+    app, headers, seeded = keyed_app
     schema = schemathesis.openapi.from_asgi(OPENAPI_URL, app, headers=headers)
+    known = {
+        "accountId": st.just("acc-1"),
+        "transactionId": st.sampled_from(seeded.transactions),
+        "invoiceId": st.sampled_from(seeded.invoices),
+    }
 
-    @given(case=schema.as_strategy(generation_mode=schemathesis.GenerationMode[mode]))
+    @given(case=schema.as_strategy(generation_mode=schemathesis.GenerationMode[mode]), data=st.data())
     @hypothesis_settings(
         max_examples=MAX_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
-    def answers_as_documented(case):
+    def answers_as_documented(case, data):
+        if mode == "POSITIVE" and case.path_parameters and data.draw(st.booleans(), label="seeded path"):
+            for name in case.path_parameters.keys() & known.keys():
+                case.path_parameters[name] = data.draw(known[name], label=name)
         response = case.call(headers=headers)
 
         assert response.status_code < 500, (case.method, case.formatted_path, response.text)

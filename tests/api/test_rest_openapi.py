@@ -3,6 +3,7 @@ every (operation, status) it documents is answered that way, with the documented
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -18,6 +19,13 @@ OPEN_BODY = b'{"email": "open@example.com", "creditLimit": 1500.10}'
 TAKEN_EMAIL_BODY = b'{"email": "taken@example.com"}'
 BAD_EMAIL_BODY = b'{"email": "not-an-email"}'
 OVERSIZED_BODY = b'{"description": "' + b"x" * 1_100_000 + b'"}'
+CREDIT_URL = "/api/creditcontrol/accounts/{}/transactions"
+SETTLE_URL = CREDIT_URL + "/{}/settlement"
+REFUND_URL = CREDIT_URL + "/{}/refunds"
+INVOICE_URL = "/api/creditcontrol/accounts/{}/invoices/{}"
+INVOICES_URL = "/api/creditcontrol/invoices"
+STORE_CONFIG_URL = "/api/creditcontrol/storeconfig"
+VALUE_BODY = b'{"value": 10.00}'
 
 
 @pytest_asyncio.fixture
@@ -118,15 +126,178 @@ SCENARIOS = {
 }
 
 
+# --- the credit operations: each scenario makes the state it needs through the admin key -----------
+
+
+async def hold(c, value: bytes = VALUE_BODY) -> str:
+    response = await c.key.post(CREDIT_URL.format("acc-1"), content=value)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def settled(c) -> tuple[str, str]:
+    """A transaction of 10.00 settled in 2 installments: its id and its first invoice's."""
+    transaction_id = await hold(c, b'{"value": 10.00, "installments": 2}')
+    response = await c.key.put(SETTLE_URL.format("acc-1", transaction_id), content=VALUE_BODY)
+    assert response.status_code == 200, response.text
+    return transaction_id, response.json()["invoices"][0]["id"]
+
+
+async def paid(c) -> str:
+    _, invoice_id = await settled(c)
+    assert (await c.key.post(INVOICE_URL.format("acc-1", invoice_id) + "/payments")).status_code == 200
+    return invoice_id
+
+
+async def settle_scenario(c, body: bytes = VALUE_BODY, twice: bool = False):
+    transaction_id = (await settled(c))[0] if twice else await hold(c)
+    return await c.key.put(SETTLE_URL.format("acc-1", transaction_id), content=body)
+
+
+async def cancel_scenario(c, settle_first: bool = False):
+    transaction_id = (await settled(c))[0] if settle_first else await hold(c)
+    return await c.key.delete(CREDIT_URL.format("acc-1") + f"/{transaction_id}")
+
+
+async def refund_scenario(c, body: bytes = b'{"value": 1.00}', reuse_key: bool = False):
+    transaction_id, _ = await settled(c)
+    url = REFUND_URL.format("acc-1", transaction_id)
+    if not reuse_key:
+        return await c.key.post(url, content=body)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    assert (await c.key.post(url, content=b'{"value": 1.00}', headers=key)).status_code == 200
+    return await c.key.post(url, content=b'{"value": 2.00}', headers=key)
+
+
+async def after_settlement(c, url: str, **params: Any):
+    """A list read after a settlement, so that its page has entries to check against the schema."""
+    await paid(c)
+    return await c.key.get(url, params=params)
+
+
+async def invoice_scenario(c, method: str, suffix: str = "", body: bytes | None = None, pay_first: bool = False):
+    invoice_id = await paid(c) if pay_first else (await settled(c))[1]
+    return await c.key.request(method, INVOICE_URL.format("acc-1", invoice_id) + suffix, content=body)
+
+
+UNKNOWN_TRANSACTION = CREDIT_URL.format("acc-1") + "/no-such-transaction"
+UNKNOWN_INVOICE = INVOICE_URL.format("acc-1", "no-such-invoice")
+CREDIT_SCENARIOS = {
+    ("authorizeCredit", 201): lambda c: c.key.post(CREDIT_URL.format("acc-1"), content=VALUE_BODY),
+    ("authorizeCredit", 400): lambda c: c.key.post(CREDIT_URL.format("acc-1"), content=b'{"value": 0}'),
+    ("authorizeCredit", 401): lambda c: c.anonymous.post(CREDIT_URL.format("acc-1"), content=VALUE_BODY),
+    ("authorizeCredit", 403): lambda c: c.reader.post(CREDIT_URL.format("acc-1"), content=VALUE_BODY),
+    ("authorizeCredit", 404): lambda c: c.key.post(CREDIT_URL.format("nobody"), content=VALUE_BODY),
+    ("authorizeCredit", 409): lambda c: c.key.post(CREDIT_URL.format("acc-closed"), content=VALUE_BODY),
+    ("authorizeCredit", 413): lambda c: c.key.post(CREDIT_URL.format("acc-1"), content=OVERSIZED_BODY),
+    ("authorizeCredit", 503): lambda c: c.down(c.key.post(CREDIT_URL.format("acc-1"), content=VALUE_BODY), "ledger"),
+    ("settleCredit", 200): lambda c: settle_scenario(c),
+    ("settleCredit", 400): lambda c: settle_scenario(c, b'{"value": 10.01}'),
+    ("settleCredit", 401): lambda c: c.anonymous.put(UNKNOWN_TRANSACTION + "/settlement", content=VALUE_BODY),
+    ("settleCredit", 403): lambda c: c.reader.put(UNKNOWN_TRANSACTION + "/settlement", content=VALUE_BODY),
+    ("settleCredit", 404): lambda c: c.key.put(UNKNOWN_TRANSACTION + "/settlement", content=VALUE_BODY),
+    ("settleCredit", 409): lambda c: settle_scenario(c, twice=True),
+    ("settleCredit", 413): lambda c: c.key.put(UNKNOWN_TRANSACTION + "/settlement", content=OVERSIZED_BODY),
+    ("settleCredit", 503): lambda c: c.down(
+        c.key.put(UNKNOWN_TRANSACTION + "/settlement", content=VALUE_BODY), "ledger"
+    ),
+    ("cancelCredit", 200): lambda c: cancel_scenario(c),
+    ("cancelCredit", 400): lambda c: c.key.delete(CREDIT_URL.format("a.b") + "/t-1"),
+    ("cancelCredit", 401): lambda c: c.anonymous.delete(UNKNOWN_TRANSACTION),
+    ("cancelCredit", 403): lambda c: c.reader.delete(UNKNOWN_TRANSACTION),
+    ("cancelCredit", 404): lambda c: c.key.delete(UNKNOWN_TRANSACTION),
+    ("cancelCredit", 409): lambda c: cancel_scenario(c, settle_first=True),
+    ("cancelCredit", 503): lambda c: c.down(c.key.delete(UNKNOWN_TRANSACTION), "ledger"),
+    ("refundCredit", 200): lambda c: refund_scenario(c),
+    ("refundCredit", 400): lambda c: refund_scenario(c, b'{"value": 10.01}'),
+    ("refundCredit", 401): lambda c: c.anonymous.post(UNKNOWN_TRANSACTION + "/refunds", content=VALUE_BODY),
+    ("refundCredit", 403): lambda c: c.reader.post(UNKNOWN_TRANSACTION + "/refunds", content=VALUE_BODY),
+    ("refundCredit", 404): lambda c: c.key.post(UNKNOWN_TRANSACTION + "/refunds", content=VALUE_BODY),
+    ("refundCredit", 409): lambda c: refund_scenario(c, reuse_key=True),
+    ("refundCredit", 413): lambda c: c.key.post(UNKNOWN_TRANSACTION + "/refunds", content=OVERSIZED_BODY),
+    ("refundCredit", 503): lambda c: c.down(c.key.post(UNKNOWN_TRANSACTION + "/refunds", content=VALUE_BODY), "ledger"),
+    ("getStatements", 200): lambda c: after_settlement(c, ACCOUNT_URL.format("acc-1") + "/statements"),
+    ("getStatements", 400): lambda c: c.key.get(ACCOUNT_URL.format("acc-1") + "/statements", params={"limit": 0}),
+    ("getStatements", 401): lambda c: c.anonymous.get(ACCOUNT_URL.format("acc-1") + "/statements"),
+    ("getStatements", 403): lambda c: c.reader.get(ACCOUNT_URL.format("acc-1") + "/statements"),
+    ("getStatements", 404): lambda c: c.key.get(ACCOUNT_URL.format("nobody") + "/statements"),
+    ("getStatements", 503): lambda c: c.down(c.key.get(ACCOUNT_URL.format("acc-1") + "/statements")),
+    ("getAccountInvoices", 200): lambda c: after_settlement(c, ACCOUNT_URL.format("acc-1") + "/invoices", limit=1),
+    ("getAccountInvoices", 400): lambda c: c.key.get(ACCOUNT_URL.format("acc-1") + "/invoices", params={"status": "x"}),
+    ("getAccountInvoices", 401): lambda c: c.anonymous.get(ACCOUNT_URL.format("acc-1") + "/invoices"),
+    ("getAccountInvoices", 403): lambda c: c.reader.get(ACCOUNT_URL.format("acc-1") + "/invoices"),
+    ("getAccountInvoices", 404): lambda c: c.key.get(ACCOUNT_URL.format("nobody") + "/invoices"),
+    ("getAccountInvoices", 503): lambda c: c.down(c.key.get(ACCOUNT_URL.format("acc-1") + "/invoices")),
+    ("searchInvoices", 200): lambda c: after_settlement(c, INVOICES_URL, status="Open", creditAccountId="acc-1"),
+    ("searchInvoices", 400): lambda c: c.key.get(INVOICES_URL, params={"from": "tomorrow"}),
+    ("searchInvoices", 401): lambda c: c.anonymous.get(INVOICES_URL),
+    ("searchInvoices", 403): lambda c: c.reader.get(INVOICES_URL),
+    ("searchInvoices", 503): lambda c: c.down(c.key.get(INVOICES_URL), "ledger"),
+    ("payInvoice", 200): lambda c: invoice_scenario(c, "POST", "/payments"),
+    ("payInvoice", 400): lambda c: c.key.post(INVOICE_URL.format("a.b", "i-1") + "/payments"),
+    ("payInvoice", 401): lambda c: c.anonymous.post(UNKNOWN_INVOICE + "/payments"),
+    ("payInvoice", 403): lambda c: c.reader.post(UNKNOWN_INVOICE + "/payments"),
+    ("payInvoice", 404): lambda c: c.key.post(UNKNOWN_INVOICE + "/payments"),
+    ("payInvoice", 409): lambda c: invoice_scenario(c, "POST", "/payments", pay_first=True),
+    ("payInvoice", 503): lambda c: c.down(c.key.post(UNKNOWN_INVOICE + "/payments"), "ledger"),
+    ("postponeInvoice", 200): lambda c: invoice_scenario(c, "PUT", "/postponement", b'{"dueDays": 5}'),
+    ("postponeInvoice", 400): lambda c: invoice_scenario(c, "PUT", "/postponement", b'{"dueDays": 0}'),
+    ("postponeInvoice", 401): lambda c: c.anonymous.put(UNKNOWN_INVOICE + "/postponement", content=b'{"dueDays": 5}'),
+    ("postponeInvoice", 403): lambda c: c.reader.put(UNKNOWN_INVOICE + "/postponement", content=b'{"dueDays": 5}'),
+    ("postponeInvoice", 404): lambda c: c.key.put(UNKNOWN_INVOICE + "/postponement", content=b'{"dueDays": 5}'),
+    ("postponeInvoice", 409): lambda c: invoice_scenario(c, "PUT", "/postponement", b'{"dueDays": 5}', pay_first=True),
+    ("postponeInvoice", 413): lambda c: c.key.put(UNKNOWN_INVOICE + "/postponement", content=OVERSIZED_BODY),
+    ("postponeInvoice", 503): lambda c: c.down(
+        c.key.put(UNKNOWN_INVOICE + "/postponement", content=b'{"dueDays": 5}'), "ledger"
+    ),
+    ("cancelInvoice", 200): lambda c: invoice_scenario(c, "DELETE"),
+    ("cancelInvoice", 400): lambda c: c.key.delete(INVOICE_URL.format("a.b", "i-1")),
+    ("cancelInvoice", 401): lambda c: c.anonymous.delete(UNKNOWN_INVOICE),
+    ("cancelInvoice", 403): lambda c: c.reader.delete(UNKNOWN_INVOICE),
+    ("cancelInvoice", 404): lambda c: c.key.delete(UNKNOWN_INVOICE),
+    ("cancelInvoice", 409): lambda c: invoice_scenario(c, "DELETE", pay_first=True),
+    ("cancelInvoice", 503): lambda c: c.down(c.key.delete(UNKNOWN_INVOICE), "ledger"),
+    ("getStoreConfig", 200): lambda c: c.reader.get(STORE_CONFIG_URL),
+    ("getStoreConfig", 401): lambda c: c.anonymous.get(STORE_CONFIG_URL),
+    ("getStoreConfig", 503): lambda c: c.down(c.key.get(STORE_CONFIG_URL), "store_settings"),
+    ("putStoreConfig", 200): lambda c: c.key.put(STORE_CONFIG_URL, content=b'{"maxInstallments": 6}'),
+    ("putStoreConfig", 400): lambda c: c.key.put(STORE_CONFIG_URL, content=b'{"maxInstallments": 49}'),
+    ("putStoreConfig", 401): lambda c: c.anonymous.put(STORE_CONFIG_URL, content=b'{"maxInstallments": 6}'),
+    ("putStoreConfig", 403): lambda c: c.writer.put(STORE_CONFIG_URL, content=b'{"maxInstallments": 6}'),
+    ("putStoreConfig", 413): lambda c: c.key.put(STORE_CONFIG_URL, content=OVERSIZED_BODY),
+    ("putStoreConfig", 503): lambda c: c.down(
+        c.key.put(STORE_CONFIG_URL, content=b'{"maxInstallments": 6}'), "store_settings"
+    ),
+}
+for _operation, _path, _body in (
+    ("changeCreditLimit", "/creditlimit", b'{"value": 20.00}'),
+    ("changeTolerance", "/tolerance", b'{"value": 0.05}'),
+):
+    _url = ACCOUNT_URL + _path
+    CREDIT_SCENARIOS.update(
+        {
+            (_operation, 200): lambda c, u=_url, b=_body: c.key.put(u.format("acc-1"), content=b),
+            (_operation, 400): lambda c, u=_url: c.key.put(u.format("acc-1"), content=b'{"value": -1}'),
+            (_operation, 401): lambda c, u=_url, b=_body: c.anonymous.put(u.format("acc-1"), content=b),
+            (_operation, 403): lambda c, u=_url, b=_body: c.reader.put(u.format("acc-1"), content=b),
+            (_operation, 404): lambda c, u=_url, b=_body: c.key.put(u.format("nobody"), content=b),
+            (_operation, 409): lambda c, u=_url, b=_body: c.key.put(u.format("acc-closed"), content=b),
+            (_operation, 413): lambda c, u=_url: c.key.put(u.format("acc-1"), content=OVERSIZED_BODY),
+            (_operation, 503): lambda c, u=_url, b=_body: c.down(c.key.put(u.format("acc-1"), content=b)),
+        }
+    )
+SCENARIOS.update(CREDIT_SCENARIOS)
+
+
 class Callers:
     def __init__(self, key, reader, writer, anonymous, down):
         self.key, self.reader, self.writer, self.anonymous = key, reader, writer, anonymous
         self._down = down
 
-    def down(self, request, repository: str = "accounts"):
-        """The request, sent once `repository` fails as a lost database does (by default the
+    def down(self, request, *repositories: str):
+        """The request, sent once `repositories` fail as a lost database does (by default the
         accounts: API keys still work)."""
-        self._down(repository)
+        self._down(*(repositories or ("accounts",)))
         return request
 
 

@@ -35,6 +35,7 @@ CORS_HEADERS = [
     "X-Apollo-Operation-Name",
     "X-VTEX-API-AppKey",
     "X-VTEX-API-AppToken",
+    "Idempotency-Key",
 ]
 
 

@@ -3,11 +3,19 @@ for a failure the client can only retry or report, `{code, message, errorId}` wi
 
 Every operation's route takes these answers as Starlette exception handlers
 (`Route(..., middleware=ROUTE_ERRORS)`): the operations' handlers raise, none catches by hand.
+
+Statuses: 404 for NOT_FOUND; 409 when the request is well formed but the stored state refuses it
+(`CONFLICT_CODES`); 503 TRY_AGAIN when an account kept changing while a money operation was being
+applied (`LedgerBusy`: nothing was applied, a retry is safe); 400 for everything else the request
+itself gets wrong (the domain's INVALID_* codes, MALFORMED_JSON, INVALID_PARAMETER, UNKNOWN_MEMBER).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.middleware import Middleware
@@ -16,16 +24,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from customer_credit.domain.api_keys import MissingScope
-from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
-from customer_credit.http.errors import DATABASE_UNAVAILABLE, INTERNAL_SERVER_ERROR, ErrorIds
+from customer_credit.domain.credit import CreditErrorCode, CreditRuleViolation
+from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation
+from customer_credit.http.errors import DATABASE_UNAVAILABLE, INTERNAL_SERVER_ERROR, ErrorIds, log_fields, route_name
+from customer_credit.usecases.credit import LedgerBusy
 
-# Codes the REST layer adds to the AccountErrorCode values (extend, never rename).
+# Codes the REST layer adds to the AccountErrorCode and CreditErrorCode values (extend, never rename).
 FORBIDDEN = "FORBIDDEN"
 NOT_FOUND = "NOT_FOUND"
 METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
 MALFORMED_JSON = "MALFORMED_JSON"
 INVALID_PARAMETER = "INVALID_PARAMETER"
+UNKNOWN_MEMBER = "UNKNOWN_MEMBER"
 TOO_LARGE = "TOO_LARGE"  # written by the BodySizeLimit middleware, before any route
+TRY_AGAIN = "TRY_AGAIN"
+RETRY_BUSY_SECONDS = "1"
 
 CONFLICT_CODES = frozenset(
     code.value
@@ -34,29 +47,69 @@ CONFLICT_CODES = frozenset(
         AccountErrorCode.DOCUMENT_IN_USE,
         AccountErrorCode.VERSION_CONFLICT,
         AccountErrorCode.ACCOUNT_CLOSED,
+        AccountErrorCode.OPEN_BALANCE,
+        CreditErrorCode.ACCOUNT_CLOSED,
+        CreditErrorCode.INSUFFICIENT_CREDIT,
+        CreditErrorCode.TRANSACTION_NOT_AUTHORIZED,
+        CreditErrorCode.TRANSACTION_EXPIRED,
+        CreditErrorCode.INVOICE_NOT_OPEN,
+        CreditErrorCode.INVOICE_PAID,
+        CreditErrorCode.POSTPONEMENT_DISABLED,
+        CreditErrorCode.IDEMPOTENCY_KEY_REUSED,
     )
 )
 
-ERROR_CODES: tuple[str, ...] = (
-    *(code.value for code in AccountErrorCode),
-    FORBIDDEN,
-    METHOD_NOT_ALLOWED,
-    MALFORMED_JSON,
-    INVALID_PARAMETER,
-    TOO_LARGE,
-    DATABASE_UNAVAILABLE,
-    INTERNAL_SERVER_ERROR,
+ERROR_CODES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            *(code.value for code in AccountErrorCode),
+            *(code.value for code in CreditErrorCode),
+            FORBIDDEN,
+            METHOD_NOT_ALLOWED,
+            MALFORMED_JSON,
+            INVALID_PARAMETER,
+            UNKNOWN_MEMBER,
+            TOO_LARGE,
+            TRY_AGAIN,
+            DATABASE_UNAVAILABLE,
+            INTERNAL_SERVER_ERROR,
+        )
+    )
 )
+
+# The credit rules name the GraphQL input fields; a REST request names them as the original API does.
+CREDIT_FIELD_NAMES = {
+    "amount": "value",
+    "expiresAt": "expirationDate",
+    "days": "dueDays",
+    "idempotencyKey": "Idempotency-Key",
+}
 
 
 def status_for(code: str) -> int:
-    """400 for a bad request, 404 for an unknown account, 409 for a clash with the stored state."""
-    code = code.value if isinstance(code, AccountErrorCode) else code
+    """400 for a bad request, 404 for an unknown object, 409 for a clash with the stored state."""
     if code == NOT_FOUND:
         return 404
     if code in CONFLICT_CODES:
         return 409
     return 400
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    field: str | None
+    code: str
+    message: str
+
+    def json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+def code_text(code: str | enum.Enum) -> str:
+    return str(code.value) if isinstance(code, enum.Enum) else code
 
 
 class ApiError(Exception):
@@ -65,7 +118,7 @@ class ApiError(Exception):
     Not a frozen dataclass: Starlette clears a handled exception's `__traceback__`, which a frozen
     dataclass refuses."""
 
-    def __init__(self, status: int, errors: tuple[FieldError, ...], headers: dict[str, str] | None = None):
+    def __init__(self, status: int, errors: tuple[ErrorDetail, ...], headers: dict[str, str] | None = None):
         super().__init__(errors[0].message)
         self.status = status
         self.errors = errors
@@ -75,24 +128,22 @@ class ApiError(Exception):
     def of(
         cls, status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
     ) -> ApiError:
-        return cls(status, (FieldError(field, code, message),), headers)  # type: ignore[arg-type]
+        return cls(status, (ErrorDetail(field, code, message),), headers)
 
     @classmethod
-    def from_violation(cls, violation: AccountRuleViolation) -> ApiError:
-        errors = tuple(violation.errors)
+    def from_violation(
+        cls, violation: AccountRuleViolation | CreditRuleViolation, fields: dict[str, str] | None = None
+    ) -> ApiError:
+        """The violation's errors, their fields renamed by `fields` (a domain name → the request's)."""
+        names = fields or {}
+        errors = tuple(
+            ErrorDetail(names.get(e.field, e.field) if e.field else None, code_text(e.code), e.message)
+            for e in violation.errors
+        )
         return cls(status_for(errors[0].code), errors)
 
     def body(self) -> dict[str, Any]:
-        first = self.errors[0]
-        return {**error_json(first), "errors": [error_json(error) for error in self.errors]}
-
-
-def error_json(error: FieldError) -> dict[str, Any]:
-    code = error.code.value if isinstance(error.code, AccountErrorCode) else str(error.code)
-    body: dict[str, Any] = {"code": code, "message": error.message}
-    if error.field is not None:
-        body["field"] = error.field
-    return body
+        return {**self.errors[0].json(), "errors": [error.json() for error in self.errors]}
 
 
 def invalid_parameter(name: str, message: str) -> ApiError:
@@ -109,11 +160,40 @@ async def rule_violation(request: Request, exc: Exception) -> Response:
     return await api_error(request, ApiError.from_violation(exc))
 
 
+async def credit_violation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CreditRuleViolation)
+    return await api_error(request, ApiError.from_violation(exc, CREDIT_FIELD_NAMES))
+
+
 async def forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MissingScope)
     return await api_error(request, ApiError.of(403, FORBIDDEN, exc.message))
 
 
 ERROR_IDS = ErrorIds(logging.getLogger("customer_credit.rest"))
-HANDLERS = {ApiError: api_error, AccountRuleViolation: rule_violation, MissingScope: forbidden, **ERROR_IDS.handlers()}
+
+
+async def ledger_busy(request: Request, exc: Exception) -> Response:
+    """An account kept changing while a money operation was applied: nothing was applied; retry."""
+    error_id = uuid.uuid4().hex
+    ERROR_IDS.logger.warning(
+        "ledger busy [error_id=%s %s]: %r", error_id, route_name(request), exc, extra=log_fields(request, error_id)
+    )
+    body = {
+        "code": TRY_AGAIN,
+        "message": "The account kept changing while this was applied; nothing was applied. "
+        "Retry (with the same Idempotency-Key, if one was sent).",
+        "errorId": error_id,
+    }
+    return JSONResponse(body, 503, headers={"Retry-After": RETRY_BUSY_SECONDS})
+
+
+HANDLERS = {
+    ApiError: api_error,
+    AccountRuleViolation: rule_violation,
+    CreditRuleViolation: credit_violation,
+    LedgerBusy: ledger_busy,
+    MissingScope: forbidden,
+    **ERROR_IDS.handlers(),
+}
 ROUTE_ERRORS = [Middleware(ExceptionMiddleware, handlers=HANDLERS)]

@@ -16,6 +16,21 @@ from starlette.responses import Response
 
 from customer_credit.domain.api_keys import Caller
 from customer_credit.http.rest.accounts_json import ACCOUNT_FIELDS, REQUEST_FIELDS
+from customer_credit.http.rest.bodies import object_schema
+from customer_credit.http.rest.credit_json import (
+    AUTHORIZE_FIELDS,
+    CREDIT_LIMIT_FIELDS,
+    ENTRY_MEMBERS,
+    INVOICE_MEMBERS,
+    POSTPONEMENT_FIELDS,
+    REFUND_FIELDS,
+    SETTLE_FIELDS,
+    STORE_CONFIG_FIELDS,
+    STORE_CONFIG_MEMBERS,
+    TOLERANCE_FIELDS,
+    TRANSACTION_MEMBERS,
+    members_schema,
+)
 from customer_credit.http.rest.errors import ERROR_CODES
 from customer_credit.http.rest.exact_json import to_json
 from customer_credit.http.rest.spec import Operation, Outcome
@@ -39,6 +54,31 @@ def ref(component: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{component}"}
 
 
+def page_schema(item: str, order: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": f"{order} One keyset page: pass `paging.next` as `after` for the next one.",
+        "required": ["data", "summary", "paging"],
+        "properties": {
+            "data": {"type": "array", "items": ref(item)},
+            "summary": {
+                "type": "object",
+                "required": ["count"],
+                "properties": {
+                    "count": {"type": "integer", "minimum": 0, "description": "Every match, not only this page's."}
+                },
+            },
+            "paging": {
+                "type": "object",
+                "required": ["next"],
+                "properties": {
+                    "next": {"type": ["string", "null"], "description": "The next page's `after`; null on the last."}
+                },
+            },
+        },
+    }
+
+
 def component_schemas() -> dict[str, Any]:
     error_detail: dict[str, Any] = {
         "type": "object",
@@ -55,11 +95,7 @@ def component_schemas() -> dict[str, Any]:
             "required": [field.name for field in ACCOUNT_FIELDS],
             "properties": {field.name: field.schema for field in ACCOUNT_FIELDS},
         },
-        "AccountRequest": {
-            "type": "object",
-            "description": "Unknown members are ignored.",
-            "properties": {field.name: field.schema for field in REQUEST_FIELDS},
-        },
+        "AccountRequest": object_schema(REQUEST_FIELDS, "The account PUT's body."),
         "AccountList": {
             "type": "object",
             "required": ["data", "summary"],
@@ -72,6 +108,21 @@ def component_schemas() -> dict[str, Any]:
                 },
             },
         },
+        "CreditTransaction": members_schema(
+            TRANSACTION_MEMBERS, "A hold on an account's credit and what became of it."
+        ),
+        "Invoice": members_schema(INVOICE_MEMBERS, "One installment of a settled transaction."),
+        "StatementEntry": members_schema(ENTRY_MEMBERS, "One change of an account's balance."),
+        "StatementPage": page_schema("StatementEntry", "Newest first."),
+        "InvoicePage": page_schema("Invoice", "By due date, then id."),
+        "StoreConfig": members_schema(STORE_CONFIG_MEMBERS, "The store's credit settings."),
+        "AuthorizeRequest": object_schema(AUTHORIZE_FIELDS, "What to hold."),
+        "SettleRequest": object_schema(SETTLE_FIELDS, "What to settle."),
+        "RefundRequest": object_schema(REFUND_FIELDS, "What to refund."),
+        "PostponementRequest": object_schema(POSTPONEMENT_FIELDS, "How far to move the due date."),
+        "CreditLimitRequest": object_schema(CREDIT_LIMIT_FIELDS, "The new credit limit."),
+        "ToleranceRequest": object_schema(TOLERANCE_FIELDS, "The new tolerance."),
+        "StoreConfigRequest": object_schema(STORE_CONFIG_FIELDS, "The settings to change; omitted or null: unchanged."),
         "ErrorDetail": error_detail,
         "Error": {
             "type": "object",
@@ -141,12 +192,14 @@ def openapi_document(operations: list[Operation]) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Customer Credit accounts: REST compatibility API",
+            "title": "Customer Credit: REST compatibility API",
             "version": package_version(),
-            "description": "The original Customer Credit API's account routes, served by the same rules as the "
-            "GraphQL API at /graphql. Money is an exact JSON number (two decimal places for credit limits); "
-            "errors are `{code, message, field}` with 4xx statuses. Authenticate with a Bearer key, or with the "
-            "pair X-VTEX-API-AppKey (the key's name) and X-VTEX-API-AppToken (its secret).",
+            "description": "The original Customer Credit API's routes (accounts, transactions, invoices, "
+            "statements, store configuration), served by the same rules as the GraphQL API at /graphql. Money is "
+            "an exact JSON number (two decimal places); errors are `{code, message, field}` with 4xx statuses "
+            "(400 the request, 404 NOT_FOUND, 409 the stored state refuses it). The money operations take an "
+            "optional Idempotency-Key header. Authenticate with a Bearer key, or with the pair X-VTEX-API-AppKey "
+            "(the key's name) and X-VTEX-API-AppToken (its secret).",
         },
         "tags": [{"name": tag} for tag in sorted({operation.tag for operation in operations})],
         "security": SECURITY,

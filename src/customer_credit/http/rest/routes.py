@@ -20,33 +20,34 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 from customer_credit.csv.vocabulary import STATUS_TEXT
-from customer_credit.domain.accounts import Account, AccountOrderField, AccountQuery, validate_account_id
+from customer_credit.domain.accounts import Account, AccountOrderField, AccountQuery
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.money import decimal_to_cents
-from customer_credit.http.rest.accounts_json import (
-    ACCOUNT_ID_SCHEMA,
-    STATUS_FROM_TEXT,
-    account_json,
-    parse_account_body,
-)
+from customer_credit.http.rest.accounts_json import STATUS_FROM_TEXT, account_json, parse_account_body
+from customer_credit.http.rest.credit_routes import CREDIT_OPERATIONS
 from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ROUTE_ERRORS, ApiError, invalid_parameter
 from customer_credit.http.rest.exact_json import json_response
 from customer_credit.http.rest.export import EXPORT_OPERATION, EXPORT_PATH
 from customer_credit.http.rest.openapi import openapi_operation
+from customer_credit.http.rest.requests import (
+    ACCOUNT_ID_PARAMETER,
+    ACCOUNT_PATH,
+    ACCOUNTS_PATH,
+    PREFIX,
+    account_id_of,
+    account_view,
+    services,
+)
+from customer_credit.http.rest.settings_routes import SETTINGS_OPERATIONS
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import close_account, list_accounts, not_found, open_or_change_account
-
-PREFIX = "/api/creditcontrol"
-ACCOUNTS_PATH = f"{PREFIX}/accounts"
-ACCOUNT_PATH = f"{ACCOUNTS_PATH}/{{accountId}}"
 
 MAX_WINDOW = 100
 DEFAULT_WINDOW = 20
@@ -54,18 +55,6 @@ MAX_POSITION = 10_000
 POSITION = re.compile(r"[0-9]{1,9}")
 
 ACCOUNTS_TAG = "Accounts"
-
-
-def services(request: Request) -> Any:
-    return request.app.state.services
-
-
-def account_id_of(request: Request) -> str:
-    return validate_account_id(request.path_params["accountId"])
-
-
-def pii(caller: Caller) -> bool:
-    return caller.has("pii:read")
 
 
 # --- PUT /accounts/{accountId} -----------------------------------------------------------------
@@ -84,7 +73,7 @@ async def put_account(request: Request, caller: Caller) -> Response:
         default_credit_limit_cents=decimal_to_cents(context.settings.default_credit_limit),
         can_read_pii=caller.has("pii:read"),
     )
-    account = account_json(outcome.account, pii=pii(caller))
+    account = account_json(outcome.account, await account_view(request, caller))
     if outcome.created:
         return json_response(account, 201, {"Location": f"{ACCOUNTS_PATH}/{account_id}"})
     return json_response(account)
@@ -98,7 +87,7 @@ async def get_account(request: Request, caller: Caller) -> Response:
     account = await services(request).accounts.get(account_id)
     if account is None:
         raise not_found(account_id)
-    return json_response(account_json(account, pii=pii(caller)))
+    return json_response(account_json(account, await account_view(request, caller)))
 
 
 # --- DELETE /accounts/{accountId} --------------------------------------------------------------
@@ -106,7 +95,7 @@ async def get_account(request: Request, caller: Caller) -> Response:
 
 async def delete_account(request: Request, caller: Caller) -> Response:
     account = await close_account(services(request).accounts, account_id=account_id_of(request), actor=caller.name)
-    return json_response(account_json(account, pii=pii(caller)))
+    return json_response(account_json(account, await account_view(request, caller)))
 
 
 # --- GET /accounts?from=&to=&status=&email= ----------------------------------------------------
@@ -165,23 +154,22 @@ async def search_accounts(request: Request, caller: Caller) -> Response:
     query = list_query(request)
     accounts = services(request).accounts
     found, count = await asyncio.gather(accounts_window(accounts, query, offset, size), accounts.count(query))
-    show_pii = pii(caller)
-    return json_response({"data": [account_json(a, pii=show_pii) for a in found], "summary": {"count": count}})
+    view = await account_view(request, caller)
+    return json_response({"data": [account_json(a, view) for a in found], "summary": {"count": count}})
 
 
 # --- the operations ----------------------------------------------------------------------------
 
-ACCOUNT_ID_PARAMETER = Parameter(
-    "accountId", "path", ACCOUNT_ID_SCHEMA, "The account's id: 1 to 64 characters of A-Z, a-z, 0-9, _ or -.", True
-)
 BAD_REQUEST = Outcome(
-    "The request breaks a rule: `code` says which (an AccountErrorCode, MALFORMED_JSON or INVALID_PARAMETER).", "Error"
+    "The request breaks a rule: `code` says which (an AccountErrorCode, MALFORMED_JSON, INVALID_PARAMETER, or "
+    "UNKNOWN_MEMBER for a body member that is not one of the request's).",
+    "Error",
 )
 INVALID_ID = Outcome("The id is not a valid account id (INVALID_ID).", "Error")
 UNKNOWN_ACCOUNT = Outcome("No account has this id (NOT_FOUND).", "Error")
 ONE_ACCOUNT = Outcome("The account.", "Account")
 
-OPERATIONS: tuple[Operation, ...] = (
+ACCOUNT_OPERATIONS: tuple[Operation, ...] = (
     Operation(
         method="PUT",
         path=ACCOUNT_PATH,
@@ -238,7 +226,11 @@ OPERATIONS: tuple[Operation, ...] = (
             200: Outcome("The closed account.", "Account"),
             400: INVALID_ID,
             404: UNKNOWN_ACCOUNT,
-            409: Outcome("The account is already closed (ACCOUNT_CLOSED).", "Error"),
+            409: Outcome(
+                "The account is already closed (ACCOUNT_CLOSED), or it still has Authorized transactions or a "
+                "negative balance (OPEN_BALANCE): its invoices are never lost.",
+                "Error",
+            ),
         },
     ),
     Operation(
@@ -307,7 +299,8 @@ def is_rest_path(path: str) -> bool:
 
 def rest_routes() -> list[BaseRoute]:
     """The Starlette routes: every registered operation, the OpenAPI document, and JSON 404/405."""
-    operations = [*OPERATIONS, openapi_operation([*OPERATIONS, EXPORT_OPERATION])]
+    served = [*ACCOUNT_OPERATIONS, *CREDIT_OPERATIONS, *SETTINGS_OPERATIONS]
+    operations = [*served, openapi_operation([*served, EXPORT_OPERATION])]
     routes: list[BaseRoute] = [operation.route() for operation in operations]
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
     fallback = Route(
