@@ -1,12 +1,12 @@
 """The read baseline: a bare Starlette route running the same find as `accounts(first: 50)`
 and returning the same eleven fields as JSON, with no GraphQL, no middleware and no
 authentication. "The same find" is the service's own: its repository's `find_page` with the
-default order and the projection its resolver computes for the eleven fields (both taken from
-the service's code at start-up, so the baseline follows changes to the query), on a Motor
-client built by the service's `connect`.
+default order and the record attributes its resolver asks for the eleven fields (`fields_for`,
+taken from the service's code at start-up, so the baseline follows changes to the query), on a
+Motor client built by the service's `connect`.
 
 Run as its own uvicorn process, with the same uvicorn settings as `customer-credit serve`
-(uvicorn's defaults: uvloop and httptools when installed, access log on at INFO):
+(uvicorn's defaults: uvloop and httptools when installed; the access log off, as `serve` has it):
 
     MONGODB_URI=... MONGODB_DATABASE=... python benchmarks/bare_app.py --port 8123
 """
@@ -24,9 +24,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from customer_credit.domain.accounts import Account, AccountQuery
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
-from customer_credit.graphql.accounts.queries import projection_for
-from customer_credit.persistence.accounts import AccountQuery, AccountRepository
+from customer_credit.graphql.accounts.queries import fields_for
+from customer_credit.persistence.accounts import AccountRepository, projection, sort_key
 from customer_credit.persistence.database import connect
 
 NODE_FIELDS = {
@@ -43,26 +44,27 @@ NODE_FIELDS = {
     "version",
 }
 QUERY = AccountQuery()  # what `accounts` uses with no filter and no orderBy
-PROJECTION = projection_for(NODE_FIELDS, QUERY.sort_key)
+FIELDS = fields_for(NODE_FIELDS)  # the record attributes the resolver asks the repository for
+PROJECTION = projection(FIELDS, sort_key(QUERY))  # the stored keys that find asks the database for
 
 
 def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
-def node(d: dict) -> dict:
+def node(a: Account) -> dict:
     return {
-        "id": d["_id"],
-        "email": d["email"],
-        "documentType": d.get("document_type"),
-        "document": d.get("document"),
-        "creditLimit": str(cents_to_decimal(d["credit_limit_cents"])),
-        "tolerance": str(tolerance_units_to_decimal(d["tolerance_units"])),
-        "status": d["status"],
-        "description": d.get("description"),
-        "createdAt": iso(d["created_at"]),
-        "updatedAt": iso(d["updated_at"]),
-        "version": d["version"],
+        "id": a.id,
+        "email": a.email,
+        "documentType": a.document_type.value if a.document_type else None,
+        "document": a.document,
+        "creditLimit": str(cents_to_decimal(a.credit_limit_cents)),
+        "tolerance": str(tolerance_units_to_decimal(a.tolerance_units)),
+        "status": a.status.value,
+        "description": a.description,
+        "createdAt": iso(a.created_at_ms),
+        "updatedAt": iso(a.updated_at_ms),
+        "version": a.version,
     }
 
 
@@ -78,8 +80,8 @@ def create_app(uri: str, database: str) -> Starlette:
 
     async def accounts(request: Request):
         first = int(request.query_params.get("first", "50"))
-        documents = await state["accounts"].find_page(QUERY, limit=first + 1, projection=PROJECTION)
-        return JSONResponse({"data": {"accounts": {"nodes": [node(d) for d in documents[:first]]}}})
+        page = await state["accounts"].find_page(QUERY, limit=first + 1, fields=FIELDS)
+        return JSONResponse({"data": {"accounts": {"nodes": [node(a) for _, a in page[:first]]}}})
 
     async def healthz(request: Request):
         return JSONResponse({"status": "ok"})
@@ -93,7 +95,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     app = create_app(os.environ["MONGODB_URI"], os.environ.get("MONGODB_DATABASE", "customer_credit"))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
 
 
 if __name__ == "__main__":
