@@ -405,6 +405,7 @@ async def authorization_burst(service: harness.Process, key: str, make_body, cli
         "p50_ms": statistics.median(latencies) * 1000,
         "p95_ms": statistics.quantiles(latencies, n=20)[18] * 1000,
         "client_cpu": own,
+        "latencies": latencies,  # in the order the answers came
     }
 
 
@@ -602,8 +603,10 @@ class Bench:
         self.processes: list[harness.Process] = []
         self.database: str | None = None  # holds the imported accounts, for reads and projection
         self.key = ""
+        self.loads: list[float] = []  # 1-minute load average before and after each step
 
     async def step(self, number: str, name: str, action) -> None:
+        self.loads.append(os.getloadavg()[0])
         try:
             await action()
         except Exception as exc:  # a measurement tool reports and carries on
@@ -614,6 +617,7 @@ class Bench:
             for proc in self.processes:
                 await proc.stop()
             self.processes.clear()
+            self.loads.append(os.getloadavg()[0])
 
     async def start_service(self, database: str, key_rows: int, size: int, name: str = "service") -> harness.Process:
         proc = harness.service(
@@ -873,6 +877,13 @@ class Bench:
         def rates(mode: str) -> str:
             return ", ".join(f"{r['rate']:,.1f}" for r in runs[mode])
 
+        def third_p50_ms(mode: str, third: int) -> float:
+            """The median round's p50 latency over the first (0) or last (2) third of its calls."""
+            size = CREDIT_CALLS // 3
+            return statistics.median(
+                statistics.median(r["latencies"][third * size : (third + 1) * size]) * 1000 for r in runs[mode]
+            )
+
         seq, conc = median_of("sequential", "rate"), median_of("concurrent", "rate")
         kept = conc / seq
         self.rows.append(
@@ -919,7 +930,10 @@ class Bench:
             f"{median_of('concurrent', 'client_cpu'):.2f} s. After every round the account held exactly "
             f"{CREDIT_CALLS} holds of {CREDIT_AMOUNT}, its headroom was the limit less them, and no operation was left "
             "pending (every answer was AUTHORIZED with no errors). A fresh account per round keeps the rounds alike: "
-            "an account document carries one hold per open authorization, so it grows during a round."
+            "an account document carries one hold per open authorization, so it grows during a round: the sequential "
+            f"rounds' p50 latency was {third_p50_ms('sequential', 0):.1f} ms over their first third of calls and "
+            f"{third_p50_ms('sequential', 2):.1f} ms over their last third (row 5 spreads its calls over many "
+            "accounts to keep that growth out)."
         )
         log(f"contention: {CREDIT_CLIENTS} concurrent {conc:,.1f}/s vs sequential {seq:,.1f}/s -> {kept:.2f}×")
 
@@ -1039,6 +1053,21 @@ async def run(work: Path) -> Report:
         f"{harness.machine()['load']}.",
         f"Database: {bench.server.description}. The run took {minutes:.1f} min{' (BENCH_QUICK)' if QUICK else ''}.",
     ]
+    cores = os.cpu_count() or 1
+    if bench.loads and max(bench.loads) > cores:
+        bench.notes.insert(
+            0,
+            f"**A loaded machine**: the 1-minute load average went up to {max(bench.loads):.1f} on {cores} cores "
+            f"(between {min(bench.loads):.1f} and {max(bench.loads):.1f} at the steps' starts and ends), so other work "
+            "competed for the CPU: the wall-clock figures are slower than on an idle machine and the ratios noisier; "
+            "the CPU rows (1b, 2b, 5b, 6b) are less affected.",
+        )
+    if QUICK:
+        bench.notes.insert(
+            0,
+            "**A quick run** (BENCH_QUICK=1): small sizes and short rounds, a smoke run; its ratios are indicative, "
+            "not the default run's.",
+        )
     return Report(rows=sorted(bench.rows, key=lambda r: r.number), notes=bench.notes)
 
 
