@@ -237,13 +237,13 @@ def service(work: Path, uri: str, database: str, *, name: str = "service", **set
     )
 
 
-def bare_route(work: Path, uri: str, database: str) -> Process:
+def bare_route(work: Path, uri: str, database: str, *, name: str = "bare") -> Process:
     port = free_port()
     return Process(
-        name="bare",
+        name=name,
         command=[sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), "--port", str(port)],
         env={"MONGODB_URI": uri, "MONGODB_DATABASE": database},
-        log=work / "bare.log",
+        log=work / f"{name}.log",
         port=port,
     )
 

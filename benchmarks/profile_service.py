@@ -1,9 +1,10 @@
 """Where the import and the read path spend their time (not part of `make bench`).
 
-Needs py-spy in the virtual environment (`.venv/bin/pip install py-spy`), and ptrace
-permission on the service process (root, or kernel.yama.ptrace_scope=0).
+Parts A and D need py-spy (next to the interpreter: `.venv/bin/pip install py-spy`, or wherever
+the PY_SPY environment variable points), and ptrace permission on the service process (root, or
+kernel.yama.ptrace_scope=0); B, C and E do not (`--only BCE`).
 
-    .venv/bin/python benchmarks/profile_service.py [--rows 100000] [--read-seconds 15]
+    .venv/bin/python benchmarks/profile_service.py [--rows 100000] [--read-seconds 15] [--only ABCDE]
 
 Three parts, each on a fresh database of one embedded nx-27017 server (or MONGODB_URI):
 
@@ -20,7 +21,7 @@ E. The read path in process, as is and with candidate changes applied by monkeyp
    (validation cache that hits, API-key lookups cached, selection read from the AST): CPU
    per request for each, against the bare route in the same harness.
 
-The summary is printed and written to benchmarks/PROFILE.md.
+The summary is printed and written to benchmarks/PROFILE.md (or `--output`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import csvgen  # noqa: E402
 import harness  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "PROFILE.md"
-PY_SPY = Path(sys.executable).with_name("py-spy")
+PY_SPY = Path(os.environ.get("PY_SPY") or Path(sys.executable).with_name("py-spy"))
 # --gil: only the thread holding the GIL is sampled. Without it py-spy also counts threads that wait
 # (Motor's executor threads, the GIL queue) and its totals come out 2-3x the process CPU from /proc;
 # with it they agree within about 20%. Time in C code that releases the GIL (SQLite, sockets) is
@@ -61,22 +62,25 @@ PY_SPY_MODE = (os.environ.get("PY_SPY_MODE") or "--gil").split()
 RULES = [
     ("email-validator", "email_validator/"),
     ("stdnum (CPF/CNPJ)", "stdnum/"),
-    ("CSV reader (imports/reader.py)", "customer_credit/imports/reader.py"),
-    ("row mapping + cell parsing (rows/values/columns)", "customer_credit/imports/rows.py"),
-    ("row mapping + cell parsing (rows/values/columns)", "customer_credit/imports/values.py"),
-    ("row mapping + cell parsing (rows/values/columns)", "customer_credit/imports/columns.py"),
-    ("duplicate detection (imports/seen.py)", "customer_credit/imports/seen.py"),
+    ("CSV reader (csv/reader.py)", "customer_credit/csv/reader.py"),
+    ("row mapping + cell parsing (csv/rows, values, columns)", "customer_credit/csv/rows.py"),
+    ("row mapping + cell parsing (csv/rows, values, columns)", "customer_credit/csv/values.py"),
+    ("row mapping + cell parsing (csv/rows, values, columns)", "customer_credit/csv/columns.py"),
+    ("duplicate detection (worker/seen.py)", "customer_credit/worker/seen.py"),
     ("domain rules (domain/*)", "customer_credit/domain/"),
     ("BSON encode/decode", "bson/"),
     ("PyMongo (commands, pool, socket)", "pymongo/"),
     ("Motor (thread hand-off)", "motor/"),
-    ("import runner logic (runner.py)", "customer_credit/imports/runner.py"),
+    ("import runner and planning (worker/runner.py, planning.py)", "customer_credit/worker/runner.py"),
+    ("import runner and planning (worker/runner.py, planning.py)", "customer_credit/worker/planning.py"),
     ("persistence (document building)", "customer_credit/persistence/"),
+    # before graphql-core's rule, whose needle "graphql/" the service's own folder also contains
+    ("service schema/resolvers (customer_credit/graphql)", "customer_credit/graphql/"),
     ("graphql-core (execution, validation)", "graphql/"),
     ("Strawberry", "strawberry/"),
-    ("service schema/resolvers", "customer_credit/schema/"),
-    ("service schema/resolvers", "customer_credit/resolvers/"),
-    ("service middleware/app", "customer_credit/"),
+    ("service use cases (customer_credit/usecases)", "customer_credit/usecases/"),
+    ("service middleware/app (customer_credit/http)", "customer_credit/http/"),
+    ("service, other", "customer_credit/"),
     ("Starlette", "starlette/"),
     ("multipart parser", "multipart/"),
     ("uvicorn / httptools", "uvicorn/"),
@@ -300,36 +304,42 @@ class Phases:
 
 async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> tuple[float, Phases, dict]:
     from customer_credit.csv import reader as reader_module
+    from customer_credit.domain import account_planner as planner_module
     from customer_credit.domain import accounts as domain_accounts
+    from customer_credit.domain.imports import ImportMode
     from customer_credit.persistence import account_batches
-    from customer_credit.persistence import accounts as persistence_accounts
     from customer_credit.persistence import imports as imports_persistence
     from customer_credit.persistence.database import connect
     from customer_credit.usecases.imports import UploadedFile, start_import
+    from customer_credit.worker import planning as planning_module
     from customer_credit.worker import runner as runner_module
     from customer_credit.worker import seen as seen_module
 
     phases = Phases()
     batches = account_batches.AccountBatchRepository
     runs = imports_persistence.ImportRunRepository
+    runner = runner_module.ImportRunner
     phases.wrap_async_iter(runs, "file_chunks", "db: read stored file chunks")
+    phases.wrap_async(runs, "holds", "db: lease renewal (update_one import_runs)")
     phases.wrap_async(runs, "checkpoint", "db: checkpoint (update_one import_runs)")
     phases.wrap_async(runs, "add_row_errors", "db: add_row_errors")
     phases.wrap_async(batches, "by_ids", "db: lookup by _id ($in)")
     phases.wrap_async(batches, "open_by_email_keys", "db: lookup by email_key ($in)")
     phases.wrap_async(batches, "open_by_document_keys", "db: lookup by document_key ($in)")
     phases.wrap_async(batches, "insert", "write: insert (accounts insert_many + events)")
-    phases.wrap_async(persistence_accounts.AccountRepository, "record_events", "write:   of which events insert_many")
+    phases.wrap_async(batches, "record_events", "write:   of which events insert_many")
+    phases.wrap_sync(account_batches, "account_document", "cpu:   of which account_document")
     phases.wrap_sync(reader_module.RecordReader, "feed", "cpu: CSV reader feed (decode + csv.reader)")
     phases.wrap_sync(runner_module, "map_row", "cpu: map_row (cells -> request)")
     phases.wrap_sync(seen_module.SeenKeys, "add", "cpu: SeenKeys.add (duplicates in file)")
-    phases.wrap_sync(runner_module, "validate_request", "cpu: validate_request")
-    phases.wrap_sync(domain_accounts, "normalize_email", "cpu:   of which normalize_email (email-validator)")
-    phases.wrap_sync(domain_accounts, "normalize_document", "cpu:   of which normalize_document (stdnum)")
-    phases.wrap_sync(runner_module.ImportRunner, "event", "cpu: build events (diff)")
-    phases.wrap_async(runner_module.ImportRunner, "prepare_creates", "prepare_creates (validation + lookups)")
-    phases.wrap_async(runner_module.ImportRunner, "write", "write (documents + bulk writes)")
-    phases.wrap_async(runner_module.ImportRunner, "record", "record (counters, row errors, checkpoint)")
+    phases.wrap_sync(planning_module.BatchPlanner, "plan_creates", "cpu: BatchPlanner.plan_creates (plan_open per row)")
+    phases.wrap_sync(planner_module, "validate_request", "cpu:   of which validate_request")
+    phases.wrap_sync(domain_accounts, "normalize_email", "cpu:     of which normalize_email (email-validator)")
+    phases.wrap_sync(domain_accounts, "normalize_document", "cpu:     of which normalize_document (stdnum)")
+    phases.wrap_sync(planner_module, "diff", "cpu:   of which diff (the event's changes)")
+    phases.wrap_async(runner, "plan_creates", "plan_creates (planning + lookup of given ids)")
+    phases.wrap_async(runner, "write", "write (lease, documents, bulk writes)")
+    phases.wrap_async(runner, "record", "record (counters, row errors, checkpoint)")
 
     db = connect(uri, database)
     try:
@@ -339,22 +349,28 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
             run = await start_import(
                 runs_repo,
                 UploadedFile(csv_path.name, handle),
-                mode="CREATE",
+                mode=ImportMode.CREATE,
                 dry_run=False,
                 actor="profile",
                 max_bytes=10**10,
                 max_rows=rows + 1,
             )
-        runner = runner_module.ImportRunner(
+        worker = runner(
             runs_repo, batches(db), owner="profile", batch_size=2000, lease_ms=600_000, default_credit_limit_cents=10000
         )
         claimed = await runs_repo.claim("profile", now_ms=runner_module.now_ms(), lease_ms=600_000)
-        assert claimed is not None and claimed["_id"] == run["_id"]
+        assert claimed is not None and claimed.id == run.id
         t0 = time.perf_counter()
-        status = await runner.run(claimed)
+        status = await worker.run(claimed)
         wall = time.perf_counter() - t0
-        final = await runs_repo.get(run["_id"])
-        return wall, phases, {"status": status, "created": final["created_count"], "failed": final["failed_count"]}
+        final = await runs_repo.get(run.id)
+        assert final is not None
+        counters = final.counters
+        return (
+            wall,
+            phases,
+            {"status": status.value, "created": counters.created_count, "failed": counters.failed_count},
+        )
     finally:
         db.close()
 
@@ -362,7 +378,8 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
 def phase_table(wall: float, phases: Phases, rows: int) -> str:
     lines = [
         f"Runner wall time {wall:.1f} s for {rows:,} rows ({rows / wall:,.0f} rows/s); timers are inclusive,",
-        "indented rows are parts of the row above; the rest is the event loop and untimed code.",
+        "indented rows are parts of the row above; the rest is the event loop and untimed code. A CREATE",
+        "import looks emails and documents up only for rows a unique index refused (none here).",
         "",
         "| phase | wall s | share of run | calls | per call |",
         "|---|---|---|---|---|",
@@ -372,31 +389,37 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "cpu: CSV reader feed (decode + csv.reader)",
         "cpu: map_row (cells -> request)",
         "cpu: SeenKeys.add (duplicates in file)",
-        "prepare_creates (validation + lookups)",
-        "cpu: validate_request",
-        "cpu:   of which normalize_email (email-validator)",
-        "cpu:   of which normalize_document (stdnum)",
+        "plan_creates (planning + lookup of given ids)",
+        "cpu: BatchPlanner.plan_creates (plan_open per row)",
+        "cpu:   of which validate_request",
+        "cpu:     of which normalize_email (email-validator)",
+        "cpu:     of which normalize_document (stdnum)",
+        "cpu:   of which diff (the event's changes)",
         "db: lookup by _id ($in)",
+        "write (lease, documents, bulk writes)",
+        "db: lease renewal (update_one import_runs)",
+        "write: insert (accounts insert_many + events)",
+        "cpu:   of which account_document",
+        "write:   of which events insert_many",
         "db: lookup by email_key ($in)",
         "db: lookup by document_key ($in)",
-        "write (documents + bulk writes)",
-        "cpu: build events (diff)",
-        "write: insert (accounts insert_many + events)",
-        "write:   of which events insert_many",
         "record (counters, row errors, checkpoint)",
         "db: add_row_errors",
         "db: checkpoint (update_one import_runs)",
     ]
     indent = {
-        "cpu: validate_request": 1,
-        "cpu:   of which normalize_email (email-validator)": 2,
-        "cpu:   of which normalize_document (stdnum)": 2,
+        "cpu: BatchPlanner.plan_creates (plan_open per row)": 1,
+        "cpu:   of which validate_request": 2,
+        "cpu:     of which normalize_email (email-validator)": 3,
+        "cpu:     of which normalize_document (stdnum)": 3,
+        "cpu:   of which diff (the event's changes)": 2,
         "db: lookup by _id ($in)": 1,
+        "db: lease renewal (update_one import_runs)": 1,
+        "write: insert (accounts insert_many + events)": 1,
+        "cpu:   of which account_document": 2,
+        "write:   of which events insert_many": 2,
         "db: lookup by email_key ($in)": 1,
         "db: lookup by document_key ($in)": 1,
-        "cpu: build events (diff)": 1,
-        "write: insert (accounts insert_many + events)": 1,
-        "write:   of which events insert_many": 2,
         "db: add_row_errors": 1,
         "db: checkpoint (update_one import_runs)": 1,
     }
@@ -410,6 +433,8 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         )
         lines.append(f"| {pad}{label} | {seconds:.2f} | {seconds / wall:.1%} | {calls:,} | {per} |")
     segments = 5
+    if max((len(t) for t in phases.trace.values()), default=0) < segments:
+        return "\n".join(lines) + "\n"  # too few batches for the per-batch table
     lines += [
         "",
         "Per-batch wall time (ms) as the collection grows: mean over each fifth of the run",
@@ -420,8 +445,7 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
     for label in (
         "write: insert (accounts insert_many + events)",
         "write:   of which events insert_many",
-        "db: lookup by email_key ($in)",
-        "db: lookup by document_key ($in)",
+        "db: lease renewal (update_one import_runs)",
         "db: checkpoint (update_one import_runs)",
     ):
         trace = phases.trace.get(label, [])
@@ -460,21 +484,19 @@ async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float
             for start in range(0, rows, 1000):
                 await collection.insert_many([dict(d) for d in documents[start : start + 1000]])
 
-        async def indexed(name: str, with_events: bool, with_reads: bool, batch: int = 2000) -> None:
+        async def indexed(name: str, with_events: bool, with_run: bool, batch: int = 2000) -> None:
             accounts, account_events, runs = db.db[f"{name}_accounts"], db.db[f"{name}_events"], db.db[f"{name}_runs"]
             await accounts.create_indexes(INDEXES[ACCOUNTS])
             await account_events.create_indexes(INDEXES[ACCOUNT_EVENTS])
-            await runs.insert_one({"_id": "run", "processed_rows": 0})
+            await runs.insert_one({"_id": "run", "processed_rows": 0, "lease_until": 0})
             for start in range(0, rows, batch):
                 part = documents[start : start + batch]
-                if with_reads:
-                    await accounts.find({"email_key": {"$in": sorted(d["email_key"] for d in part)}}).to_list(None)
-                    keys = sorted(d["document_key"] for d in part if d.get("document_key"))
-                    await accounts.find({"document_key": {"$in": keys}}).to_list(None)
+                if with_run:  # the runner renews its lease before it writes a batch
+                    await runs.update_one({"_id": "run"}, {"$set": {"lease_until": start}})
                 await accounts.insert_many([dict(d) for d in part], ordered=False)
                 if with_events:
                     await account_events.insert_many([dict(e) for e in events[start : start + batch]], ordered=False)
-                if with_reads:
+                if with_run:
                     await runs.update_one({"_id": "run"}, {"$set": {"processed_rows": start + len(part)}})
 
         await timed("insert_many ×1,000 into a fresh collection (the bench floor)", plain)
@@ -484,7 +506,8 @@ async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float
         )
         await timed("…plus the events into `account_events` with its indexes", lambda: indexed("d3", True, False))
         await timed(
-            "…plus the 2 `$in` lookups and the checkpoint per batch (the import's whole write set)",
+            "…plus the lease renewal and the checkpoint per batch (the import's whole write set: a CREATE "
+            "looks no email or document up)",
             lambda: indexed("d4", True, True),
         )
     finally:
@@ -516,25 +539,40 @@ def write_set_table(results, rows: int) -> str:
 # --- E: what-if variants of the read path, in process ---------------------------------------------------
 
 
+def limiter_extensions(schema) -> list:
+    """Strawberry's limiter extensions in a schema (each builds new rule classes per operation)."""
+    from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+
+    return [e for e in schema.extensions if getattr(e, "func", e) in (QueryDepthLimiter, MaxAliasesLimiter)]
+
+
+def validation_label(build_schema) -> str:
+    """The variant's label, saying when the service already builds its limit rules once (then it changes nothing)."""
+    from customer_credit.settings import Settings
+
+    label = "+ validation cached (limiter rules built once)"
+    if not limiter_extensions(build_schema(Settings())):
+        label += ": already so in the service, no change"
+    return label
+
+
 def cached_validation_build_schema(original):
     """build_schema with the limiter rules created once, so ValidationCache's key (schema, document,
-    rules) repeats; as built today a new rule class per request makes every lookup a miss."""
+    rules) repeats; a new rule class per request would make every lookup a miss. A schema without
+    limiter extensions (the service's since it builds its rules once) is returned as it is."""
     from functools import partial
 
-    from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+    from strawberry.extensions import AddValidationRules
 
     def build(settings=None):
         schema = original(settings)
+        limiters = limiter_extensions(schema)
+        if not limiters:
+            return schema
         rules = []
-        kept = []
-        for extension in schema.extensions:
-            target = getattr(extension, "func", extension)
-            if target in (QueryDepthLimiter, MaxAliasesLimiter):
-                rules += extension().validation_rules  # built once, here
-            else:
-                kept.append(extension)
-        kept.append(partial(AddValidationRules, rules))
-        schema.extensions = kept
+        for extension in limiters:
+            rules += extension().validation_rules  # built once, here
+        schema.extensions = [e for e in schema.extensions if e not in limiters] + [partial(AddValidationRules, rules)]
         return schema
 
     return build
@@ -630,13 +668,14 @@ async def read_variants(uri: str, database: str, key: str, requests: int) -> lis
     from motor.motor_asyncio import AsyncIOMotorClient
 
     import bare_app
-    from customer_credit import app as app_module
     from customer_credit.graphql.accounts import queries as queries_module
+    from customer_credit.http import app as app_module
+    from customer_credit.http import graphql_view as view_module  # where create_app's routes call build_schema
     from customer_credit.persistence import api_keys as api_keys_module
     from customer_credit.persistence.database import wrap
     from customer_credit.settings import Settings
 
-    original_build = app_module.build_schema
+    original_build = view_module.build_schema
     original_authenticate = api_keys_module.ApiKeyRepository.authenticate
     original_selection = queries_module.connection_selection
     cache: dict = {}
@@ -649,8 +688,8 @@ async def read_variants(uri: str, database: str, key: str, requests: int) -> lis
     variants = [
         ("as is", lambda: None),
         (
-            "+ validation cached (limiter rules built once)",
-            lambda: setattr(app_module, "build_schema", cached_validation_build_schema(original_build)),
+            validation_label(original_build),
+            lambda: setattr(view_module, "build_schema", cached_validation_build_schema(original_build)),
         ),
         (
             "+ API key lookups cached (no find_one per request)",
@@ -658,7 +697,7 @@ async def read_variants(uri: str, database: str, key: str, requests: int) -> lis
         ),
         (
             "+ leaf fields read and serialised directly (prototype execution context)",
-            lambda: setattr(app_module, "build_schema", with_fast_leaves(app_module.build_schema)),
+            lambda: setattr(view_module, "build_schema", with_fast_leaves(view_module.build_schema)),
         ),
         (
             "+ node fields read from the AST instead of `info.selected_fields`",
@@ -695,7 +734,7 @@ async def read_variants(uri: str, database: str, key: str, requests: int) -> lis
                 results.append((label, cpu, db))
                 print(f"E: {label}: {cpu:.2f} ms CPU per request", flush=True)
         finally:
-            app_module.build_schema = original_build
+            view_module.build_schema = original_build
             api_keys_module.ApiKeyRepository.authenticate = original_authenticate
             queries_module.connection_selection = original_selection
         os.environ.setdefault("MONGODB_DATABASE", database)
@@ -717,13 +756,16 @@ async def execution_variants(requests: int, rounds: int = 5) -> tuple[list[tuple
     from customer_credit.domain.api_keys import Caller
     from customer_credit.graphql.context import RequestContext
     from customer_credit.graphql.schema import build_schema
+    from customer_credit.persistence.accounts import account_from_document
     from customer_credit.settings import Settings
 
+    # the page as the repository answers it: (position, record of the projected document)
     documents = [{k: d[k] for k in bare_app.PROJECTION if k in d} for d in bench.floor_documents(51)]
+    entries = [(d["created_sort"], account_from_document(d)) for d in documents]
 
     class Accounts:
-        async def find_page(self, query, *, limit, after=None, projection=None):
-            return documents[:limit]
+        async def find_page(self, query, *, limit, after=None, fields=None):
+            return entries[:limit]
 
         async def count(self, query):
             return len(documents)
@@ -739,7 +781,9 @@ async def execution_variants(requests: int, rounds: int = 5) -> tuple[list[tuple
 
     variants = {
         "as is": build_schema(Settings()),
-        "+ validation cached": cached_validation_build_schema(build_schema)(Settings()),
+        validation_label(build_schema).replace(" (limiter rules built once)", ""): cached_validation_build_schema(
+            build_schema
+        )(Settings()),
         "+ leaf fields read and serialised directly": with_fast_leaves(cached_validation_build_schema(build_schema))(
             Settings()
         ),
@@ -953,7 +997,7 @@ async def main_async(args) -> str:
             harness.remove_tree(work)
     info = harness.machine()
     versions = ", ".join(
-        f"{name} {importlib.metadata.version(name)}"
+        f"{name} {package_version(name)}"
         for name in (
             "py-spy",
             "strawberry-graphql",
@@ -973,9 +1017,17 @@ async def main_async(args) -> str:
         "the GIL, so C code that releases it, such as SQLite or socket waits, is not sampled; B uses timers wrapped\n"
         "around the runner's steps in the profiling process). Overwritten on every run.\n\n"
         f"Machine: {info['cores']} cores, {info['cpu']}; Python {info['python']}; "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {info['load']}.\n{versions}.\n\n"
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average {info['load']}.\n{versions}.\n"
+        f"Parts: {args.only.upper()}, {args.rows:,} rows, {args.read_seconds:g} s of reads per target.\n\n"
     )
     return header + "\n".join(sections)
+
+
+def package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed as a package here)" if name != "py-spy" or not PY_SPY.exists() else f"({PY_SPY})"
 
 
 def main() -> int:
@@ -983,15 +1035,19 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--read-seconds", type=float, default=15.0)
     parser.add_argument("--variant-requests", type=int, default=400, help="requests per variant in part E")
-    parser.add_argument("--only", default="ABCDE", help="the parts to run, e.g. DE")
+    parser.add_argument("--only", default="ABCDE", help="the parts to run, e.g. DE (A and D need py-spy)")
+    parser.add_argument("--output", type=Path, default=OUT, help=f"where to write the summary (default {OUT})")
     args = parser.parse_args()
-    if not PY_SPY.exists():
-        print(f"py-spy is not installed next to {sys.executable}: {Path(sys.executable).parent}/pip install py-spy")
+    if ({"A", "D"} & set(args.only.upper())) and not PY_SPY.exists():
+        print(
+            f"parts A and D need py-spy, not found at {PY_SPY}: {Path(sys.executable).parent}/pip install py-spy, "
+            "or set PY_SPY to its path; or run the other parts with --only BCE"
+        )
         return 2
     text = asyncio.run(main_async(args))
-    OUT.write_text(text, encoding="utf-8")
+    args.output.write_text(text, encoding="utf-8")
     print(text)
-    print(f"written to {OUT}")
+    print(f"written to {args.output}")
     return 0
 
 
