@@ -105,9 +105,9 @@ async def test_the_sweep_writes_the_documents_of_an_operation_left_pending(lenie
 
 async def test_the_sweep_releases_holds_past_their_expiry(client, database):
     account_id = await credit_account(client, limit="100.00")
-    soon = (datetime.now(UTC) + timedelta(milliseconds=1500)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
     transaction = await authorize(client, account_id, "60.00", expiresAt=soon)
-    await asyncio.sleep(1.7)
+    await asyncio.sleep(3.2)
 
     released = await sweep(LedgerRepository(database))
 
@@ -120,9 +120,9 @@ async def test_the_sweep_releases_holds_past_their_expiry(client, database):
 
 async def test_a_released_hold_cannot_be_settled(client, database):
     account_id = await credit_account(client)
-    soon = (datetime.now(UTC) + timedelta(milliseconds=1500)).isoformat()
+    soon = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
     transaction = await authorize(client, account_id, "6.00", expiresAt=soon)
-    await asyncio.sleep(1.7)
+    await asyncio.sleep(3.2)
     await sweep(LedgerRepository(database))
 
     payload = await call(client, SETTLE, "settleCredit", transactionId=transaction["id"], amount="6.00")

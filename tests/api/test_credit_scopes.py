@@ -31,8 +31,7 @@ from customer_credit.persistence.database import (
     STATEMENT_ENTRIES,
     STORE_SETTINGS,
 )
-from tests.api.conftest import error_codes
-from tests.api.credit_calls import (
+from tests.support.credit import (
     ADJUST,
     AUTHORIZE,
     CANCEL,
@@ -47,7 +46,7 @@ from tests.api.credit_calls import (
     ledger,
     settled,
 )
-from tests.conftest import graphql
+from tests.support.graphql import error_codes, graphql
 
 CREDIT_COLLECTIONS = [ACCOUNTS, ACCOUNT_EVENTS, CREDIT_TRANSACTIONS, INVOICES, STATEMENT_ENTRIES, IDEMPOTENCY_KEYS]
 

@@ -44,13 +44,13 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from mongomock_motor import AsyncMongoMockClient
 
 from customer_credit.http.app import create_app
-from customer_credit.persistence.database import Database, connect, wrap
+from customer_credit.persistence.database import Database, connect
 from customer_credit.settings import Settings
-from tests.api.conftest import OPEN_OR_CHANGE, payload_of
-from tests.api.credit_calls import (
+from tests.support.accounts import OPEN_OR_CHANGE
+from tests.support.clients import http_client, make_key
+from tests.support.credit import (
     ADJUST,
     AUTHORIZE,
     CANCEL,
@@ -67,7 +67,8 @@ from tests.api.credit_calls import (
     TRANSACTION_BY_ID,
     UPDATE_SETTINGS,
 )
-from tests.api.ledger_model import (
+from tests.support.graphql import graphql, payload_of
+from tests.support.ledger_model import (
     REFUSALS,
     LedgerModel,
     cents_of,
@@ -77,7 +78,7 @@ from tests.api.ledger_model import (
     tolerance_text,
     transaction_view_of,
 )
-from tests.conftest import graphql, http_client, make_key
+from tests.support.mongomock import in_memory_database
 
 MAX_ACCOUNTS = 3
 PAGE = 100
@@ -204,7 +205,7 @@ class Backend:
 @contextmanager
 def mongomock_backend() -> Iterator[Backend]:
     async def open_database() -> Database:
-        database = wrap(AsyncMongoMockClient(), f"machine_{uuid.uuid4().hex[:12]}")
+        database = in_memory_database(f"machine_{uuid.uuid4().hex[:12]}")
         await database.create_indexes()
         return database
 
