@@ -14,19 +14,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .service import (
+from tests.support.csv_files import planted_create_file
+from tests.support.imports import upload_to as upload
+from tests.support.imports import wait_for_run_at as wait_for_run
+from tests.support.processes import (
     ExternalMongo,
     Launcher,
     alive,
-    check_created_exactly,
     create_key,
     embedded_uri,
     mongo,
-    planted_create_file,
     service_env,
-    upload,
-    wait_for_run,
 )
+from tests.support.served import check_created_exactly
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
