@@ -8,6 +8,7 @@ server).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from customer_credit.domain.settings_rules import DEFAULT_STORE_SETTINGS, StoreSettings
@@ -45,12 +46,26 @@ def settings_from_document(document: dict[str, Any] | None) -> StoreSettings:
 
 
 class StoreSettingsRepository:
-    def __init__(self, database: Database):
+    """Every authorization needs the settings, which change rarely: they are read at most once per
+    `max_age_s` per process. A save in this process is seen at once; one in another process within
+    `max_age_s`."""
+
+    def __init__(self, database: Database, max_age_s: float = 1.0):
         self.collection = database.collection(STORE_SETTINGS)
+        self.max_age_s = max_age_s
+        self._cached: tuple[float, StoreSettings] | None = None
 
     async def get(self) -> StoreSettings:
-        return settings_from_document(await self.collection.find_one({"_id": STORE_ID}))
+        if self._cached is not None and time.monotonic() - self._cached[0] < self.max_age_s:
+            return self._cached[1]
+        read_at = time.monotonic()
+        settings = settings_from_document(await self.collection.find_one({"_id": STORE_ID}))
+        if self._cached is None or self._cached[0] <= read_at:  # not over a save made meanwhile
+            self._cached = (read_at, settings)
+        return settings
 
     async def save(self, settings: StoreSettings) -> None:
         """Write every setting: an upsert with `$set` of plain values (ints, booleans, strings, null)."""
+        self._cached = None
         await self.collection.update_one({"_id": STORE_ID}, {"$set": settings_document(settings)}, upsert=True)
+        self._cached = (time.monotonic(), settings)

@@ -89,6 +89,15 @@ async def complete_pending(ledger: LedgerRepository, account_id: str) -> None:
         await ledger.complete(op)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """The operation an idempotency key names, and whether this call named it first (`fresh`): a
+    fresh operation cannot have been decided yet, so its first attempt skips looking."""
+
+    op_id: str
+    fresh: bool
+
+
 async def operation_id(
     ledger: LedgerRepository,
     *,
@@ -96,13 +105,14 @@ async def operation_id(
     key: str | None,
     fingerprint: str,
     account_id: str,
-) -> str:
+) -> Claim:
     """The operation a key names: the first call's (the same input is required), or a new one."""
+    op_id = str(uuid.uuid4())
     if key is None:
-        return str(uuid.uuid4())
-    record = await ledger.claim_key(f"{mutation}:{key}", fingerprint, str(uuid.uuid4()), account_id, now_ms())
+        return Claim(op_id, fresh=True)
+    record = await ledger.claim_key(f"{mutation}:{key}", fingerprint, op_id, account_id, now_ms())
     check_same_request(record["fingerprint"], fingerprint)
-    return str(record["op_id"])
+    return Claim(str(record["op_id"]), fresh=record["op_id"] == op_id)
 
 
 async def decided(ledger: LedgerRepository, account_id: str, op_id: str) -> Outcome | None:
@@ -121,7 +131,7 @@ async def decided(ledger: LedgerRepository, account_id: str, op_id: str) -> Outc
 async def run(
     ledger: LedgerRepository,
     account_id: str,
-    op_id: str,
+    claim: Claim,
     plan: Callable[[Ledger], Awaitable[Plan]],
     *,
     keyed: bool,
@@ -130,8 +140,9 @@ async def run(
     """Plan from a fresh read and apply, until the write meets the state it was planned from.
 
     With an idempotency key (`keyed`), a refusal is recorded on the account before it is answered."""
-    for _ in range(MAX_ATTEMPTS):
-        outcome = await decided(ledger, account_id, op_id)
+    op_id = claim.op_id
+    for attempt in range(MAX_ATTEMPTS):
+        outcome = None if attempt == 0 and claim.fresh else await decided(ledger, account_id, op_id)
         if outcome is not None:
             return outcome
         await complete_pending(ledger, account_id)
@@ -181,23 +192,28 @@ async def authorize_credit(
             "orderId": order_id,
         },
     )
-    replayed = await replay(ledger, "authorizeCredit", key, fingerprint)
-    if replayed is not None:
-        return replayed
-    inputs = validate_authorization(
-        amount=amount,
-        installments=installments,
-        expires_at_ms=expires_at_ms,
-        key=key if key is not None else "-",
-        now_ms=now_ms(),
-        max_installments=settings.max_installments,
-        authorization_ttl_hours=settings.authorization_ttl_hours,
-    )
-    op_id = await operation_id(
+    try:
+        inputs = validate_authorization(
+            amount=amount,
+            installments=installments,
+            expires_at_ms=expires_at_ms,
+            key=key if key is not None else "-",
+            now_ms=now_ms(),
+            max_installments=settings.max_installments,
+            authorization_ttl_hours=settings.authorization_ttl_hours,
+        )
+    except CreditRuleViolation:
+        # Valid once, perhaps (an expiry now in the past): a retry gets the first call's answer.
+        replayed = await replay(ledger, "authorizeCredit", key, fingerprint)
+        if replayed is not None:
+            return replayed
+        raise
+    claim = await operation_id(
         ledger, mutation="authorizeCredit", key=key, fingerprint=fingerprint, account_id=account_id
     )
-    for _ in range(MAX_ATTEMPTS):
-        outcome = await decided(ledger, account_id, op_id)
+    op_id = claim.op_id
+    for attempt in range(MAX_ATTEMPTS):
+        outcome = None if attempt == 0 and claim.fresh else await decided(ledger, account_id, op_id)
         if outcome is not None:
             return outcome
         op, effect = plan_authorization(account_id, op_id, inputs, order_id=order_id, actor=actor, now_ms=now_ms())
@@ -230,8 +246,8 @@ async def authorize_credit(
 
 
 async def replay(ledger: LedgerRepository, mutation: str, key: str | None, fingerprint: str) -> Outcome | None:
-    """A key seen before: its first call's outcome (the same input required), before any input check,
-    so a retry long after (an expiry now in the past, say) still gets the original answer."""
+    """A key seen before: its first call's outcome (the same input required), whatever the input
+    checks say now, so a retry long after (an expiry now in the past, say) gets the original answer."""
     if key is None:
         return None
     idempotency_key(key)
@@ -308,12 +324,12 @@ async def _operation_on(
     if replayed is not None:
         return replayed
     account_id = (await load()).account_id
-    op_id = await operation_id(ledger, mutation=mutation, key=key, fingerprint=fingerprint, account_id=account_id)
+    claim = await operation_id(ledger, mutation=mutation, key=key, fingerprint=fingerprint, account_id=account_id)
 
     async def planned(current: Ledger) -> Plan:
-        return await plan(current, await load(), op_id)
+        return await plan(current, await load(), claim.op_id)
 
-    return await run(ledger, account_id, op_id, planned, keyed=key is not None)
+    return await run(ledger, account_id, claim, planned, keyed=key is not None)
 
 
 async def settle_credit(
@@ -414,16 +430,18 @@ async def adjust_balance(
     if replayed is not None:
         return replayed
     inputs = validate_adjustment(amount=amount, note=note, key=key if key is not None else "-")
-    op_id = await operation_id(
+    claim = await operation_id(
         ledger, mutation="adjustBalance", key=key, fingerprint=fingerprint, account_id=account_id
     )
 
     async def plan(current: Ledger) -> Plan:
         if not current.is_open:
             raise CreditRuleViolation.single("accountId", CreditErrorCode.ACCOUNT_CLOSED, "The account is closed.")
-        return plan_adjustment(current, inputs.amount_cents, inputs.note, op_id=op_id, actor=actor, now_ms=now_ms())
+        return plan_adjustment(
+            current, inputs.amount_cents, inputs.note, op_id=claim.op_id, actor=actor, now_ms=now_ms()
+        )
 
-    return await run(ledger, account_id, op_id, plan, keyed=key is not None, require_open=True)
+    return await run(ledger, account_id, claim, plan, keyed=key is not None, require_open=True)
 
 
 # --- reads --------------------------------------------------------------------------------------
