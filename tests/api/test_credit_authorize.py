@@ -210,6 +210,32 @@ async def test_a_refusal_is_answered_again_to_a_retry_with_its_key(client):
     assert (await ledger(client, account_id))["heldCredit"] == "0.00"
 
 
+async def test_a_retry_after_its_expiry_has_passed_answers_the_original_authorization(client):
+    account_id = await credit_account(client, limit="100.00")
+    same = key()
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    arguments = {"accountId": account_id, "amount": "30.00", "expiresAt": soon, "idempotencyKey": same}
+    first = await succeed(client, AUTHORIZE, "authorizeCredit", **arguments)
+    await asyncio.sleep(2.2)
+
+    again = await succeed(client, AUTHORIZE, "authorizeCredit", **arguments)
+
+    assert again["transaction"]["id"] == first["transaction"]["id"]
+
+
+async def test_an_invalid_request_does_not_use_up_its_key(client):
+    account_id = await credit_account(client, limit="100.00")
+    same = key()
+    refused = await call(client, AUTHORIZE, "authorizeCredit", accountId=account_id, amount="0.00", idempotencyKey=same)
+
+    corrected = await succeed(
+        client, AUTHORIZE, "authorizeCredit", accountId=account_id, amount="10.00", idempotencyKey=same
+    )
+
+    assert codes(refused) == ["INVALID_AMOUNT"]
+    assert corrected["transaction"]["amount"] == "10.00"
+
+
 async def test_twenty_concurrent_calls_with_one_key_hold_once(client):
     account_id = await credit_account(client)
     same = key()
