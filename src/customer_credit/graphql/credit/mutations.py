@@ -47,26 +47,22 @@ async def decide(call: Awaitable[Outcome]) -> Outcome | CreditRuleViolation:
 async def transaction_payload(info: Info, call: Awaitable[Outcome]) -> CreditTransactionPayload:
     outcome = await decide(call)
     if isinstance(outcome, CreditRuleViolation):
-        return CreditTransactionPayload(transaction=None, account=None, errors=credit_errors(outcome.errors))
+        return CreditTransactionPayload(transaction=None, errors=credit_errors(outcome.errors))
     # The operation this call applied carries the transaction's state; only a replay reads it.
     found = outcome.op.transaction if outcome.op and outcome.op.transaction else None
     found = found or await credit.credit_transaction(info.context.services.ledger, outcome.result_id)
     transaction = CreditTransaction.of(found, now_ms()) if found is not None else None
-    return CreditTransactionPayload(
-        transaction=transaction, account=await info.context.account(outcome.account_id), errors=[]
-    )
+    return CreditTransactionPayload(transaction=transaction, errors=[], account_id=outcome.account_id)
 
 
 async def invoice_payload(info: Info, call: Awaitable[Outcome]) -> InvoicePayload:
     outcome = await decide(call)
     if isinstance(outcome, CreditRuleViolation):
-        return InvoicePayload(invoice=None, account=None, errors=credit_errors(outcome.errors))
+        return InvoicePayload(invoice=None, errors=credit_errors(outcome.errors))
     found = outcome.op.invoices[0] if outcome.op and outcome.op.invoices else None
     found = found or await credit.invoice(info.context.services.ledger, outcome.result_id)
     return InvoicePayload(
-        invoice=Invoice.of(found) if found is not None else None,
-        account=await info.context.account(outcome.account_id),
-        errors=[],
+        invoice=Invoice.of(found) if found is not None else None, errors=[], account_id=outcome.account_id
     )
 
 
@@ -171,11 +167,9 @@ class CreditMutations:
             )
         )
         if isinstance(outcome, CreditRuleViolation):
-            return AdjustBalancePayload(entry=None, account=None, errors=credit_errors(outcome.errors))
+            return AdjustBalancePayload(entry=None, errors=credit_errors(outcome.errors))
         entry = outcome.op.entries[0] if outcome.op and outcome.op.entries else None
         entry = entry or await credit.statement_entry(context.services.ledger, outcome.result_id)
         return AdjustBalancePayload(
-            entry=StatementEntry.of(entry) if entry is not None else None,
-            account=await info.context.account(outcome.account_id),
-            errors=[],
+            entry=StatementEntry.of(entry) if entry is not None else None, errors=[], account_id=outcome.account_id
         )

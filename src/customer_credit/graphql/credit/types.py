@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import strawberry
 from strawberry.types import Info
@@ -147,25 +147,37 @@ class StatementEntry:
 AccountRef = Annotated["Account", strawberry.lazy("customer_credit.graphql.accounts.types")]
 
 
+class ChangesAnAccount(Protocol):
+    account_id: str | None
+
+
+async def changed_account(root: strawberry.Parent[ChangesAnAccount], info: Info) -> AccountRef | None:
+    """The account the mutation changed, read only when the selection asks for it."""
+    return await info.context.account(root.account_id) if root.account_id else None
+
+
 @strawberry.type
 class CreditTransactionPayload:
     transaction: CreditTransaction | None
-    account: AccountRef | None
+    account: AccountRef | None = strawberry.field(resolver=changed_account)
     errors: list[CreditError]
+    account_id: strawberry.Private[str | None] = None
 
 
 @strawberry.type
 class InvoicePayload:
     invoice: Invoice | None
-    account: AccountRef | None
+    account: AccountRef | None = strawberry.field(resolver=changed_account)
     errors: list[CreditError]
+    account_id: strawberry.Private[str | None] = None
 
 
 @strawberry.type
 class AdjustBalancePayload:
     entry: StatementEntry | None
-    account: AccountRef | None
+    account: AccountRef | None = strawberry.field(resolver=changed_account)
     errors: list[CreditError]
+    account_id: strawberry.Private[str | None] = None
 
 
 @strawberry.input
