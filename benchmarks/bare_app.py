@@ -13,9 +13,8 @@ insert (`claim_key`), the conditional account update (`authorize`: `headroom >= 
 hold it and record the pending operation), then `complete`: the transaction document (an
 upsert guarded by its revision) and the move of the operation from pending to done. The input
 is checked and the operation planned by the service's pure domain functions, as the use case
-does. What the route leaves out: GraphQL, the API-key lookup, the store settings read per
-request (read once at start-up here), the use case's reads around the writes (the key
-replay look-up, the decision read) and the payload's reads (the transaction and the account).
+does. What the route leaves out: GraphQL and the API-key lookup; the store settings are read
+once at start-up here (the service reads them at most once a second).
 It answers the same fields as the benchmark's mutation selects, in the same JSON shape.
 
 Same uvicorn settings as `customer-credit serve` (uvicorn's defaults: uvloop and httptools

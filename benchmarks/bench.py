@@ -835,9 +835,9 @@ class Bench:
         self.notes.append(
             "Database commands of one authorization with a new key (in process, CommandListener): service "
             f"{describe_commands(commands['graphql'])}; bare route {describe_commands(commands['bare'])}. The "
-            "difference beyond GraphQL itself: the API-key lookup, the store settings read per request, the use "
-            "case's key replay look-up and decision read, and the payload's reads of the transaction (with the "
-            "pending operations) and of the account."
+            "difference beyond GraphQL itself: the API-key lookup (the store settings are read at most once a "
+            "second per process; the use case reads nothing around its writes for a new key, and the payload "
+            "reads the account only when it is selected)."
         )
         log(f"authorizations: GraphQL {g['rps']:,.0f} req/s vs bare {b['rps']:,.0f} req/s -> {ratio:.2f}×")
 
