@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from tests.support.credit import (
     CANCEL,
+    CANCEL_INVOICE,
     PAY,
     REFUND,
     SETTLE,
@@ -199,6 +200,22 @@ async def test_a_refund_of_paid_installments_is_credit_in_the_holders_favour(cli
     invoices = payload["transaction"]["invoices"]
     assert [(i["amount"], i["status"]) for i in invoices] == [("0.00", "CANCELLED"), ("25.00", "PAID")]
     assert (payload["account"]["balance"], payload["account"]["availableCredit"]) == ("25.00", "125.00")
+
+
+async def test_a_refund_after_an_invoice_was_cancelled_still_counts_that_invoice_as_refundable(client):
+    account_id = await credit_account(client, limit="100.00")
+    transaction = await settled(client, account_id, "90.00", installments=3)  # 30.00 each; balance -90.00
+    await succeed(client, CANCEL_INVOICE, "cancelInvoice", invoiceId=f"{transaction['id']}-03")  # -60.00
+
+    payload = await succeed(client, REFUND, "refundCredit", transactionId=transaction["id"], amount="90.00")
+
+    invoices = payload["transaction"]["invoices"]
+    assert [(i["amount"], i["status"]) for i in invoices] == [
+        ("0.00", "CANCELLED"),
+        ("0.00", "CANCELLED"),
+        ("30.00", "CANCELLED"),  # as it was when cancelled
+    ]
+    assert payload["account"]["balance"] == "30.00"  # -60.00 + 90.00: the forgiven 30.00 is credit too
 
 
 async def test_refunding_more_than_is_refundable_is_refused(client):
