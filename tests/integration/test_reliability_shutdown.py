@@ -45,7 +45,7 @@ query LargePage {
 """
 IN_FLIGHT = 5
 EXIT_SECONDS = 7
-EMBEDDED_ROWS = 4000  # the embedded store is slower: fewer rows, still many checkpoints
+EMBEDDED_ROWS = 6000  # three batches of the default size: SIGTERM lands in the second or third
 EMBEDDED_EXIT_SECONDS = 3
 
 
@@ -126,7 +126,7 @@ def test_sigterm_mid_import_on_the_embedded_store_exits_within_3s_and_the_run_re
     launcher: Launcher, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "data"
-    env = service_env(**SETTINGS)
+    env = service_env(IMPORT_LEASE_SECONDS=str(LEASE_SECONDS))  # the default batch size
     first = launcher.serve(data_dir, env=env)
     secret = first.admin_secret
     planted = planted_create_file(EMBEDDED_ROWS, "embedded")
@@ -143,7 +143,7 @@ def test_sigterm_mid_import_on_the_embedded_store_exits_within_3s_and_the_run_re
     assert exited < EMBEDDED_EXIT_SECONDS, f"took {exited:.2f}s to exit"
     assert not alive(store)
     messages = [entry["message"] for entry in first.log()]
-    assert any("handed back at its checkpoint" in message for message in messages), "stopped mid-import"
+    assert any("handed back" in message for message in messages), "stopped mid-import"
     assert not any("killing it" in message for message in messages), "the store was killed"
 
     # Well within LEASE_SECONDS: the lease was handed back.
