@@ -15,8 +15,12 @@ from customer_credit.domain.accounts import (
     AccountRequest,
     AccountStatus,
     DocumentType,
+    FieldChange,
     asks_nothing_new,
+    diff,
+    document_key,
     normalize_document,
+    validate_account_id,
     validate_request,
     without_masked_echoes,
 )
@@ -230,3 +234,68 @@ def test_every_bad_field_is_reported_at_once():
     errors = violation_of(request, CURRENT)
 
     assert [e.field for e in errors] == ["email", "documentType", "creditLimit", "tolerance", "description"]
+
+
+# --- ids, keys and what a change records ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["a", "Acc_1-x", "k" * 64])
+def test_an_id_of_1_to_64_letters_digits_underscores_or_hyphens_is_kept(raw):
+    assert validate_account_id(raw) == raw
+
+
+@pytest.mark.parametrize("raw", ["", "k" * 65, "acc 1", "acc.1"])
+def test_any_other_id_is_an_error_on_id(raw):
+    with pytest.raises(AccountRuleViolation) as violation:
+        validate_account_id(raw)
+
+    assert violation.value.errors == [
+        FieldError("id", AccountErrorCode.INVALID_ID, "Id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("document_type", "document", "key"),
+    [
+        (DocumentType.CPF, "529.982.247-25", "CPF:52998224725"),
+        (" cnpj ", "11.222.333/0001-81", "CNPJ:11222333000181"),
+        (None, "ab-12", ":AB12"),
+    ],
+)
+def test_a_document_is_unique_by_its_type_and_compact_form(document_type, document, key):
+    assert document_key(document_type, document) == key
+
+
+def test_a_change_records_each_changed_field_with_its_display_values_before_and_after():
+    after = replace(
+        CURRENT,
+        document_type=DocumentType.OTHER,
+        document="AB12",
+        credit_limit_cents=150_050,
+        tolerance_units=525,
+        description=None,
+    )
+
+    assert diff(CURRENT, after) == [
+        FieldChange("documentType", "CPF", "OTHER"),
+        FieldChange("document", CPF_COMPACT, "AB12"),
+        FieldChange("creditLimit", "500.00", "1500.50"),
+        FieldChange("tolerance", "0.05", "0.0525"),
+        FieldChange("description", "VIP", None),
+    ]
+
+
+def test_a_change_records_a_new_email_and_status():
+    assert diff(CURRENT, replace(CURRENT, email="bea@example.com", status=AccountStatus.CLOSED)) == [
+        FieldChange("email", "ana@example.com", "bea@example.com"),
+        FieldChange("status", "OPEN", "CLOSED"),
+    ]
+
+
+def test_a_cleared_document_type_is_recorded_as_none():
+    before = replace(CURRENT, document_type=DocumentType.OTHER, document="AB12")
+
+    assert diff(before, replace(before, document_type=None, document=None)) == [
+        FieldChange("documentType", "OTHER", None),
+        FieldChange("document", "AB12", None),
+    ]
