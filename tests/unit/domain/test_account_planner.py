@@ -3,6 +3,7 @@ and the stored account once written."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -164,9 +165,12 @@ def test_plan_close_closes_the_account_as_the_next_version():
 
     change = plan_close(account, ORIGIN)
 
+    closed = replace(account.fields, status=AccountStatus.CLOSED)
+    event = AccountEvent(
+        "acc-1", 8, 2_000, "importer", EventSource.IMPORT, (FieldChange("status", "OPEN", "CLOSED"),), "run-1", 5
+    )
+    assert change == AccountChange("acc-1", account, closed, event)
     assert change.closes
-    assert change.version == 8
-    assert change.event.changes == (FieldChange("status", "OPEN", "CLOSED"),)
 
 
 def test_an_account_is_not_closed_twice():
