@@ -74,8 +74,15 @@ def test_every_bad_cell_is_reported_under_its_column_as_the_file_names_it():
         (3, "Tipo de Documento", ImportRowErrorCode.INVALID_DOCUMENT_TYPE),
         (3, "Situação", ImportRowErrorCode.INVALID_STATUS),
     ]
+    assert command.errors[0].message.startswith('"1,500" is ambiguous: it could be 1500 or 1.5.')
     assert command.errors[3].message == '"Ativa" is not a status; write Open or Closed (Aberta or Fechada)'
     assert all(e.account_id is None for e in command.errors)
+
+
+def test_a_blank_number_cell_does_not_stop_the_cells_after_it_being_read():
+    command = map_row(2, ("acc-1", "", "", "", "", "0,5", "", ""), HEADER)
+
+    assert command.request == AccountRequest(tolerance=Decimal("0.5"))
 
 
 def test_the_cells_that_parse_are_still_asked_for_beside_the_bad_ones():

@@ -3,6 +3,7 @@ and the names errors carry, decided by the domain alone."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from decimal import Decimal
 
@@ -19,11 +20,14 @@ from customer_credit.domain.accounts import (
     asks_nothing_new,
     diff,
     document_key,
+    lookup_email_key,
+    new_account_id,
     normalize_document,
     validate_account_id,
     validate_request,
     without_masked_echoes,
 )
+from customer_credit.domain.credit_records import Hold
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from customer_credit.domain.pii import mask_document, mask_email
 from tests.support.documents import CNPJ_COMPACT, CPF_COMPACT, OTHER_CPF
@@ -299,3 +303,22 @@ def test_a_cleared_document_type_is_recorded_as_none():
         FieldChange("documentType", "OTHER", None),
         FieldChange("document", "AB12", None),
     ]
+
+
+def test_a_new_account_id_is_a_random_uuid():
+    first = new_account_id()
+
+    assert uuid.UUID(first).version == 4 and str(uuid.UUID(first)) == first
+    assert new_account_id() != first
+
+
+def test_an_email_is_looked_up_as_stored_when_valid_and_folded_when_not():
+    assert lookup_email_key("  Ana@EXAMPLE.com ") == "ana@example.com"
+    assert lookup_email_key(" Not An Email ") == "not an email"
+
+
+def test_an_account_holds_only_what_has_not_expired():
+    holds = (Hold("t1", 10_00, 5_000), Hold("t2", 3_00, 9_000))
+
+    assert Account(id="acc-1", holds=holds).held_now(4_999) == 13_00
+    assert Account(id="acc-1", holds=holds).held_now(5_000) == 3_00

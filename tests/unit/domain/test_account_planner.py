@@ -100,7 +100,7 @@ def test_a_change_is_the_next_version_recording_only_what_changed():
 
     assert change is not None
     assert change.before is STORED
-    assert change.version == 4
+    assert (change.account_id, change.event.account_id, change.version) == ("acc-1", "acc-1", 4)
     assert change.event.changes == (FieldChange("creditLimit", "100.00", "150.00"),)
 
 
@@ -109,6 +109,8 @@ def test_a_changed_account_as_stored_keeps_its_creation_time_and_money():
     stored = Account(
         id="acc-1",
         email="ana@example.com",
+        credit_limit_cents=300_00,
+        description="VIP",
         version=3,
         created_at_ms=1_000,
         balance_cents=-20_00,
@@ -126,9 +128,9 @@ def test_a_changed_account_as_stored_keeps_its_creation_time_and_money():
         email="ana@example.com",
         document_type=DocumentType.CPF,
         document="52998224725",
-        credit_limit_cents=0,
+        credit_limit_cents=300_00,
         tolerance_units=1000,
-        description=None,
+        description="VIP",
         status=AccountStatus.OPEN,
         version=4,
         created_at_ms=1_000,
@@ -138,6 +140,12 @@ def test_a_changed_account_as_stored_keeps_its_creation_time_and_money():
         held_cents=5_00,
         holds=holds,
     )
+
+
+def test_a_caller_who_reads_pii_means_what_it_sends_even_a_value_that_looks_like_a_mask():
+    change = plan_change(STORED, AccountRequest(email="a***@example.com"), ORIGIN)
+
+    assert change is not None and change.after.email == "a***@example.com"
 
 
 def test_a_request_that_changes_nothing_plans_nothing():
@@ -171,6 +179,7 @@ def test_plan_close_closes_the_account_as_the_next_version():
     )
     assert change == AccountChange("acc-1", account, closed, event)
     assert change.closes
+    assert change.applied().status is AccountStatus.CLOSED
 
 
 def test_an_account_is_not_closed_twice():

@@ -448,6 +448,13 @@ def test_what_is_still_refundable_comes_from_the_account_not_the_transaction_doc
     assert effect.set_refundable == (("t1", 0),)
 
 
+def test_a_transaction_the_account_no_longer_lists_as_refundable_has_nothing_left_to_refund():
+    with pytest.raises(CreditRuleViolation) as violation:
+        plan_refund_of(Ledger(ACCOUNT), settled(100_00), [], Decimal("0.01"), op_id="op-5", actor="c", now_ms=NOW)
+
+    assert refused(violation)[2] == "The amount is more than the 0.00 still refundable."
+
+
 def test_an_unsettled_transaction_has_nothing_refundable():
     ledger = Ledger(ACCOUNT, refundable={"t1": 100_00})
     transaction = replace(authorized(), settled_cents=100_00)
