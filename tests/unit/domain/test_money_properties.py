@@ -91,3 +91,10 @@ def test_non_finite_values_are_refused(value):
 @pytest.mark.parametrize("value", ["0E+999999999999", "-0E+999999999999", "0E-999999999999", "-0.000"])
 def test_zero_in_any_form_is_zero_at_once(value):
     assert decimal_to_cents(Decimal(value)) == 0
+
+
+@pytest.mark.parametrize(
+    ("units", "shown"), [(500, "0.05"), (550, "0.055"), (525, "0.0525"), (10_000, "1.00"), (0, "0.00")]
+)
+def test_a_tolerance_is_shown_with_two_to_four_places_never_rounded(units: int, shown: str) -> None:
+    assert str(tolerance_units_to_decimal(units)) == shown
