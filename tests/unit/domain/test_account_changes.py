@@ -322,3 +322,29 @@ def test_an_account_holds_only_what_has_not_expired():
 
     assert Account(id="acc-1", holds=holds).held_now(4_999) == 13_00
     assert Account(id="acc-1", holds=holds).held_now(5_000) == 3_00
+
+
+# --- the ends of each range ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("limit", "cents"), [(Decimal("0"), 0), (Decimal("1000000000.00"), 100_000_000_000)])
+def test_a_credit_limit_may_be_zero_or_exactly_the_maximum(limit, cents):
+    assert validate_request(AccountRequest(credit_limit=limit), current=CURRENT).credit_limit_cents == cents
+
+
+@pytest.mark.parametrize(("tolerance", "units"), [(Decimal("0"), 0), (Decimal("1"), 10_000)])
+def test_a_tolerance_may_be_zero_or_exactly_one(tolerance, units):
+    assert validate_request(AccountRequest(tolerance=tolerance), current=CURRENT).tolerance_units == units
+
+
+def test_a_description_of_500_characters_is_kept_and_one_of_501_is_an_error_on_description():
+    assert validate_request(AccountRequest(description="d" * 500), current=CURRENT).description == "d" * 500
+    assert violation_of(AccountRequest(description="d" * 501), CURRENT) == [
+        FieldError("description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be at most 500 characters.")
+    ]
+
+
+def test_a_description_with_a_lone_surrogate_is_an_error_on_description():
+    assert violation_of(AccountRequest(description="a\ud800"), CURRENT) == [
+        FieldError("description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be valid Unicode text.")
+    ]
