@@ -47,3 +47,10 @@ def test_several_missing_required_columns_are_named_in_the_plural():
     assert header_error(["Status"], (Column.ID, Column.EMAIL)) == (
         'The required columns are missing from the header row: "Id", "Email".'
     )
+
+
+def test_a_row_is_a_note_when_its_id_starts_with_a_hash_after_spaces_and_tabs_only():
+    header = map_header(["Id", "Email"], required=())
+
+    assert header.is_note((" \t# example", ""))
+    assert not header.is_note(("X#1", ""))

@@ -50,6 +50,13 @@ def test_a_stored_fingerprint_of_every_kind_of_value_stays_valid_across_releases
     )
 
 
+def test_a_stored_fingerprint_of_a_negative_amount_beyond_cents_stays_valid_across_releases() -> None:
+    assert (
+        request_fingerprint("adjustBalance", {"amount": Decimal("-0.001")})
+        == "cabce80005b0a4ab0675bd8b8dfb3eae59b8fb7f43f934f80e729673eb9c17ce"
+    )
+
+
 def test_the_idempotency_key_under_its_python_name_is_not_part_of_the_fingerprint() -> None:
     assert request_fingerprint("settleCredit", {"amount": Decimal("1"), "idempotency_key": "a"}) == (
         request_fingerprint("settleCredit", {"amount": Decimal("1"), "idempotency_key": "b"})
