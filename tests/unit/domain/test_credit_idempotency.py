@@ -34,6 +34,35 @@ def test_a_stored_fingerprint_stays_valid_across_releases() -> None:
     )
 
 
+def test_a_stored_fingerprint_of_every_kind_of_value_stays_valid_across_releases() -> None:
+    fields = {
+        "note": "ação",
+        "flag": True,
+        "nested": {"a": [None, 1, "x"], 2: date(2026, 1, 5)},
+        "rate": Decimal("1.2300500"),
+        "huge": Decimal("-Infinity"),
+        "status": InvoiceStatus.OPEN,
+    }
+
+    assert (
+        request_fingerprint("postponeInvoice", fields)
+        == "4e6c9907677fe41689ac6774168def662cd18eda3dbb0c6211fe543768c6429a"
+    )
+
+
+def test_a_stored_fingerprint_of_a_negative_amount_beyond_cents_stays_valid_across_releases() -> None:
+    assert (
+        request_fingerprint("adjustBalance", {"amount": Decimal("-0.001")})
+        == "cabce80005b0a4ab0675bd8b8dfb3eae59b8fb7f43f934f80e729673eb9c17ce"
+    )
+
+
+def test_the_idempotency_key_under_its_python_name_is_not_part_of_the_fingerprint() -> None:
+    assert request_fingerprint("settleCredit", {"amount": Decimal("1"), "idempotency_key": "a"}) == (
+        request_fingerprint("settleCredit", {"amount": Decimal("1"), "idempotency_key": "b"})
+    )
+
+
 def test_the_idempotency_key_is_not_part_of_the_fingerprint() -> None:
     assert request_fingerprint("authorizeCredit", AUTHORIZE) == request_fingerprint(
         "authorizeCredit", {**AUTHORIZE, "idempotencyKey": "another"}
@@ -118,7 +147,7 @@ def test_a_lone_surrogate_is_fingerprinted_not_crashed_on() -> None:
 
 
 def test_a_float_cannot_be_fingerprinted() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^cannot fingerprint a float$"):
         request_fingerprint("m", {"amount": 10.5})
 
 

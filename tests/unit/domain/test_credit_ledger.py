@@ -183,6 +183,30 @@ def test_invoices_of_a_transaction_not_settled_are_drift() -> None:
     assert drift(invoices=invoices) == ["account acc-1: transaction tx-2 is AUTHORIZED yet has 1 invoices"]
 
 
+def test_an_invoice_a_refund_brought_to_zero_is_no_drift() -> None:
+    invoices = [*INVOICES[:2], InvoiceRecord("tx-1-03", "tx-1", 3333, 0, InvoiceStatus.CANCELLED)]
+
+    assert drift(invoices=invoices) == []
+
+
+def test_settling_exactly_the_authorized_amount_is_no_drift() -> None:
+    transactions = [TransactionRecord("tx-1", SETTLED, 10_000, NOW - 1, settled_cents=10_000), TRANSACTIONS[1]]
+
+    assert drift(transactions=transactions) == []
+
+
+def test_a_negative_settled_or_refunded_amount_is_drift() -> None:
+    transactions = [
+        TransactionRecord("tx-3", AUTHORIZED, 0, NOW - 1, settled_cents=-1),
+        TransactionRecord("tx-4", AUTHORIZED, 0, NOW - 1, refunded_cents=-1),
+    ]
+
+    assert drift(held=None, entries=[], balance=0, transactions=transactions, invoices=[]) == [
+        "account acc-1: transaction tx-3 has a negative amount",
+        "account acc-1: transaction tx-4 has a negative amount",
+    ]
+
+
 def test_several_drifts_are_all_reported() -> None:
     assert len(drift(balance=0, held=0)) == 2
 

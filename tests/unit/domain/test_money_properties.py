@@ -91,3 +91,28 @@ def test_non_finite_values_are_refused(value):
 @pytest.mark.parametrize("value", ["0E+999999999999", "-0E+999999999999", "0E-999999999999", "-0.000"])
 def test_zero_in_any_form_is_zero_at_once(value):
     assert decimal_to_cents(Decimal(value)) == 0
+
+
+@pytest.mark.parametrize(
+    ("units", "shown"), [(500, "0.05"), (550, "0.055"), (525, "0.0525"), (10_000, "1.00"), (0, "0.00")]
+)
+def test_a_tolerance_is_shown_with_two_to_four_places_never_rounded(units: int, shown: str) -> None:
+    assert str(tolerance_units_to_decimal(units)) == shown
+
+
+def test_a_value_of_thirty_one_digits_is_scaled_and_one_more_is_too_large() -> None:
+    assert to_scaled_int(Decimal("9E+30"), 0) == 9 * 10**30
+    with pytest.raises(MagnitudeError, match="^too large$"):
+        to_scaled_int(Decimal("1E+31"), 0)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (Decimal("NaN"), ValueError, "not a finite decimal number"),
+        (Decimal("0.001"), PrecisionError, "at most 2 decimal places"),
+    ],
+)
+def test_a_value_that_cannot_be_scaled_says_why(value: Decimal, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=f"^{message}$"):
+        to_scaled_int(value, 2)
