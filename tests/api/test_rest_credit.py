@@ -678,7 +678,18 @@ async def test_an_accounts_invoices_by_due_date_with_a_status_filter(client):
     assert every["summary"] == {"count": 3}
     assert [i["id"] for i in paid["data"]] == [first] and paid["summary"] == {"count": 1}
     assert len(opened["data"]) == 1 and opened["summary"] == {"count": 2} and opened["paging"]["next"]
-    assert_error(await client.get(url, params={"status": "PAID"}), 400, "INVALID_PARAMETER", "status")
+    assert_error(await client.get(url, params={"status": "Paga"}), 400, "INVALID_PARAMETER", "status")
+
+
+@pytest.mark.parametrize("status", ["paid", "PAID", "pAiD"])
+async def test_the_invoice_status_filter_takes_any_case(client, status):
+    await open_account(client)
+    transaction = await settled(client, value="100.00", installments=3)
+    first = transaction["invoices"][0]["id"]
+    await pay(client, "acc-1", first)
+
+    for url in (account_url("acc-1", "invoices"), f"{API}/invoices"):
+        assert [i["id"] for i in exact(await client.get(url, params={"status": status}))["data"]] == [first]
 
 
 async def test_invoices_by_due_date_range_status_and_account(client):

@@ -8,14 +8,22 @@ its field's code. Every such error of a body is reported at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from customer_credit.http.rest.errors import MALFORMED_JSON, UNKNOWN_MEMBER, ApiError, ErrorDetail
+from customer_credit.http.rest.errors import (
+    MALFORMED_JSON,
+    UNKNOWN_MEMBER,
+    ApiError,
+    ErrorDetail,
+    invalid_parameter,
+)
 from customer_credit.http.rest.exact_json import load_json
+
+T = TypeVar("T")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MS = timedelta(milliseconds=1)
@@ -71,6 +79,18 @@ def date_of(value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def one_of(name: str, value: str | None, values: Mapping[str, T], message: str) -> T | None:
+    """A query parameter naming one of an enum's values in any case (`open`, `OPEN`, `Open`), as the CSV
+    reader reads them; None when it is absent, 400 INVALID_PARAMETER (`message`) when it names none."""
+    if value is None:
+        return None
+    folded = {word.casefold(): member for word, member in values.items()}
+    member = folded.get(value.casefold())
+    if member is None:
+        raise invalid_parameter(name, message)
+    return member
 
 
 def shown(name: str) -> str:
