@@ -26,6 +26,7 @@ from customer_credit.http.rest.exact_json import load_json
 T = TypeVar("T")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_WHOLE_DIGITS = 19
 ONE_MS = timedelta(milliseconds=1)
 
 
@@ -50,7 +51,16 @@ def number(value: Any) -> Decimal:
     return Decimal(value)
 
 
+def whole(value: Any) -> Any:
+    """As in JSON Schema, a number with a zero fraction (`3.0`, `3e0`) is an integer: that int. Anything else,
+    and a number of more than MAX_WHOLE_DIGITS digits (no rule takes one), is left as it is."""
+    if isinstance(value, Decimal) and value == value.to_integral_value() and value.adjusted() < MAX_WHOLE_DIGITS:
+        return int(value)
+    return value
+
+
 def integer(value: Any) -> int:
+    value = whole(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongType("must be an integer")
     return value

@@ -341,7 +341,10 @@ IDEMPOTENCY_KEY_PARAMETER = Parameter(
 )
 LIMIT_PARAMETER_DESCRIPTION = f"How many entries, 1 to {MAX_LIMIT}"
 AFTER_PARAMETER = Parameter(
-    "after", "query", {"type": "string"}, "The previous page's paging.next: the page after it (same filters)."
+    "after",
+    "query",
+    {"type": "string", "minLength": 1},
+    "The previous page's paging.next: the page after it (same filters).",
 )
 
 
