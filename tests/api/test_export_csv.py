@@ -214,6 +214,21 @@ async def test_export_filters_by_the_account_filter_fields(client, accounts, par
     assert list(by_id(await export(client, **params))) == expected
 
 
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "open"}, ["exp-1", "exp-2", "exp-3", "exp-4"]),
+        ({"status": "cLoSeD"}, ["exp-5"]),
+        ({"documentType": "cnpj"}, ["exp-2", "exp-3"]),
+        ({"documentType": "other"}, ["exp-4"]),
+    ],
+)
+async def test_export_filter_values_take_any_case(client, accounts, params, expected):
+    await close_account(client, "exp-5")
+
+    assert list(by_id(await export(client, **params))) == expected
+
+
 @pytest.mark.parametrize(("name", "value"), [("status", "Aberta"), ("status", ""), ("documentType", "RG")])
 async def test_export_with_an_unknown_filter_value_is_400(client, name, value):
     response = await client.get(EXPORT_URL, params={name: value})

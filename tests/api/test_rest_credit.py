@@ -152,6 +152,15 @@ async def test_authorize_defaults_to_one_installment_and_the_stores_ttl(client):
     assert timedelta(hours=119, minutes=59) < expires - before < timedelta(hours=120, minutes=1)
 
 
+async def test_a_whole_number_written_with_a_fraction_is_an_integer(client):
+    await open_account(client)
+
+    response = await send(client, "POST", account_url("acc-1", "transactions"), '{"value": 30, "installments": 3.0}')
+
+    assert response.status_code == 201, response.text
+    assert exact(response)["installments"] == 3
+
+
 async def test_authorize_keeps_the_expiration_date_asked_for(client):
     await open_account(client)
     when = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
@@ -206,7 +215,7 @@ async def test_authorize_on_a_closed_account_is_409_account_closed(client):
         ("{}", "INVALID_AMOUNT", "value"),
         ('{"value": 10, "installments": 13}', "INVALID_INSTALLMENTS", "installments"),
         ('{"value": 10, "installments": 0}', "INVALID_INSTALLMENTS", "installments"),
-        ('{"value": 10, "installments": 2.0}', "INVALID_INSTALLMENTS", "installments"),
+        ('{"value": 10, "installments": 2.5}', "INVALID_INSTALLMENTS", "installments"),
         ('{"value": 0.01, "installments": 2}', "INVALID_INSTALLMENTS", "installments"),
         ('{"value": 10, "expirationDate": "2020-01-01T00:00:00Z"}', "INVALID_EXPIRY", "expirationDate"),
         ('{"value": 10, "expirationDate": "2099-01-01T00:00:00Z"}', "INVALID_EXPIRY", "expirationDate"),
@@ -678,7 +687,18 @@ async def test_an_accounts_invoices_by_due_date_with_a_status_filter(client):
     assert every["summary"] == {"count": 3}
     assert [i["id"] for i in paid["data"]] == [first] and paid["summary"] == {"count": 1}
     assert len(opened["data"]) == 1 and opened["summary"] == {"count": 2} and opened["paging"]["next"]
-    assert_error(await client.get(url, params={"status": "PAID"}), 400, "INVALID_PARAMETER", "status")
+    assert_error(await client.get(url, params={"status": "Paga"}), 400, "INVALID_PARAMETER", "status")
+
+
+@pytest.mark.parametrize("status", ["paid", "PAID", "pAiD"])
+async def test_the_invoice_status_filter_takes_any_case(client, status):
+    await open_account(client)
+    transaction = await settled(client, value="100.00", installments=3)
+    first = transaction["invoices"][0]["id"]
+    await pay(client, "acc-1", first)
+
+    for url in (account_url("acc-1", "invoices"), f"{API}/invoices"):
+        assert [i["id"] for i in exact(await client.get(url, params={"status": status}))["data"]] == [first]
 
 
 async def test_invoices_by_due_date_range_status_and_account(client):
@@ -797,6 +817,13 @@ async def test_the_store_config_is_what_the_rules_read(client):
 
     assert [i["dueDate"] for i in invoices] == [(today() + timedelta(days=15 * k)).isoformat() for k in (1, 2)]
     assert_error(await authorize(client, value="10.00", installments=3), 400, "INVALID_INSTALLMENTS")
+
+
+async def test_a_whole_setting_written_with_a_fraction_is_an_integer(client):
+    response = await send(client, "PUT", f"{API}/storeconfig", '{"invoiceDueDays": 15.0, "maxInstallments": 6e0}')
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["invoiceDueDays"], response.json()["maxInstallments"]) == (15, 6)
 
 
 async def test_an_out_of_range_setting_is_400_invalid_setting_and_nothing_changes(client):

@@ -12,6 +12,11 @@ that created it.
 Written with `schema.as_strategy()` and Hypothesis' `@given` rather than schemathesis' pytest
 plugin: its lazy `schemathesis.pytest.from_fixture` (4.32.5) sets `request.node._nodeid`,
 which pytest 9.2 no longer has.
+
+The document must also describe what the API accepts closely enough that a generated client sends
+valid requests: schemathesis' own engine, the one `st run` drives, generates valid data for every
+operation (its examples, coverage and fuzzing phases) and `st run`'s warning collector must report no
+"schema validation mismatch" (an operation that refused every valid request it was sent, mostly as 400).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
+from schemathesis.cli.commands.run.context import ExecutionContext  # noqa: E402
+from schemathesis.engine import Status, events, from_schema  # noqa: E402
 
 from customer_credit.http.app import create_app  # noqa: E402
 from customer_credit.settings import Settings  # noqa: E402
@@ -47,6 +54,12 @@ SEED = {
     "acc-1": b'{"email": "ana@example.com", "creditLimit": 1500.10, "document": "52998224725", "documentType": "CPF"}',
     "seeded": b'{"email": "bruno@example.com", "tolerance": 0.05}',
 }
+
+
+# Refused for what the request names, not for its data: a schema cannot know that a transaction is not
+# Settled (then nothing is refundable: 400 AMOUNT_EXCEEDS_REFUNDABLE, as the contract says).
+STATE_BOUND = {"POST /api/creditcontrol/accounts/{accountId}/transactions/{transactionId}/refunds"}
+VALID_DATA_EXAMPLES = 30  # per operation and phase
 
 
 @dataclass(frozen=True)
@@ -118,3 +131,29 @@ def test_rest_api_answers_generated_requests_as_documented_without_5xx(keyed_app
         case.validate_response(response, headers=headers, excluded_checks=EXCLUDED_CHECKS)
 
     answers_as_documented()
+
+
+def test_generated_valid_requests_are_not_mostly_rejected_as_invalid():
+    app, headers, _ = asyncio.run(prepared_app())
+    schema = schemathesis.openapi.from_asgi(OPENAPI_URL, app, headers=headers)
+    config = schema.config
+    config.update(headers=headers, continue_on_failure=True)
+    config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    config.generation.update(
+        modes=[schemathesis.GenerationMode.POSITIVE],
+        max_examples=VALID_DATA_EXAMPLES,
+        deterministic=True,
+        database="none",
+    )
+    # Only a server error fails a scenario: a failed one is left out of the warnings, which are the point here.
+    config.checks.update(included_check_names=["not_a_server_error"])
+    run = ExecutionContext(config=config)
+    failed = []
+    for event in from_schema(schema).execute():
+        run.on_event(event)
+        if isinstance(event, events.ScenarioFinished) and event.status in (Status.FAILURE, Status.ERROR):
+            failed.append((event.phase, event.label))
+
+    assert failed == []
+    assert run.statistic.total_cases > 100
+    assert run.warnings.validation_mismatch - STATE_BOUND == set()

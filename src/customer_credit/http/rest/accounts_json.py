@@ -31,6 +31,11 @@ STATUS_FROM_TEXT = {word: status for status, word in STATUS_TEXT.items()}
 
 ACCOUNT_ID_SCHEMA = {"type": "string", "pattern": f"^{ACCOUNT_ID_PATTERN.pattern}$", "minLength": 1, "maxLength": 64}
 MONEY = "Exact, with two decimal places (1500.10)."
+# What the request members accept, as JSON Schema says it: a generated client sends what the rules take.
+CREDIT_LIMIT_RANGE = {"minimum": 0, "maximum": MAX_CREDIT_LIMIT_CENTS // 100, "multipleOf": 0.01}
+TOLERANCE_RANGE = {"minimum": 0, "maximum": 1, "multipleOf": 0.0001}
+# Punctuation and white space are stripped (an empty document is none); what is left, its type checks.
+DOCUMENT_PATTERN = r"^[0-9A-Za-z./\s-]*$"
 
 
 # --- accounts out -----------------------------------------------------------------------------
@@ -173,6 +178,8 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         {
             "type": ["string", "null"],
             "format": "email",
+            "minLength": 1,
+            "examples": ["maria@example.com"],
             "description": "Required to open an account; omitted or null on a change: unchanged. "
             "Checked by a maintained validator (internationalised addresses are accepted) and stored normalised.",
         },
@@ -184,6 +191,8 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         AccountErrorCode.INVALID_CREDIT_LIMIT.value,
         {
             "type": ["number", "null"],
+            **CREDIT_LIMIT_RANGE,
+            "examples": [1500.5],
             "description": "0 to 1000000000.00, at most two decimal places (never rounded). "
             "On open, omitted: the default credit limit; on a change, omitted: unchanged.",
         },
@@ -193,7 +202,13 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         "document",
         text,
         AccountErrorCode.INVALID_DOCUMENT.value,
-        {"type": ["string", "null"], "description": "Punctuation (. - / spaces) is accepted and stripped."},
+        {
+            "type": ["string", "null"],
+            "pattern": DOCUMENT_PATTERN,
+            "examples": ["529.982.247-25"],
+            "description": "Punctuation (. - / spaces) is accepted and stripped. CPF: 11 digits with valid check "
+            "digits; CNPJ: 14 characters with valid check digits; Other: 1 to 32 letters or digits.",
+        },
         attribute="document",
     ),
     InputField(
@@ -202,8 +217,9 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         AccountErrorCode.INVALID_DOCUMENT_TYPE.value,
         {
             "type": ["string", "null"],
+            "enum": [*DOCUMENT_TYPE_TEXT.values(), None],
+            "examples": ["CPF"],
             "description": "CPF, CNPJ or Other (any case); required with a document.",
-            "examples": list(DOCUMENT_TYPE_TEXT.values()),
         },
         attribute="document_type",
     ),
@@ -211,7 +227,12 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         "tolerance",
         number,
         AccountErrorCode.INVALID_TOLERANCE.value,
-        {"type": ["number", "null"], "description": "A fraction from 0 to 1, at most four decimal places (0.05 = 5%)."},
+        {
+            "type": ["number", "null"],
+            **TOLERANCE_RANGE,
+            "examples": [0.05],
+            "description": "A fraction from 0 to 1, at most four decimal places (0.05 = 5%).",
+        },
         attribute="tolerance",
     ),
     InputField(
@@ -227,6 +248,7 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         INVALID_PARAMETER,
         {
             "type": ["integer", "null"],
+            "minimum": 0,
             "description": "If given and not the stored version: 409 VERSION_CONFLICT, nothing written "
             "(0: the account must not exist yet).",
         },

@@ -8,16 +8,25 @@ its field's code. Every such error of a body is reported at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from customer_credit.http.rest.errors import MALFORMED_JSON, UNKNOWN_MEMBER, ApiError, ErrorDetail
+from customer_credit.http.rest.errors import (
+    MALFORMED_JSON,
+    UNKNOWN_MEMBER,
+    ApiError,
+    ErrorDetail,
+    invalid_parameter,
+)
 from customer_credit.http.rest.exact_json import load_json
 
+T = TypeVar("T")
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_WHOLE_DIGITS = 19
 ONE_MS = timedelta(milliseconds=1)
 
 
@@ -42,7 +51,16 @@ def number(value: Any) -> Decimal:
     return Decimal(value)
 
 
+def whole(value: Any) -> Any:
+    """As in JSON Schema, a number with a zero fraction (`3.0`, `3e0`) is an integer: that int. Anything else,
+    and a number of more than MAX_WHOLE_DIGITS digits (no rule takes one), is left as it is."""
+    if isinstance(value, Decimal) and value == value.to_integral_value() and value.adjusted() < MAX_WHOLE_DIGITS:
+        return int(value)
+    return value
+
+
 def integer(value: Any) -> int:
+    value = whole(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongType("must be an integer")
     return value
@@ -71,6 +89,18 @@ def date_of(value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
+
+
+def one_of(name: str, value: str | None, values: Mapping[str, T], message: str) -> T | None:
+    """A query parameter naming one of an enum's values in any case (`open`, `OPEN`, `Open`), as the CSV
+    reader reads them; None when it is absent, 400 INVALID_PARAMETER (`message`) when it names none."""
+    if value is None:
+        return None
+    folded = {word.casefold(): member for word, member in values.items()}
+    member = folded.get(value.casefold())
+    if member is None:
+        raise invalid_parameter(name, message)
+    return member
 
 
 def shown(name: str) -> str:

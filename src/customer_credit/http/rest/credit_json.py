@@ -26,9 +26,10 @@ from customer_credit.domain.credit import (
 )
 from customer_credit.domain.credit_records import CreditTransaction, Invoice, StatementEntry
 from customer_credit.domain.errors import AccountErrorCode
-from customer_credit.domain.money import MAX_CREDIT_LIMIT_CENTS, cents_to_decimal
+from customer_credit.domain.money import cents_to_decimal
 from customer_credit.domain.settings_rules import SETTING_FLAGS, SETTING_RANGES, StoreSettings
-from customer_credit.http.rest.bodies import InputField, date_time, integer, number, text
+from customer_credit.http.rest.accounts_json import CREDIT_LIMIT_RANGE, TOLERANCE_RANGE
+from customer_credit.http.rest.bodies import InputField, date_time, integer, number, text, whole
 from customer_credit.http.rest.errors import INVALID_PARAMETER
 
 T = TypeVar("T")
@@ -55,6 +56,8 @@ ENTRY_KIND_TEXT = {
 
 MONEY = "Exact, with two decimal places."
 MAX_VALUE = MAX_AMOUNT_CENTS // 100
+VALUE_RANGE = {"minimum": 0.01, "maximum": MAX_VALUE, "multipleOf": 0.01}
+MAX_POSTPONEMENT_DAYS = SETTING_RANGES["max_postponement_days"][2]  # the highest the setting may be
 MOMENT = {"type": "string", "format": "date-time"}
 OPTIONAL_MOMENT = {"type": ["string", "null"], "format": "date-time"}
 DAY = {"type": "string", "format": "date"}
@@ -299,7 +302,7 @@ def _value_field(description: str) -> InputField:
         "value",
         number,
         INVALID_AMOUNT,
-        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_VALUE, "description": description},
+        {"type": "number", **VALUE_RANGE, "description": description},
         required=True,
     )
 
@@ -347,6 +350,7 @@ POSTPONEMENT_FIELDS: tuple[InputField, ...] = (
         {
             "type": "integer",
             "minimum": 1,
+            "maximum": MAX_POSTPONEMENT_DAYS,
             "description": "Days to move the due date by; an invoice's postponements add up to at most the "
             "store's maxPostponementDays.",
         },
@@ -360,8 +364,7 @@ CREDIT_LIMIT_FIELDS: tuple[InputField, ...] = (
         AccountErrorCode.INVALID_CREDIT_LIMIT.value,
         {
             "type": "number",
-            "minimum": 0,
-            "maximum": MAX_CREDIT_LIMIT_CENTS // 100,
+            **CREDIT_LIMIT_RANGE,
             "description": "The new credit limit: 0 to 1000000000.00, at most two decimal places (never rounded).",
         },
         required=True,
@@ -374,8 +377,7 @@ TOLERANCE_FIELDS: tuple[InputField, ...] = (
         AccountErrorCode.INVALID_TOLERANCE.value,
         {
             "type": "number",
-            "minimum": 0,
-            "maximum": 1,
+            **TOLERANCE_RANGE,
             "description": "The new tolerance: a fraction from 0 to 1, at most four decimal places (0.05 = 5%).",
         },
         required=True,
@@ -393,7 +395,7 @@ STORE_CONFIG_FIELDS: tuple[InputField, ...] = (
     *(
         InputField(
             name,
-            _as_is,
+            whole,
             CreditErrorCode.INVALID_SETTING.value,
             {**_setting_schema(name, lowest, highest), "type": ["integer", "null"]},
             attribute=attribute,

@@ -30,7 +30,7 @@ from customer_credit.domain.errors import AccountRuleViolation
 from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.pagination import decode_cursor, encode_cursor, fingerprint
 from customer_credit.http.rest.accounts_json import ACCOUNT_ID_SCHEMA
-from customer_credit.http.rest.bodies import date_of, epoch_ms_of, parse_object
+from customer_credit.http.rest.bodies import date_of, epoch_ms_of, one_of, parse_object
 from customer_credit.http.rest.credit_json import (
     AUTHORIZE_FIELDS,
     INVOICE_STATUS_FROM_TEXT,
@@ -252,13 +252,8 @@ def check_range(low: Any, high: Any) -> None:
 
 
 def invoice_status_of(request: Request) -> Any:
-    value = request.query_params.get("status")
-    if value is None:
-        return None
-    status = INVOICE_STATUS_FROM_TEXT.get(value)
-    if status is None:
-        raise invalid_parameter("status", f"status must be one of {', '.join(INVOICE_STATUS_TEXT.values())}.")
-    return status
+    message = f"status must be one of {', '.join(INVOICE_STATUS_TEXT.values())}."
+    return one_of("status", request.query_params.get("status"), INVOICE_STATUS_FROM_TEXT, message)
 
 
 async def existing_account(request: Request) -> str:
@@ -346,7 +341,10 @@ IDEMPOTENCY_KEY_PARAMETER = Parameter(
 )
 LIMIT_PARAMETER_DESCRIPTION = f"How many entries, 1 to {MAX_LIMIT}"
 AFTER_PARAMETER = Parameter(
-    "after", "query", {"type": "string"}, "The previous page's paging.next: the page after it (same filters)."
+    "after",
+    "query",
+    {"type": "string", "minLength": 1},
+    "The previous page's paging.next: the page after it (same filters).",
 )
 
 
@@ -360,7 +358,10 @@ def limit_parameter(default: int) -> Parameter:
 
 
 INVOICE_STATUS_PARAMETER = Parameter(
-    "status", "query", {"type": "string", "enum": list(INVOICE_STATUS_TEXT.values())}, "Only invoices in this status."
+    "status",
+    "query",
+    {"type": "string", "enum": list(INVOICE_STATUS_TEXT.values())},
+    "Only invoices in this status (any case).",
 )
 
 BUSY = Outcome(

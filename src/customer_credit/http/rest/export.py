@@ -27,7 +27,7 @@ from customer_credit.csv.vocabulary import DOCUMENT_TYPE_TEXT, STATUS_TEXT
 from customer_credit.csv.writer import csv_line
 from customer_credit.domain.accounts import AccountOrderField, AccountQuery, AccountStatus, DocumentType
 from customer_credit.domain.api_keys import Caller
-from customer_credit.http.rest.errors import invalid_parameter
+from customer_credit.http.rest.bodies import one_of
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import AccountPage, list_accounts
@@ -67,17 +67,12 @@ async def export_csv(
 
 
 def choice(request: Request, name: str, values: dict[str, Any]) -> Any:
-    text = request.query_params.get(name)
-    if text is None:
-        return None
-    if text not in values:
-        raise invalid_parameter(name, f"{name} must be one of {', '.join(values)}.")
-    return values[text]
+    return one_of(name, request.query_params.get(name), values, f"{name} must be one of {', '.join(values)}.")
 
 
 def export_query(request: Request) -> AccountQuery:
     """The AccountFilter's fields as query parameters. An empty email, document or search is no
-    filter; status and documentType must be one of their values."""
+    filter; status and documentType must be one of their values, in any case."""
     params = request.query_params
     status = choice(request, "status", STATUS_PARAMETER)
     document_type = choice(request, "documentType", DOCUMENT_TYPE_PARAMETER)
@@ -122,8 +117,13 @@ EXPORT_OPERATION = Operation(
         Parameter("search", "query", {"type": "string"}, "Case-insensitive prefix of id, email or document."),
         Parameter("email", "query", {"type": "string"}, "Exact, case-insensitive."),
         Parameter("document", "query", {"type": "string"}, "Exact, punctuation ignored."),
-        Parameter("documentType", "query", {"type": "string", "enum": list(DOCUMENT_TYPE_PARAMETER)}, "Document type."),
-        Parameter("status", "query", {"type": "string", "enum": list(STATUS_PARAMETER)}, "Account status."),
+        Parameter(
+            "documentType",
+            "query",
+            {"type": "string", "enum": list(DOCUMENT_TYPE_PARAMETER)},
+            "Document type (any case).",
+        ),
+        Parameter("status", "query", {"type": "string", "enum": list(STATUS_PARAMETER)}, "Account status (any case)."),
     ),
     responses={
         200: Outcome(

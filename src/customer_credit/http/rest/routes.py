@@ -30,6 +30,7 @@ from customer_credit.domain.accounts import Account, AccountOrderField, AccountQ
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.money import decimal_to_cents
 from customer_credit.http.rest.accounts_json import STATUS_FROM_TEXT, account_json, parse_account_body
+from customer_credit.http.rest.bodies import one_of
 from customer_credit.http.rest.credit_routes import CREDIT_OPERATIONS
 from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ROUTE_ERRORS, ApiError, invalid_parameter
 from customer_credit.http.rest.exact_json import json_response
@@ -111,12 +112,7 @@ def position(request: Request, name: str, default: int) -> int:
 
 
 def list_query(request: Request) -> AccountQuery:
-    status_text = request.query_params.get("status")
-    status = None
-    if status_text is not None:
-        status = STATUS_FROM_TEXT.get(status_text)
-        if status is None:
-            raise invalid_parameter("status", "status must be Open or Closed.")
+    status = one_of("status", request.query_params.get("status"), STATUS_FROM_TEXT, "status must be Open or Closed.")
     email = request.query_params.get("email") or None
     return AccountQuery(email=email, status=status, order_field=AccountOrderField.CREATED_AT, descending=False)
 
@@ -261,7 +257,7 @@ ACCOUNT_OPERATIONS: tuple[Operation, ...] = (
                 "status",
                 "query",
                 {"type": "string", "enum": list(STATUS_TEXT.values())},
-                "Only accounts in this status.",
+                "Only accounts in this status (any case).",
             ),
             Parameter("email", "query", {"type": "string"}, "Only the accounts with this email (case-insensitive)."),
         ),
