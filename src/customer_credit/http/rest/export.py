@@ -27,6 +27,7 @@ from customer_credit.csv.vocabulary import DOCUMENT_TYPE_TEXT, STATUS_TEXT
 from customer_credit.csv.writer import csv_line
 from customer_credit.domain.accounts import AccountOrderField, AccountQuery, AccountStatus, DocumentType
 from customer_credit.domain.api_keys import Caller
+from customer_credit.domain.messages import message
 from customer_credit.http.rest.errors import invalid_parameter
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
@@ -71,7 +72,7 @@ def choice(request: Request, name: str, values: dict[str, Any]) -> Any:
     if text is None:
         return None
     if text not in values:
-        raise invalid_parameter(name, f"{name} must be one of {', '.join(values)}.")
+        raise invalid_parameter(name, message("INVALID_PARAMETER.oneOf", name=name, values=", ".join(values)))
     return values[text]
 
 
