@@ -209,7 +209,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "VERSION_CONFLICT.expected": (
         "Expected version {expected}, but the account is at version {stored}.",
-        "Versão esperada: {expected}, mas a conta está na versão {stored}.",
+        "A conta foi alterada nesse meio-tempo: a versão esperada era {expected}, mas ela está na versão {stored}.",
     ),
     "VERSION_CONFLICT.busy": (
         "The account changed {attempts} times while this change was being applied; try again.",
