@@ -28,6 +28,7 @@ LEGACY_ROW_ERROR = {
     "message": "Email is not valid: written before messages had keys.",
     "account_id": None,
 }
+OVERSIZED_BODY = b'{"query": "' + b"x" * 1_100_000 + b'"}'
 GOOD_PUT_BODY = '{"email": "ana@example.com"}'
 
 
@@ -172,3 +173,15 @@ async def test_a_rest_missing_scope_is_said_in_the_request_language(client_with)
     assert response.status_code == 403
     assert response.json()["code"] == "FORBIDDEN"
     assert response.json()["message"] == "Esta chave de API não tem o escopo 'accounts:write'."
+
+
+async def test_a_body_over_the_limit_is_refused_in_the_request_language(client, settings):
+    response = await client.post(
+        "/graphql", content=OVERSIZED_BODY, headers={"Content-Type": "application/json", **PORTUGUESE}
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "TOO_LARGE",
+        "message": f"O corpo da requisição passa de {settings.max_body_bytes} bytes.",
+    }

@@ -458,6 +458,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "BYTE.value": ("byte {value}", "o byte {value}"),
     "BYTE.cut": ("a character cut short at the end of the file", "um caractere cortado no fim do arquivo"),
     "TOO_LARGE": ("The file has {size} bytes; the limit is {max}.", "O arquivo tem {size} bytes; o limite é {max}."),
+    "TOO_LARGE.body": ("The request body is over {limit} bytes.", "O corpo da requisição passa de {limit} bytes."),
     "TOO_MANY_ROWS": (
         "The file has more than {max:,} data rows; split it into smaller files.",
         "O arquivo tem mais de {max:,} linhas de dados; divida-o em arquivos menores.",
