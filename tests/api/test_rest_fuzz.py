@@ -33,9 +33,9 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 from schemathesis.cli.commands.run.context import ExecutionContext  # noqa: E402
 from schemathesis.engine import Status, events, from_schema  # noqa: E402
+from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
 
 from customer_credit.http.app import create_app  # noqa: E402
 from customer_credit.settings import Settings  # noqa: E402

@@ -71,7 +71,7 @@ def test_new_account_shows_a_bad_cpf_next_to_the_document_then_opens_it(page, se
     dialog.get_by_role("button", name="Confirmar").click()
 
     document_error = page.locator("#f-document-error")
-    expect(document_error).to_have_text(re.compile("Documento inválido"))
+    expect(document_error).to_have_text(re.compile("O CPF deve ter 11 dígitos"))
     expect(dialog.get_by_label("Documento", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(dialog.get_by_label("Documento", exact=True)).to_be_focused()
     # The error is tied to its input, so a screen reader reads it with the field.
@@ -85,7 +85,7 @@ def test_new_account_shows_a_bad_cpf_next_to_the_document_then_opens_it(page, se
     expect(page.locator("#accounts-message")).to_contain_text("Conta criada.")
     new_row = page.locator("#accounts-table tbody tr", has_text=email)
     expect(new_row).to_have_count(1)
-    expect(new_row).to_contain_text("CPF 52998224725")
+    expect(new_row).to_contain_text("CPF 529.982.247-25")
     expect(new_row).to_contain_text("1.500,00")
     expect(new_row).to_contain_text("5%")
     expect(new_row).to_contain_text("Aberta")
@@ -113,8 +113,8 @@ def test_editing_the_limit_adds_an_entry_to_the_history(page, service, shoot):
     expect(newest).to_contain_text("versão 2")
     expect(newest).to_contain_text("admin")
     expect(newest).to_contain_text("Limite de crédito")
-    expect(newest.locator(".change-from")).to_have_text("100,00")
-    expect(newest.locator(".change-to")).to_have_text("2.500,50")
+    expect(newest.locator(".change-from")).to_have_text("R$\u00a0100,00")
+    expect(newest.locator(".change-to")).to_have_text("R$\u00a02.500,50")
     # Only the limit was sent: nothing else changed.
     expect(newest.locator(".changes > li")).to_have_count(1)
     shoot(page, "account-detail")
@@ -129,7 +129,8 @@ def test_an_edit_with_a_stale_version_shows_a_form_level_message(page, service):
     dialog = page.get_by_role("dialog", name="Editar conta")
     dialog.get_by_label("Descrição").fill("mine")
     dialog.get_by_role("button", name="Confirmar").click()
-    expect(page.locator("#account-form-message")).to_contain_text("alterada por outra pessoa")
+    expect(page.locator("#account-form-message")).to_contain_text("alterada nesse meio-tempo")
+    expect(page.locator("#account-form-message")).to_contain_text("Feche e abra o formulário de novo")
 
 
 def test_import_with_a_bad_row_shows_progress_row_errors_and_the_report(page, service, shoot, tmp_path: Path):
@@ -186,8 +187,9 @@ def test_import_with_a_bad_row_shows_progress_row_errors_and_the_report(page, se
     cells = error_rows.first.locator("th, td")
     expect(cells.nth(0)).to_have_text("4")
     expect(cells.nth(1)).to_have_text("Email")
-    expect(cells.nth(2)).to_have_text("INVALID_EMAIL")
-    expect(cells.nth(3)).to_contain_text("not valid")
+    expect(cells.nth(2)).to_have_text("E-mail inválido")
+    expect(cells.nth(2).locator("[data-code]")).to_have_attribute("data-code", "INVALID_EMAIL")
+    expect(cells.nth(3)).to_contain_text("E-mail inválido: confira")
     shoot(page, "import-result")
 
     with page.expect_download() as report:
@@ -245,7 +247,7 @@ def test_a_file_level_error_is_shown_and_no_run_starts(page, service):
     sign_in(page, service, hash_="#/import")
     page.locator("#import-file").set_input_files({"name": "empty.csv", "mimeType": "text/csv", "buffer": b""})
     page.get_by_role("button", name="Importar arquivo").click()
-    expect(page.locator("#import-message")).to_contain_text("EMPTY_FILE")
+    expect(page.locator("#import-message")).to_contain_text("O arquivo está vazio")
     expect(page.locator("#import-result")).to_be_empty()
 
 

@@ -2,41 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 
-import httpx
 import pytest
 
-from tests.support.browser import Service, expect, sign_in
+from tests.support.browser import expect, import_and_wait, sign_in
 
 pytestmark = pytest.mark.e2e
-
-UPLOAD = """mutation($file: Upload!, $mode: ImportMode!) {
-  importCsv(file: $file, mode: $mode) { importRun { id } errors { code message } }
-}"""
-RUN_STATUS = "query($id: ID!) { importRun(id: $id) { status } }"
-
-
-def import_and_wait(service: Service, name: str, content: bytes, mode: str) -> str:
-    """Upload a file (a GraphQL multipart request) and wait for its run to end; its id."""
-    operations = {"query": UPLOAD, "variables": {"file": None, "mode": mode}}
-    response = httpx.post(
-        f"{service.url}/graphql",
-        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (name, content, "text/csv")},
-        headers={"Authorization": f"Bearer {service.key}", "Apollo-Require-Preflight": "true"},
-        timeout=30,
-    )
-    payload = response.json()["data"]["importCsv"]
-    assert payload["errors"] == [], payload
-    run_id = payload["importRun"]["id"]
-    deadline = time.monotonic() + 60
-    while service.api(RUN_STATUS, id=run_id)["importRun"]["status"] in ("QUEUED", "RUNNING"):
-        assert time.monotonic() < deadline, f"run {run_id} did not end"
-        time.sleep(0.1)
-    return run_id
 
 
 def test_the_import_history_shows_created_updated_unchanged_and_failed_counts(page, service, shoot):

@@ -3,6 +3,7 @@ Playwright helpers they share: headless Chromium's settings, pages, signing in."
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -44,6 +45,11 @@ mutation OpenAccount($input: OpenOrChangeAccountInput!) {
   openOrChangeAccount(input: $input) { account { id email version } errors { field code message } }
 }
 """
+
+UPLOAD = """mutation($file: Upload!, $mode: ImportMode!) {
+  importCsv(file: $file, mode: $mode) { importRun { id } errors { code message } }
+}"""
+RUN_STATUS = "query($id: ID!) { importRun(id: $id) { status } }"
 
 
 def unavailable(reason: str) -> None:
@@ -122,3 +128,23 @@ def sign_in(page, service: Service, key: str | None = None, hash_: str = "#/acco
     page.locator("#signin-key").fill(key or service.key)
     page.get_by_role("button", name="Entrar").click()
     page.locator("#view-signin").wait_for(state="hidden")
+
+
+def import_and_wait(service: Service, name: str, content: bytes, mode: str) -> str:
+    """Upload a file (a GraphQL multipart request) and wait for its run to end; its id."""
+    operations = {"query": UPLOAD, "variables": {"file": None, "mode": mode}}
+    response = httpx.post(
+        f"{service.url}/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": (name, content, "text/csv")},
+        headers={"Authorization": f"Bearer {service.key}", "Apollo-Require-Preflight": "true"},
+        timeout=30,
+    )
+    payload = response.json()["data"]["importCsv"]
+    assert payload["errors"] == [], payload
+    run_id = payload["importRun"]["id"]
+    deadline = time.monotonic() + 60
+    while service.api(RUN_STATUS, id=run_id)["importRun"]["status"] in ("QUEUED", "RUNNING"):
+        assert time.monotonic() < deadline, f"run {run_id} did not end"
+        time.sleep(0.1)
+    return run_id

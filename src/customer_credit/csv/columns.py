@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
+from customer_credit.domain.messages import Message, message
 
 
 class Column(str, enum.Enum):
@@ -125,46 +126,45 @@ def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
         headers.pop()  # spreadsheets often save empty trailing columns
 
     columns: dict[Column, int] = {}
-    unknown: list[str] = []
-    duplicates: list[str] = []
+    unknown: list[Message] = []
+    duplicates: list[Message] = []
     for index, header in enumerate(headers):
         where = column_letter(index)
         if not header:
-            unknown.append(f"column {where} has no header")
+            unknown.append(message("COLUMN.noHeader", column=where))
             continue
         if _header_key(header) in _IGNORED_KEYS or is_report_header(header):
             continue
         column = column_for_header(header)
         if column is None:
-            unknown.append(f'"{header}" (column {where})')
+            unknown.append(message("COLUMN.unknown", header=header, column=where))
         elif column in columns:
             first = columns[column]
             duplicates.append(
-                f'"{headers[first]}" (column {column_letter(first)}) and "{header}" (column {where})'
-                f" are both {_TEMPLATE_LABEL[column]}"
+                message(
+                    "COLUMN.duplicate",
+                    first=headers[first],
+                    first_column=column_letter(first),
+                    second=header,
+                    second_column=where,
+                    label=_TEMPLATE_LABEL[column],
+                )
             )
         else:
             columns[column] = index
 
     if unknown:
-        noun = "Unknown column" if len(unknown) == 1 else "Unknown columns"
-        raise CsvFileError(
-            ImportCsvErrorCode.UNKNOWN_COLUMN,
-            f"{noun}: {'; '.join(unknown)}. The accepted columns are {_ACCEPTED}"
-            " (Portuguese names such as Limite de Crédito also work).",
-        )
+        key = "UNKNOWN_COLUMN.one" if len(unknown) == 1 else "UNKNOWN_COLUMN"
+        raise CsvFileError(ImportCsvErrorCode.UNKNOWN_COLUMN, message(key, columns=tuple(unknown), accepted=_ACCEPTED))
     if duplicates:
         raise CsvFileError(
             ImportCsvErrorCode.DUPLICATE_COLUMN,
-            f"Duplicate column: {'; '.join(duplicates)}. Keep only one of them.",
+            message("DUPLICATE_COLUMN", columns=tuple(duplicates)),
         )
     needed = set(required)
     missing = [_TEMPLATE_LABEL[c] for c in Column if c in needed and c not in columns]
     if missing:
         names = ", ".join(f'"{name}"' for name in missing)
-        verb = "column is" if len(missing) == 1 else "columns are"
-        raise CsvFileError(
-            ImportCsvErrorCode.MISSING_REQUIRED_COLUMN,
-            f"The required {verb} missing from the header row: {names}.",
-        )
+        key = "MISSING_REQUIRED_COLUMN.one" if len(missing) == 1 else "MISSING_REQUIRED_COLUMN"
+        raise CsvFileError(ImportCsvErrorCode.MISSING_REQUIRED_COLUMN, message(key, names=names))
     return HeaderMap(columns=columns, headers=tuple(headers))

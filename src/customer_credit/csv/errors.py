@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from customer_credit.domain.messages import Message
+
 
 class ImportCsvErrorCode(str, enum.Enum):
     EMPTY_FILE = "EMPTY_FILE"
@@ -17,12 +19,12 @@ class ImportCsvErrorCode(str, enum.Enum):
 
 
 class CsvFileError(Exception):
-    """Raised for a file that cannot be imported at all; `message` is shown to the user as is."""
+    """Raised for a file that cannot be imported at all; `message` is shown to the user, in their language."""
 
-    def __init__(self, code: ImportCsvErrorCode, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: ImportCsvErrorCode, message: Message) -> None:
+        super().__init__(message.english)
         self.code = code
         self.message = message
 
     def __repr__(self) -> str:
-        return f"CsvFileError({self.code.value}, {self.message!r})"
+        return f"CsvFileError({self.code.value}, {self.message.english!r})"

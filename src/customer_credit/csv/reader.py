@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from customer_credit.csv.columns import TEMPLATE_HEADER, Column, HeaderMap, column_for_header, map_header
 from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
+from customer_credit.domain.messages import message
 
 # Bounds the memory one record can take; below csv's default field size limit (131072).
 MAX_RECORD_CHARS = 100_000
@@ -121,7 +122,7 @@ class RecordReader:
         if self._open:
             raise CsvFileError(
                 ImportCsvErrorCode.NOT_CSV,
-                f'Row {self._row + 1}: a quoted field is never closed (a closing " is missing).',
+                message("NOT_CSV.unclosed", row=self._row + 1),
             )
         return records
 
@@ -132,10 +133,10 @@ class RecordReader:
         except UnicodeDecodeError as exc:
             at = self._offset - buffered + exc.start
             bad = exc.object[exc.start : exc.start + 1].hex().upper()
-            what = f"byte 0x{bad}" if bad else "a character cut short at the end of the file"
+            what = message("BYTE.value", value=f"0x{bad}") if bad else message("BYTE.cut")
             raise CsvFileError(
                 ImportCsvErrorCode.ENCODING,
-                f"The file is not valid {self._encoding}: {what} at byte offset {at}.",
+                message("ENCODING.invalid", encoding=self._encoding, what=what, offset=at),
             ) from None
         self._offset += len(chunk)
         if self._strip_bom and text:
@@ -163,13 +164,14 @@ class RecordReader:
                 elif row:
                     row += 1
         except csv.Error as exc:
-            raise CsvFileError(ImportCsvErrorCode.NOT_CSV, f"Row {row + 1} cannot be read as CSV: {exc}.") from None
+            raise CsvFileError(
+                ImportCsvErrorCode.NOT_CSV, message("NOT_CSV.unreadable", row=row + 1, reason=str(exc))
+            ) from None
         self._row = row
         if len(self._tail) + self._open_size > MAX_RECORD_CHARS:
             raise CsvFileError(
                 ImportCsvErrorCode.NOT_CSV,
-                f"Row {row + 1} is longer than {MAX_RECORD_CHARS:,} characters"
-                + (' (is a closing " missing?).' if self._open else "."),
+                message("NOT_CSV.tooLongOpen" if self._open else "NOT_CSV.tooLong", row=row + 1, max=MAX_RECORD_CHARS),
             )
         return found
 
@@ -187,8 +189,7 @@ class RecordReader:
                 elif self._open_size > MAX_RECORD_CHARS:
                     raise CsvFileError(
                         ImportCsvErrorCode.NOT_CSV,
-                        f"Row {self._row + len(records) + 1}: a quoted field is not closed within "
-                        f'{MAX_RECORD_CHARS:,} characters (is a closing " missing?).',
+                        message("NOT_CSV.unclosedWithin", row=self._row + len(records) + 1, max=MAX_RECORD_CHARS),
                     )
             elif '"' in line and not self._ends_outside.fullmatch(line):
                 self._open.append(line)
@@ -221,15 +222,12 @@ class _ByteChecks:
         if control is not None:
             at = control.start()
             line = self._line + chunk.count(b"\n", 0, at)
-            where = f"byte offset {self._offset + at} (line {line})"
+            offset = self._offset + at
             if chunk[at] == 0:
-                message = f"The file holds binary data (a NUL byte at {where}), not CSV text."
+                text = message("NOT_CSV.nul", offset=offset, line=line)
             else:
-                message = f"The file holds a control character (0x{chunk[at]:02X}) at {where}; it is not CSV text."
-            raise CsvFileError(
-                ImportCsvErrorCode.NOT_CSV,
-                message + " If it is a spreadsheet, save it as CSV UTF-8 and upload that.",
-            )
+                text = message("NOT_CSV.control", char=f"0x{chunk[at]:02X}", offset=offset, line=line)
+            raise CsvFileError(ImportCsvErrorCode.NOT_CSV, text)
         self._validate_utf8(chunk, final=False)
         if self._cp1252_valid and any(b in chunk for b in _CP1252_UNDEFINED):
             self._cp1252_valid = False
@@ -250,12 +248,10 @@ class _ByteChecks:
             if self._bom:
                 line = self._line + chunk.count(b"\n", 0, max(exc.start - buffered, 0))
                 bad = exc.object[exc.start : exc.start + 1].hex().upper()
-                what = f"byte 0x{bad}" if bad else "a character cut short at the end of the file"
+                what = message("BYTE.value", value=f"0x{bad}") if bad else message("BYTE.cut")
+                offset = self._offset - buffered + exc.start
                 raise CsvFileError(
-                    ImportCsvErrorCode.ENCODING,
-                    "The file starts with a UTF-8 byte-order mark but is not valid UTF-8: "
-                    f"{what} at byte offset {self._offset - buffered + exc.start} (line {line}). "
-                    "Save it again as CSV UTF-8.",
+                    ImportCsvErrorCode.ENCODING, message("ENCODING.badBom", what=what, offset=offset, line=line)
                 ) from None
 
 
@@ -265,14 +261,13 @@ def _check_head(head: bytes) -> bool:
         if head.startswith(bom):
             raise CsvFileError(
                 ImportCsvErrorCode.ENCODING,
-                f"The file is encoded as {name} (it starts with a {name} byte-order mark at byte offset 0); "
-                "only UTF-8 and Windows-1252 are accepted. Save it as CSV UTF-8.",
+                message("ENCODING.foreignBom", name=name),
             )
     for signature, kind in _SIGNATURES:
         if head.startswith(signature):
             raise CsvFileError(
                 ImportCsvErrorCode.NOT_CSV,
-                f"The file is {kind}, not CSV text. Save it as CSV UTF-8 and upload that.",
+                message("NOT_CSV.kind", kind=kind),
             )
     return head.startswith(_UTF8_BOM)
 
@@ -299,9 +294,7 @@ def _header(cells: tuple[str, ...], encoding: str, required: tuple[Column, ...])
         shown = ", ".join(f'"{cell.strip()[:40]}"' for cell in decoded[:3] if cell.strip())
         raise CsvFileError(
             ImportCsvErrorCode.NOT_CSV,
-            f"The first row{f' ({shown})' if shown else ''} is not a header of this import: "
-            "none of its cells is a known column. "
-            f"The first row must name the columns, like the template: {','.join(TEMPLATE_HEADER)}.",
+            message("NOT_CSV.noHeader", shown=f" ({shown})" if shown else "", template=",".join(TEMPLATE_HEADER)),
         )
     return map_header(decoded, required=required)
 
@@ -350,7 +343,7 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
         if total_rows > max_rows:
             raise CsvFileError(
                 ImportCsvErrorCode.TOO_MANY_ROWS,
-                f"The file has more than {max_rows:,} data rows; split it into smaller files.",
+                message("TOO_MANY_ROWS", max=max_rows),
             )
 
     def start(final: bool) -> RecordReader | None:
@@ -361,7 +354,7 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
             if len(body) > MAX_RECORD_CHARS:
                 raise CsvFileError(
                     ImportCsvErrorCode.NOT_CSV,
-                    f"No header row in the first {MAX_RECORD_CHARS:,} characters of the file.",
+                    message("NOT_CSV.noHeaderWithin", max=MAX_RECORD_CHARS),
                 )
             return None
         delimiter = found
@@ -384,20 +377,17 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
         count(reader.close())
 
     if header is None:
-        raise CsvFileError(ImportCsvErrorCode.EMPTY_FILE, "The file is empty: it has no header row and no data.")
+        raise CsvFileError(ImportCsvErrorCode.EMPTY_FILE, message("EMPTY_FILE"))
     encoding = checks.encoding
     if encoding != header_encoding:
         header = _header(header_cells, encoding, required)
     if total_rows == 0 and notes:
         raise CsvFileError(
             ImportCsvErrorCode.EMPTY_FILE,
-            "The file has only example rows (rows whose Id starts with # are skipped): there is nothing to import. "
-            "Write your accounts below the example row, one per row.",
+            message("EMPTY_FILE.onlyExamples"),
         )
     if total_rows == 0:
-        raise CsvFileError(
-            ImportCsvErrorCode.EMPTY_FILE, "The file has a header row but no data rows: there is nothing to import."
-        )
+        raise CsvFileError(ImportCsvErrorCode.EMPTY_FILE, message("EMPTY_FILE.noData"))
     return CsvScan(format=CsvFormat(encoding, delimiter), header=header, total_rows=total_rows)
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from customer_credit.csv.columns import Column, HeaderMap
-from customer_credit.csv.values import parse_amount, parse_document_type, parse_status, parse_tolerance
+from customer_credit.csv.values import CellError, parse_amount, parse_document_type, parse_status, parse_tolerance
 from customer_credit.csv.writer import FORMULA_PREFIXES
 from customer_credit.domain.accounts import AccountRequest, AccountStatus
+from customer_credit.domain.messages import Message, message
 
 
 class ImportRowErrorCode(str, enum.Enum):
@@ -66,7 +67,7 @@ class RowError:
     row: int
     column: str | None
     code: ImportRowErrorCode
-    message: str
+    message: Message
     account_id: str | None = None
 
 
@@ -79,8 +80,8 @@ class RowCommand:
     request: AccountRequest
     errors: list[RowError] = field(default_factory=list)
 
-    def fail(self, column: str | None, code: ImportRowErrorCode, message: str, account_id: str | None = None) -> None:
-        self.errors.append(RowError(self.row, column, code, message, account_id))
+    def fail(self, column: str | None, code: ImportRowErrorCode, text: Message, account_id: str | None = None) -> None:
+        self.errors.append(RowError(self.row, column, code, text, account_id))
 
 
 def unquote_cell(text: str) -> str:
@@ -104,7 +105,9 @@ def map_row(row: int, cells: tuple[str, ...], header: HeaderMap) -> RowCommand:
     request_values: dict[str, Any] = {}
     command = RowCommand(row=row, account_id=cell(cells, header, Column.ID), request=AccountRequest())
     if any(value.strip() for value in extra):
-        command.fail(None, ImportRowErrorCode.MALFORMED_ROW, f"The row has {len(cells)} cells; the header has {width}.")
+        command.fail(
+            None, ImportRowErrorCode.MALFORMED_ROW, message("MALFORMED_ROW.cells", cells=len(cells), width=width)
+        )
         return command
 
     parsers = (
@@ -118,16 +121,16 @@ def map_row(row: int, cells: tuple[str, ...], header: HeaderMap) -> RowCommand:
             continue
         try:
             request_values[name] = parse(text)
-        except ValueError as exc:
-            command.fail(header.label(column), code, str(exc))
+        except CellError as exc:
+            command.fail(header.label(column), code, exc.message)
 
     close = False
     status = cell(cells, header, Column.STATUS)
     if status is not None:
         try:
             close = parse_status(status) is AccountStatus.CLOSED
-        except ValueError as exc:
-            command.fail(header.label(Column.STATUS), ImportRowErrorCode.INVALID_STATUS, str(exc))
+        except CellError as exc:
+            command.fail(header.label(Column.STATUS), ImportRowErrorCode.INVALID_STATUS, exc.message)
 
     command.request = AccountRequest(
         email=cell(cells, header, Column.EMAIL),

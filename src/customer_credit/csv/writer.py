@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterable
 
 from customer_credit.csv.columns import REPORT_HEADERS, is_report_header
 from customer_credit.domain.imports import ImportRowError
+from customer_credit.domain.messages import DEFAULT_LANGUAGE, Language
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,9 +29,13 @@ def csv_line(cells: Iterable[str | None], delimiter: str = ",") -> str:
 
 
 async def error_report(
-    header: tuple[str, ...], errors: AsyncIterator[ImportRowError], *, delimiter: str = ","
+    header: tuple[str, ...],
+    errors: AsyncIterator[ImportRowError],
+    *,
+    delimiter: str = ",",
+    language: Language = DEFAULT_LANGUAGE,
 ) -> AsyncIterator[bytes]:
-    """The failed rows as uploaded, plus `Row` and `Error` (all of the row's messages), streamed.
+    """The failed rows as uploaded, plus `Row` and `Error` (all of the row's messages, in `language`), streamed.
 
     Written with the upload's delimiter, so that the spreadsheet that saved the file (Excel in
     Brazil saves `;`) opens the report in columns; the importer ignores `Row` and `Error`, so the
@@ -46,7 +51,8 @@ async def error_report(
             if row is not None:
                 yield report_line(kept, len(header), cells, row, messages, delimiter)
             row, cells, messages = error.row, error.cells or (), []
-        messages.append(f"{error.column}: {error.message}" if error.column else error.message)
+        text = error.message.render(language)
+        messages.append(f"{error.column}: {text}" if error.column else text)
     if row is not None:
         yield report_line(kept, len(header), cells, row, messages, delimiter)
 

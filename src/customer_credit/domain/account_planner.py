@@ -24,6 +24,7 @@ from customer_credit.domain.accounts import (
     without_masked_echoes,
 )
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.domain.messages import message
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,9 @@ def plan_open(
 ) -> AccountChange:
     """A new account at version 1. Raises AccountRuleViolation with every bad field."""
     if request.close:
-        raise AccountRuleViolation.single("status", AccountErrorCode.ACCOUNT_CLOSED, "A new account opens as Open.")
+        raise AccountRuleViolation.single(
+            "status", AccountErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED.opensOpen")
+        )
     fields = validate_request(request, current=None, default_credit_limit_cents=default_credit_limit_cents)
     return AccountChange(account_id, None, fields, _event(account_id, 1, origin, None, fields))
 
@@ -141,7 +144,7 @@ def check_closable(current: Account) -> None:
         raise AccountRuleViolation.single(
             None,
             AccountErrorCode.OPEN_BALANCE,
-            "The account has credit on hold or owes an amount; settle or cancel its holds and pay what is owed first.",
+            message("OPEN_BALANCE"),
         )
 
 
@@ -153,10 +156,8 @@ def plan_close(current: Account, origin: Origin) -> AccountChange:
 
 
 IN_USE = {
-    "email": FieldError("email", AccountErrorCode.EMAIL_IN_USE, "The email is used by another open account."),
-    "document": FieldError(
-        "document", AccountErrorCode.DOCUMENT_IN_USE, "The document is used by another open account."
-    ),
+    "email": FieldError("email", AccountErrorCode.EMAIL_IN_USE, message("EMAIL_IN_USE")),
+    "document": FieldError("document", AccountErrorCode.DOCUMENT_IN_USE, message("DOCUMENT_IN_USE")),
 }
 
 

@@ -21,6 +21,7 @@ from stdnum.br import cnpj, cpf
 
 from customer_credit.domain.credit_records import Hold
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
+from customer_credit.domain.messages import message
 from customer_credit.domain.money import (
     MAX_CREDIT_LIMIT_CENTS,
     TOLERANCE_SCALE,
@@ -106,9 +107,7 @@ def new_account_id() -> str:
 
 def validate_account_id(raw: str) -> str:
     if not isinstance(raw, str) or not ACCOUNT_ID_PATTERN.fullmatch(raw):
-        raise AccountRuleViolation.single(
-            "id", AccountErrorCode.INVALID_ID, "Id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'."
-        )
+        raise AccountRuleViolation.single("id", AccountErrorCode.INVALID_ID, message("INVALID_ID"))
     return raw
 
 
@@ -118,7 +117,7 @@ def normalize_email(raw: str) -> str:
         return validate_email(raw.strip(), check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise AccountRuleViolation.single(
-            "email", AccountErrorCode.INVALID_EMAIL, f"Email is not valid: {exc}"
+            "email", AccountErrorCode.INVALID_EMAIL, message("INVALID_EMAIL.reason", reason=str(exc))
         ) from None
 
 
@@ -154,7 +153,7 @@ def parse_document_type(raw: str) -> DocumentType:
         return DocumentType(raw.strip().upper())
     except (ValueError, AttributeError):
         raise AccountRuleViolation.single(
-            "documentType", AccountErrorCode.INVALID_DOCUMENT_TYPE, "Document type must be CPF, CNPJ or OTHER."
+            "documentType", AccountErrorCode.INVALID_DOCUMENT_TYPE, message("INVALID_DOCUMENT_TYPE")
         ) from None
 
 
@@ -165,15 +164,14 @@ def normalize_document(document_type: DocumentType, raw: str) -> str:
     document = compact_document(raw)
     if document_type is DocumentType.CPF:
         valid = document.isascii() and len(document) == 11 and len(set(document)) > 1 and cpf.is_valid(document)
-        message = "CPF must have 11 digits with valid check digits."
     elif document_type is DocumentType.CNPJ:
         valid = document.isascii() and len(document) == 14 and len(set(document)) > 1 and cnpj.is_valid(document)
-        message = "CNPJ must have 14 characters with valid check digits."
     else:
         valid = OTHER_DOCUMENT_PATTERN.fullmatch(document) is not None
-        message = "Document must be 1 to 32 letters or digits."
     if not valid:
-        raise AccountRuleViolation.single("document", AccountErrorCode.INVALID_DOCUMENT, message)
+        raise AccountRuleViolation.single(
+            "document", AccountErrorCode.INVALID_DOCUMENT, message(f"INVALID_DOCUMENT.{document_type.value}")
+        )
     return document
 
 
@@ -181,7 +179,7 @@ def credit_limit_cents(value: Decimal) -> int:
     error = AccountRuleViolation.single(
         "creditLimit",
         AccountErrorCode.INVALID_CREDIT_LIMIT,
-        "Credit limit must be between 0 and 1000000000.00 with at most 2 decimal places.",
+        message("INVALID_CREDIT_LIMIT"),
     )
     try:
         cents = decimal_to_cents(value)
@@ -196,7 +194,7 @@ def tolerance_units(value: Decimal) -> int:
     error = AccountRuleViolation.single(
         "tolerance",
         AccountErrorCode.INVALID_TOLERANCE,
-        "Tolerance must be between 0 and 1 with at most 4 decimal places.",
+        message("INVALID_TOLERANCE"),
     )
     try:
         units = decimal_to_tolerance_units(value)
@@ -220,13 +218,13 @@ def normalize_description(raw: str) -> str | None:
     text = raw.strip()
     if not is_unicode_text(text):
         raise AccountRuleViolation.single(
-            "description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be valid Unicode text."
+            "description", AccountErrorCode.INVALID_DESCRIPTION, message("INVALID_DESCRIPTION.unicode")
         )
     if len(text) > MAX_DESCRIPTION_LENGTH:
         raise AccountRuleViolation.single(
             "description",
             AccountErrorCode.INVALID_DESCRIPTION,
-            f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters.",
+            message("INVALID_DESCRIPTION.length", max=MAX_DESCRIPTION_LENGTH),
         )
     return text or None
 
@@ -261,11 +259,11 @@ def validate_request(
             return None
 
     if current is not None and current.status is AccountStatus.CLOSED:
-        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, "A closed account cannot be changed.")
+        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED.change"))
 
     email = current.email if current else None
     if (request.email is None and current is None) or (request.email is not None and not request.email.strip()):
-        errors.append(FieldError("email", AccountErrorCode.REQUIRED, "Email is required."))
+        errors.append(FieldError("email", AccountErrorCode.REQUIRED, message("REQUIRED.email")))
     elif request.email is not None:
         email = attempt(normalize_email, request.email)
 
@@ -278,14 +276,10 @@ def validate_request(
     if type_given or document_given:
         raw_document = request.document if document_given else document
         if raw_document is None:
-            errors.append(
-                FieldError("document", AccountErrorCode.REQUIRED, "Document is required with a document type.")
-            )
+            errors.append(FieldError("document", AccountErrorCode.REQUIRED, message("REQUIRED.document")))
         elif document_type is None:
             if not type_given:
-                errors.append(
-                    FieldError("documentType", AccountErrorCode.REQUIRED, "Document type is required with a document.")
-                )
+                errors.append(FieldError("documentType", AccountErrorCode.REQUIRED, message("REQUIRED.documentType")))
         else:
             document = attempt(normalize_document, document_type, raw_document)
 
@@ -321,7 +315,7 @@ def validate_request(
 
 def close(fields: AccountFields) -> AccountFields:
     if fields.status is AccountStatus.CLOSED:
-        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, "The account is already closed.")
+        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED.already"))
     return replace(fields, status=AccountStatus.CLOSED)
 
 

@@ -8,6 +8,8 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from customer_credit.domain.messages import message
+
 ADMIN = "admin"
 SCOPES = (
     "accounts:read",
@@ -80,12 +82,9 @@ class MissingScope(Exception):
     the plain routes); each answers it as FORBIDDEN in its own envelope."""
 
     def __init__(self, scope: str) -> None:
-        super().__init__(f"This API key lacks the scope '{scope}'.")
+        self.text = message("FORBIDDEN", scope=scope)
+        super().__init__(self.text.english)
         self.scope = scope
-
-    @property
-    def message(self) -> str:
-        return str(self)
 
 
 def check_scopes(caller: Caller | None, scopes: Iterable[str]) -> MissingScope | None:

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
+from .messages import Message, message
 from .money import CENTS_PER_UNIT, TOLERANCE_SCALE, MagnitudeError, PrecisionError, cents_to_decimal, decimal_to_cents
 
 MAX_AMOUNT_CENTS = 1_000_000_000 * CENTS_PER_UNIT
@@ -84,18 +85,18 @@ class CreditError:
 
     field: str | None
     code: CreditErrorCode
-    message: str
+    message: Message
 
 
 class CreditRuleViolation(Exception):
     """Raised by the credit rules when a request breaks one; carries every error found."""
 
     def __init__(self, errors: list[CreditError]):
-        super().__init__("; ".join(e.message for e in errors))
+        super().__init__("; ".join(e.message.english for e in errors))
         self.errors = errors
 
     @classmethod
-    def single(cls, field: str | None, code: CreditErrorCode, message: str) -> CreditRuleViolation:
+    def single(cls, field: str | None, code: CreditErrorCode, message: Message) -> CreditRuleViolation:
         return cls([CreditError(field, code, message)])
 
 
@@ -124,38 +125,41 @@ def check_sufficient_credit(amount_cents: int, available_cents: int) -> None:
         raise CreditRuleViolation.single(
             "amount",
             CreditErrorCode.INSUFFICIENT_CREDIT,
-            f"The amount {cents_to_decimal(amount_cents)} is more than the available credit "
-            f"{cents_to_decimal(available_cents)}.",
+            message(
+                "INSUFFICIENT_CREDIT",
+                amount=cents_to_decimal(amount_cents),
+                available=cents_to_decimal(available_cents),
+            ),
         )
 
 
 # --- input checks ---------------------------------------------------------------------------------
 
 
-def _to_cents(value: object, field: str, message: str) -> int:
+def _to_cents(value: object, field: str, text: Message) -> int:
     if not isinstance(value, Decimal):  # a float (or anything else) never becomes an amount
-        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, message)
+        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, text)
     try:
         return decimal_to_cents(value)
     except (PrecisionError, MagnitudeError, ValueError):
-        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, message) from None
+        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, text) from None
 
 
 def amount_cents(amount: Decimal, field: str = "amount") -> int:
     """A positive amount of at most 2 places up to 1,000,000,000.00, as cents (authorize, settle, refund)."""
-    message = "Amount must be greater than 0 and at most 1000000000.00, with at most 2 decimal places."
-    cents = _to_cents(amount, field, message)
+    text = message("INVALID_AMOUNT")
+    cents = _to_cents(amount, field, text)
     if not 0 < cents <= MAX_AMOUNT_CENTS:
-        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, message)
+        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, text)
     return cents
 
 
 def adjustment_amount_cents(amount: Decimal, field: str = "amount") -> int:
     """A signed, non-zero adjustment of at most 2 places and at most 1,000,000,000.00 either way."""
-    message = "Amount must not be 0, at most 1000000000.00 either way, with at most 2 decimal places."
-    cents = _to_cents(amount, field, message)
+    text = message("INVALID_AMOUNT.adjustment")
+    cents = _to_cents(amount, field, text)
     if cents == 0 or abs(cents) > MAX_AMOUNT_CENTS:
-        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, message)
+        raise CreditRuleViolation.single(field, CreditErrorCode.INVALID_AMOUNT, text)
     return cents
 
 
@@ -164,7 +168,7 @@ def installment_count(installments: int, max_installments: int) -> int:
         raise CreditRuleViolation.single(
             "installments",
             CreditErrorCode.INVALID_INSTALLMENTS,
-            f"Installments must be between 1 and {max_installments}.",
+            message("INVALID_INSTALLMENTS", max=max_installments),
         )
     return installments
 
@@ -175,9 +179,7 @@ def expiry_ms(expires_at_ms: int | None, *, now_ms: int, authorization_ttl_hours
     if expires_at_ms is None:
         return now_ms + authorization_ttl_hours * MS_PER_HOUR
     if not now_ms < expires_at_ms <= now_ms + MAX_EXPIRY_AHEAD_MS:
-        raise CreditRuleViolation.single(
-            "expiresAt", CreditErrorCode.INVALID_EXPIRY, "expiresAt must be in the future and at most 30 days ahead."
-        )
+        raise CreditRuleViolation.single("expiresAt", CreditErrorCode.INVALID_EXPIRY, message("INVALID_EXPIRY"))
     return expires_at_ms
 
 
@@ -190,7 +192,7 @@ def idempotency_key(key: str) -> str:
         raise CreditRuleViolation.single(
             IDEMPOTENCY_KEY_FIELD,
             CreditErrorCode.INVALID_IDEMPOTENCY_KEY,
-            f"idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.",
+            message("INVALID_IDEMPOTENCY_KEY", max=MAX_IDEMPOTENCY_KEY_LENGTH),
         )
     return key
 
@@ -207,11 +209,11 @@ def _is_unicode_text(text: str) -> bool:
 def note_text(note: str) -> str:
     """The note stripped; 1 to 500 characters (code points) of valid Unicode."""
     if not isinstance(note, str) or not _is_unicode_text(note):
-        raise CreditRuleViolation.single("note", CreditErrorCode.INVALID_NOTE, "Note must be valid Unicode text.")
+        raise CreditRuleViolation.single("note", CreditErrorCode.INVALID_NOTE, message("INVALID_NOTE.unicode"))
     text = note.strip()
     if not 1 <= len(text) <= MAX_NOTE_LENGTH:
         raise CreditRuleViolation.single(
-            "note", CreditErrorCode.INVALID_NOTE, f"Note must be 1 to {MAX_NOTE_LENGTH} characters."
+            "note", CreditErrorCode.INVALID_NOTE, message("INVALID_NOTE", max=MAX_NOTE_LENGTH)
         )
     return text
 
@@ -269,7 +271,7 @@ def validate_authorization(
             CreditError(
                 "installments",
                 CreditErrorCode.INVALID_INSTALLMENTS,
-                "Each installment must be at least 0.01: there are more installments than cents.",
+                message("INVALID_INSTALLMENTS.cents"),
             )
         )
     found.raise_any()
@@ -317,7 +319,7 @@ def cancel_transaction(status: CreditTransactionStatus) -> CreditTransactionStat
         raise CreditRuleViolation.single(
             "transactionId",
             CreditErrorCode.TRANSACTION_NOT_AUTHORIZED,
-            f"Only an AUTHORIZED transaction can be cancelled; this one is {status.value}.",
+            message("TRANSACTION_NOT_AUTHORIZED", action=message("ACTION.cancelled"), status=status.value),
         )
     return CreditTransactionStatus.CANCELLED
 
@@ -364,11 +366,11 @@ def check_settleable(status: CreditTransactionStatus, expires_at_ms: int, now_ms
         raise CreditRuleViolation.single(
             "transactionId",
             CreditErrorCode.TRANSACTION_NOT_AUTHORIZED,
-            f"Only an AUTHORIZED transaction can be settled; this one is {status.value}.",
+            message("TRANSACTION_NOT_AUTHORIZED", action=message("ACTION.settled"), status=status.value),
         )
     if is_past_expiry(expires_at_ms, now_ms):
         raise CreditRuleViolation.single(
-            "transactionId", CreditErrorCode.TRANSACTION_EXPIRED, "The authorization has expired."
+            "transactionId", CreditErrorCode.TRANSACTION_EXPIRED, message("TRANSACTION_EXPIRED")
         )
 
 
@@ -385,7 +387,7 @@ def _check_within_authorization(cents: int, authorized_cents: int) -> None:
         raise CreditRuleViolation.single(
             "amount",
             CreditErrorCode.AMOUNT_EXCEEDS_AUTHORIZATION,
-            f"The amount is more than the authorized {cents_to_decimal(authorized_cents)}.",
+            message("AMOUNT_EXCEEDS_AUTHORIZATION", authorized=cents_to_decimal(authorized_cents)),
         )
 
 
@@ -442,7 +444,7 @@ def plan_settlement(
         raise CreditRuleViolation.single(
             "amount",
             CreditErrorCode.INVALID_AMOUNT,
-            f"The amount must be at least 0.01 for each of the {installments} installments.",
+            message("INVALID_AMOUNT.perInstallment", installments=installments),
         )
     settled_on = utc_date(now_ms)
     parts = split_installments(cents, installments)
@@ -546,14 +548,14 @@ def plan_refund(
         raise CreditRuleViolation.single(
             "amount",
             CreditErrorCode.AMOUNT_EXCEEDS_REFUNDABLE,
-            f"Only a SETTLED transaction can be refunded; this one is {status.value}, so nothing is refundable.",
+            message("AMOUNT_EXCEEDS_REFUNDABLE.notSettled", status=status.value),
         )
     refundable = settled_cents - refunded_cents
     if cents > refundable:
         raise CreditRuleViolation.single(
             "amount",
             CreditErrorCode.AMOUNT_EXCEEDS_REFUNDABLE,
-            f"The amount is more than the {cents_to_decimal(max(refundable, 0))} still refundable.",
+            message("AMOUNT_EXCEEDS_REFUNDABLE", refundable=cents_to_decimal(max(refundable, 0))),
         )
     reductions, excess = spread_refund(cents, invoices)
     return RefundPlan(cents, reductions, excess, refunded_cents + cents)
@@ -578,7 +580,7 @@ def pay_invoice(status: InvoiceStatus, amount_cents: int) -> InvoiceTransition:
         raise CreditRuleViolation.single(
             "invoiceId",
             CreditErrorCode.INVOICE_NOT_OPEN,
-            f"Only an OPEN invoice can be paid; this one is {status.value}.",
+            message("INVOICE_NOT_OPEN", action=message("ACTION.paid"), status=status.value),
         )
     return InvoiceTransition(InvoiceStatus.PAID, StatementEntryKind.PAYMENT, amount_cents)
 
@@ -586,23 +588,19 @@ def pay_invoice(status: InvoiceStatus, amount_cents: int) -> InvoiceTransition:
 def cancel_invoice(status: InvoiceStatus, amount_cents: int) -> InvoiceTransition:
     """OPEN → CANCELLED with a CANCELLATION entry of +amount; PAID is INVOICE_PAID, CANCELLED INVOICE_NOT_OPEN."""
     if status is InvoiceStatus.PAID:
-        raise CreditRuleViolation.single(
-            "invoiceId", CreditErrorCode.INVOICE_PAID, "A paid invoice cannot be cancelled; refund the transaction."
-        )
+        raise CreditRuleViolation.single("invoiceId", CreditErrorCode.INVOICE_PAID, message("INVOICE_PAID"))
     if status is not InvoiceStatus.OPEN:
         raise CreditRuleViolation.single(
             "invoiceId",
             CreditErrorCode.INVOICE_NOT_OPEN,
-            f"Only an OPEN invoice can be cancelled; this one is {status.value}.",
+            message("INVOICE_NOT_OPEN", action=message("ACTION.cancelled"), status=status.value),
         )
     return InvoiceTransition(InvoiceStatus.CANCELLED, StatementEntryKind.CANCELLATION, amount_cents)
 
 
 def _require_postponement_enabled(postponement_enabled: bool) -> None:
     if not postponement_enabled:
-        raise CreditRuleViolation.single(
-            None, CreditErrorCode.POSTPONEMENT_DISABLED, "The store does not allow postponing invoices."
-        )
+        raise CreditRuleViolation.single(None, CreditErrorCode.POSTPONEMENT_DISABLED, message("POSTPONEMENT_DISABLED"))
 
 
 def check_postponement(
@@ -611,13 +609,13 @@ def check_postponement(
     """The store allows postponing; days ≥ 1; the invoice's total postponement stays ≤ maxPostponementDays."""
     _require_postponement_enabled(postponement_enabled)
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise CreditRuleViolation.single("days", CreditErrorCode.INVALID_POSTPONEMENT, "Days must be at least 1.")
+        raise CreditRuleViolation.single("days", CreditErrorCode.INVALID_POSTPONEMENT, message("INVALID_POSTPONEMENT"))
     if already_postponed_days + days > max_postponement_days:
         left = max(max_postponement_days - already_postponed_days, 0)
         raise CreditRuleViolation.single(
             "days",
             CreditErrorCode.INVALID_POSTPONEMENT,
-            f"An invoice can be postponed by at most {max_postponement_days} days in total; {left} are left.",
+            message("INVALID_POSTPONEMENT.total", max=max_postponement_days, left=left),
         )
 
 
@@ -636,7 +634,7 @@ def postpone_invoice(
         raise CreditRuleViolation.single(
             "invoiceId",
             CreditErrorCode.INVOICE_NOT_OPEN,
-            f"Only an OPEN invoice can be postponed; this one is {status.value}.",
+            message("INVOICE_NOT_OPEN", action=message("ACTION.postponed"), status=status.value),
         )
     already = (due_date - original_due_date).days
     check_postponement(
@@ -711,5 +709,5 @@ def check_same_request(stored_fingerprint: str, fingerprint: str) -> None:
         raise CreditRuleViolation.single(
             IDEMPOTENCY_KEY_FIELD,
             CreditErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "This idempotencyKey was already used with a different input.",
+            message("IDEMPOTENCY_KEY_REUSED"),
         )

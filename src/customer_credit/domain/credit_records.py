@@ -19,6 +19,7 @@ from customer_credit.domain.credit import (
     is_overdue,
     is_past_expiry,
 )
+from customer_credit.domain.messages import Message
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class OpDone:
     refusal: str | None = None
     result_id: str | None = None
     field: str | None = None
-    message: str | None = None
+    message: Message | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from customer_credit.domain.messages import Message
+
 
 class AccountErrorCode(str, enum.Enum):
     REQUIRED = "REQUIRED"
@@ -29,16 +31,16 @@ class FieldError:
 
     field: str | None
     code: AccountErrorCode
-    message: str
+    message: Message
 
 
 class AccountRuleViolation(Exception):
     """Raised by validation and persistence when a request breaks a business rule."""
 
     def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(e.message for e in errors))
+        super().__init__("; ".join(e.message.english for e in errors))
         self.errors = errors
 
     @classmethod
-    def single(cls, field: str | None, code: AccountErrorCode, message: str) -> AccountRuleViolation:
+    def single(cls, field: str | None, code: AccountErrorCode, message: Message) -> AccountRuleViolation:
         return cls([FieldError(field, code, message)])

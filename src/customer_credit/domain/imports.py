@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 
+from customer_credit.domain.messages import Message
+
 
 class ImportMode(str, enum.Enum):
     CREATE = "CREATE"
@@ -96,6 +98,6 @@ class ImportRowError:
     seq: int  # the error's place among its row's errors
     column: str | None
     code: str
-    message: str
+    message: Message
     account_id: str | None = None
     cells: tuple[str, ...] | None = field(default=None)  # the row as read, kept with its first error

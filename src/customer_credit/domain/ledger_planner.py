@@ -37,6 +37,7 @@ from customer_credit.domain.credit_records import (
     OpKind,
     StatementEntry,
 )
+from customer_credit.domain.messages import message
 from customer_credit.domain.settings_rules import StoreSettings
 
 Plan = tuple[LedgerOp, LedgerEffect]
@@ -195,13 +196,13 @@ def plan_cancel(ledger: Ledger, transaction: CreditTransaction, *, op_id: str, a
         status = CreditTransactionStatus.EXPIRED
     if status is CreditTransactionStatus.EXPIRED:
         raise CreditRuleViolation.single(
-            "transactionId", CreditErrorCode.TRANSACTION_EXPIRED, "The authorization has expired; nothing is held."
+            "transactionId", CreditErrorCode.TRANSACTION_EXPIRED, message("TRANSACTION_EXPIRED.nothingHeld")
         )
     if status is not CreditTransactionStatus.AUTHORIZED:
         raise CreditRuleViolation.single(
             "transactionId",
             CreditErrorCode.TRANSACTION_NOT_AUTHORIZED,
-            f"Only an AUTHORIZED transaction can be cancelled; this one is {status.value}.",
+            message("TRANSACTION_NOT_AUTHORIZED", action=message("ACTION.cancelled"), status=status.value),
         )
     return _release(
         ledger, transaction, CreditTransactionStatus.CANCELLED, OpKind.CANCEL, op_id=op_id, actor=actor, now_ms=now_ms

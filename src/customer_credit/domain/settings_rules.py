@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from customer_credit.domain.credit import MAX_INSTALLMENTS, CreditError, CreditErrorCode, CreditRuleViolation
+from customer_credit.domain.messages import message
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ def apply_settings_update(
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
-            message = f"{field} must be a whole number from {lowest} to {highest}."
-            errors.append(CreditError(field, CreditErrorCode.INVALID_SETTING, message))
+            text = message("INVALID_SETTING", field=field, lowest=lowest, highest=highest)
+            errors.append(CreditError(field, CreditErrorCode.INVALID_SETTING, text))
         else:
             changes[attribute] = value
     for attribute, field in SETTING_FLAGS.items():
@@ -77,7 +78,9 @@ def apply_settings_update(
         if flag is None:
             continue
         if not isinstance(flag, bool):
-            errors.append(CreditError(field, CreditErrorCode.INVALID_SETTING, f"{field} must be true or false."))
+            errors.append(
+                CreditError(field, CreditErrorCode.INVALID_SETTING, message("INVALID_SETTING.flag", field=field))
+            )
         else:
             changes[attribute] = flag
     if errors:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from customer_credit.accept_language import request_language
 from customer_credit.domain.api_keys import Caller
+from customer_credit.domain.messages import Language
 from customer_credit.domain.settings_rules import StoreSettings
 from customer_credit.graphql.accounts.types import Account
 from customer_credit.observability.metrics import Metrics
@@ -76,6 +78,11 @@ class RequestContext:
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def language(self) -> Language:
+        """The language the request's Accept-Language asks for: every message it reads is in it."""
+        return request_language(getattr(self.request, "headers", None))
 
     @property
     def can_read_pii(self) -> bool:

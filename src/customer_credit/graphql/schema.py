@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 from customer_credit.graphql.accounts.mutations import AccountMutations
 from customer_credit.graphql.accounts.queries import AccountQueries
 from customer_credit.graphql.core.error_hiding import HideUnexpectedErrors
+from customer_credit.graphql.core.errors import RenderErrorMessages
 from customer_credit.graphql.core.operation_log import OperationLog
 from customer_credit.graphql.credit.mutations import CreditMutations
 from customer_credit.graphql.credit.queries import CreditQueries
@@ -64,6 +65,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationLog,
         partial(HideUnexpectedErrors, hide_suggestions=not settings.introspection_enabled),
+        RenderErrorMessages,
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         partial(AddValidationRules, limit_rules(settings)),

@@ -7,6 +7,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from customer_credit.accept_language import request_language
+from customer_credit.domain.messages import message
 from customer_credit.http.csrf import is_multipart
 
 # Multipart framing (boundaries, part headers, the `operations` and `map` fields) adds a
@@ -34,7 +36,7 @@ class BodySizeLimit:
         limit = self.max_upload_bytes + MULTIPART_OVERHEAD if is_multipart(headers) else self.max_body_bytes
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await too_large(limit)(scope, receive, send)
+            await too_large(limit, scope)(scope, receive, send)
             return
         received = 0
         response_started = False
@@ -57,8 +59,9 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await too_large(limit)(scope, receive, send)
+                await too_large(limit, scope)(scope, receive, send)
 
 
-def too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"code": "TOO_LARGE", "message": f"The request body is over {limit} bytes."}, 413)
+def too_large(limit: int, scope: Scope) -> JSONResponse:
+    text = message("TOO_LARGE.body", limit=limit).render(request_language(Headers(scope=scope)))
+    return JSONResponse({"code": "TOO_LARGE", "message": text}, 413)

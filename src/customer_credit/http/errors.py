@@ -18,13 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ExceptionHandler
 
+from customer_credit.accept_language import request_language
 from customer_credit.domain.api_keys import MissingScope
+from customer_credit.domain.messages import Message, message
 from customer_credit.http.access_log import matched_route, route_template
 from customer_credit.persistence.database import UNAVAILABLE
 
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
-UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 RETRY_AFTER_SECONDS = "5"
 
 
@@ -47,7 +48,11 @@ class ErrorIds:
             exc,
             extra=log_fields(request, error_id),
         )
-        body = {"code": DATABASE_UNAVAILABLE, "message": UNAVAILABLE_MESSAGE, "errorId": error_id}
+        body = {
+            "code": DATABASE_UNAVAILABLE,
+            "message": rendered(request, message(DATABASE_UNAVAILABLE)),
+            "errorId": error_id,
+        }
         return JSONResponse(body, 503, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
     async def unexpected(self, request: Request, exc: Exception) -> Response:
@@ -59,9 +64,13 @@ class ErrorIds:
             exc_info=exc,
             extra=log_fields(request, error_id),
         )
-        return JSONResponse(
-            {"code": INTERNAL_SERVER_ERROR, "message": "Internal server error.", "errorId": error_id}, 500
-        )
+        text = rendered(request, message(INTERNAL_SERVER_ERROR))
+        return JSONResponse({"code": INTERNAL_SERVER_ERROR, "message": text, "errorId": error_id}, 500)
+
+
+def rendered(request: Request, text: Message) -> str:
+    """A message in the language the request's Accept-Language asks for: what every HTTP error body says."""
+    return text.render(request_language(request.headers))
 
 
 def route_name(request: Request) -> str:
@@ -78,7 +87,7 @@ ERROR_IDS = ErrorIds(logging.getLogger("customer_credit.errors"))
 
 async def forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MissingScope)
-    return JSONResponse({"code": "FORBIDDEN", "message": exc.message}, 403)
+    return JSONResponse({"code": "FORBIDDEN", "message": rendered(request, exc.text)}, 403)
 
 
 HANDLERS = {MissingScope: forbidden, **ERROR_IDS.handlers()}

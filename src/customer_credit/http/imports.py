@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from customer_credit.accept_language import request_language
 from customer_credit.csv.template import template_csv
 from customer_credit.csv.writer import error_report
-from customer_credit.http.errors import ROUTE_ERRORS
+from customer_credit.domain.messages import message
+from customer_credit.http.errors import ROUTE_ERRORS, rendered
 from customer_credit.http.scopes import requires_scopes
 
 
@@ -30,9 +32,15 @@ async def import_error_report(request: Request) -> Response:
     runs = request.app.state.services.imports
     run = await runs.get(request.path_params["run_id"])
     if run is None:
-        return JSONResponse({"code": "NOT_FOUND", "message": "No import run has this id."}, 404)
+        return JSONResponse({"code": "NOT_FOUND", "message": rendered(request, message("NOT_FOUND.importRunAny"))}, 404)
+    report = error_report(
+        run.layout.header,
+        runs.all_row_errors(run.id),
+        delimiter=run.layout.delimiter,
+        language=request_language(request.headers),
+    )
     return StreamingResponse(
-        error_report(run.layout.header, runs.all_row_errors(run.id), delimiter=run.layout.delimiter),
+        report,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="import-{run.id}-errors.csv"'},
     )

@@ -24,6 +24,7 @@ from customer_credit.domain.imports import (
     ImportRun,
     ImportStatus,
 )
+from customer_credit.domain.messages import Message, verbatim
 from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import IMPORT_CHUNKS, IMPORT_ROW_ERRORS, IMPORT_RUNS, Database
 from customer_credit.persistence.errors import DUPLICATE_KEY
@@ -100,7 +101,8 @@ def row_error_document(error: ImportRowError) -> dict[str, Any]:
         "seq": error.seq,
         "column": error.column,
         "code": error.code,
-        "message": error.message,
+        "message": error.message.english,
+        "text": error.message.stored(),
         "account_id": error.account_id,
     }
     if error.cells is not None:
@@ -116,7 +118,7 @@ def row_error_from_document(document: dict[str, Any]) -> ImportRowError:
         seq=document["seq"],
         column=document.get("column"),
         code=document["code"],
-        message=document["message"],
+        message=Message.from_stored(document["text"]) if document.get("text") else verbatim(document["message"]),
         account_id=document.get("account_id"),
         cells=tuple(cells) if cells is not None else None,
     )

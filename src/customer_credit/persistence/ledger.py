@@ -43,6 +43,7 @@ from customer_credit.domain.credit_records import (
     OpKind,
     StatementEntry,
 )
+from customer_credit.domain.messages import Message, verbatim
 from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import (
     ACCOUNTS,
@@ -251,7 +252,9 @@ def ledger_from_document(d: dict[str, Any]) -> Ledger:
 
 
 def done_from_document(d: dict[str, Any]) -> OpDone:
-    return OpDone(at_ms=d["t"], refusal=d.get("e"), result_id=d.get("r"), field=d.get("f"), message=d.get("m"))
+    """A refusal keeps its message's key and parameters ("k"); one recorded before them, only its English text."""
+    text = Message.from_stored(d["k"]) if d.get("k") else verbatim(d["m"]) if d.get("m") else None
+    return OpDone(at_ms=d["t"], refusal=d.get("e"), result_id=d.get("r"), field=d.get("f"), message=text)
 
 
 def effect_update(effect: LedgerEffect) -> tuple[dict[str, int], dict[str, Any], dict[str, str]]:
@@ -361,7 +364,13 @@ class LedgerRepository:
     async def refuse(self, account_id: str, op_id: str, error: CreditError, at_ms: int) -> None:
         """Record that the operation was refused, unless it was decided meanwhile: a retry with its
         key then answers the same refusal, and the operation can never apply later."""
-        refusal = {"t": at_ms, "e": error.code.value, "f": error.field, "m": error.message}
+        refusal = {
+            "t": at_ms,
+            "e": error.code.value,
+            "f": error.field,
+            "m": error.message.english,
+            "k": error.message.stored(),
+        }
         await self.accounts.update_one({"_id": account_id, **undecided(op_id)}, {"$set": {f"done.{op_id}": refusal}})
 
     async def decision(self, account_id: str, op_id: str) -> tuple[LedgerOp | None, OpDone | None]:

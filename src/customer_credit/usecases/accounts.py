@@ -18,6 +18,7 @@ from customer_credit.domain.accounts import (
 )
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation
+from customer_credit.domain.messages import message
 from customer_credit.persistence.accounts import AccountAlreadyExists, AccountRepository
 
 # Optimistic retries of a change the caller did not pin to a version. Every failed attempt
@@ -36,7 +37,7 @@ def version_conflict(expected: int | None, stored: int | None) -> AccountRuleVio
     return AccountRuleViolation.single(
         "expectedVersion",
         AccountErrorCode.VERSION_CONFLICT,
-        f"Expected version {expected}, but the account is at version {stored or 0}.",
+        message("VERSION_CONFLICT.expected", expected=str(expected), stored=stored or 0),
     )
 
 
@@ -44,12 +45,14 @@ def too_busy() -> AccountRuleViolation:
     return AccountRuleViolation.single(
         None,
         AccountErrorCode.VERSION_CONFLICT,
-        f"The account changed {MAX_ATTEMPTS} times while this change was being applied; try again.",
+        message("VERSION_CONFLICT.busy", attempts=MAX_ATTEMPTS),
     )
 
 
 def not_found(account_id: str) -> AccountRuleViolation:
-    return AccountRuleViolation.single("id", AccountErrorCode.NOT_FOUND, f"No account has the id {account_id!r}.")
+    return AccountRuleViolation.single(
+        "id", AccountErrorCode.NOT_FOUND, message("NOT_FOUND.account", id=repr(account_id))
+    )
 
 
 async def open_or_change_account(

@@ -44,6 +44,7 @@ from customer_credit.domain.ledger_planner import (
     plan_refund_of,
     plan_settle,
 )
+from customer_credit.domain.messages import message
 from customer_credit.domain.settings_rules import StoreSettings
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.persistence.ledger import LedgerRepository
@@ -66,7 +67,7 @@ class Outcome:
 
 
 def not_found(field: str, what: str, value: str) -> CreditRuleViolation:
-    return CreditRuleViolation.single(field, CreditErrorCode.NOT_FOUND, f"No {what} has the id {value!r}.")
+    return CreditRuleViolation.single(field, CreditErrorCode.NOT_FOUND, message(f"NOT_FOUND.{what}", id=repr(value)))
 
 
 class LedgerBusy(Exception):
@@ -124,7 +125,9 @@ async def decided(ledger: LedgerRepository, account_id: str, op_id: str) -> Outc
     if done is None:
         return None
     if done.refusal is not None:
-        raise CreditRuleViolation.single(done.field, CreditErrorCode(done.refusal), done.message or done.refusal)
+        raise CreditRuleViolation.single(
+            done.field, CreditErrorCode(done.refusal), done.message or message(done.refusal)
+        )
     return Outcome(account_id, done.result_id or "")
 
 
@@ -225,7 +228,7 @@ async def authorize_credit(
             raise not_found("accountId", "account", account_id)
         at = now_ms()
         if account.status.value != "OPEN":
-            refusal = CreditError("accountId", CreditErrorCode.ACCOUNT_CLOSED, "The account is closed.")
+            refusal = CreditError("accountId", CreditErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED"))
         elif any(hold.expires_at_ms <= at for hold in account.holds):
             await expire_holds(ledger, account_id)
             continue
@@ -436,7 +439,7 @@ async def adjust_balance(
 
     async def plan(current: Ledger) -> Plan:
         if not current.is_open:
-            raise CreditRuleViolation.single("accountId", CreditErrorCode.ACCOUNT_CLOSED, "The account is closed.")
+            raise CreditRuleViolation.single("accountId", CreditErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED"))
         return plan_adjustment(
             current, inputs.amount_cents, inputs.note, op_id=claim.op_id, actor=actor, now_ms=now_ms()
         )

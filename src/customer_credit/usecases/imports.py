@@ -18,6 +18,7 @@ from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
 from customer_credit.csv.reader import CsvScan, scan_csv
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.imports import CsvLayout, ImportCounters, ImportMode, ImportRun, ImportStatus
+from customer_credit.domain.messages import message
 from customer_credit.persistence.imports import ImportRunRepository
 
 READ_SIZE = 256 * 1024
@@ -58,7 +59,7 @@ def scan(upload: UploadedFile, mode: ImportMode, max_rows: int) -> CsvScan:
     if mode is ImportMode.UPDATE and not ({Column.ID, Column.EMAIL} & set(result.header.columns)):
         raise CsvFileError(
             ImportCsvErrorCode.MISSING_REQUIRED_COLUMN,
-            "An update file needs an Id or an Email column to find accounts.",
+            message("MISSING_REQUIRED_COLUMN.update"),
         )
     return result
 
@@ -76,7 +77,7 @@ async def start_import(
     """Store the file and queue its run; raises CsvFileError for a file that cannot be imported."""
     size = file_size(upload.stream)
     if size > max_bytes:
-        raise CsvFileError(ImportCsvErrorCode.TOO_LARGE, f"The file has {size} bytes; the limit is {max_bytes}.")
+        raise CsvFileError(ImportCsvErrorCode.TOO_LARGE, message("TOO_LARGE", size=size, max=max_bytes))
     result = await asyncio.to_thread(scan, upload, mode, max_rows)
     run_id = str(uuid.uuid4())
     sha256 = hashlib.sha256()

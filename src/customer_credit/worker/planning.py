@@ -25,6 +25,7 @@ from customer_credit.domain.accounts import (
 )
 from customer_credit.domain.errors import AccountRuleViolation
 from customer_credit.domain.imports import ImportRowError, ImportRun, RowOutcome
+from customer_credit.domain.messages import message
 from customer_credit.worker.seen import SeenKeys
 
 # Errors that come from one cell's own text (map_row). A row with only these is still validated by the
@@ -137,7 +138,7 @@ class BatchPlanner:
             if value is not None and not self.seen.add(f"{kind}:{value}"):
                 label = self.header.label(column)
                 command.fail(
-                    label, ImportRowErrorCode.DUPLICATE_IN_FILE, f"An earlier row of this file has the same {label}."
+                    label, ImportRowErrorCode.DUPLICATE_IN_FILE, message("DUPLICATE_IN_FILE.column", column=label)
                 )
 
     def fail_with(self, plan: RowPlan, violation: AccountRuleViolation, account_id: str | None = None) -> None:
@@ -168,9 +169,8 @@ class BatchPlanner:
             code = ImportRowErrorCode.ACCOUNT_EXISTS
         column = CLASH_COLUMNS.get(field or "", Column.ID)
         label = self.header.label(column) if column in self.header.columns else None
-        plan.command.fail(
-            label, code, f"{label or 'A unique field'} is already used by another account.", plan.account_id
-        )
+        text = message(f"{code.value}.column", column=label) if label else message("UNIQUE.taken")
+        plan.command.fail(label, code, text, plan.account_id)
         plan.outcome = None
 
     def report_in_use(self, plans: list[RowPlan], emails: dict[str, Account], documents: dict[str, Account]) -> None:
@@ -200,7 +200,7 @@ class BatchPlanner:
                 command.fail(
                     self.header.label(Column.STATUS),
                     ImportRowErrorCode.INVALID_STATUS,
-                    "A new account opens as Open; close it with an Update import.",
+                    message("INVALID_STATUS.create"),
                 )
                 continue
             try:
@@ -231,7 +231,7 @@ class BatchPlanner:
                 plan.command.fail(
                     self.header.label(Column.ID),
                     ImportRowErrorCode.ACCOUNT_EXISTS,
-                    f"An account with the id {plan.account_id!r} already exists.",
+                    message("ACCOUNT_EXISTS.id", id=repr(plan.account_id)),
                     plan.account_id,
                 )
                 plan.outcome = None
@@ -252,9 +252,7 @@ class BatchPlanner:
                     by_email[command.row] = email_key(normalize_email(command.request.email))
                 else:
                     column = Column.ID if Column.ID in self.header.columns else Column.EMAIL
-                    command.fail(
-                        self.header.label(column), ImportRowErrorCode.REQUIRED, "An update row needs an Id or an Email."
-                    )
+                    command.fail(self.header.label(column), ImportRowErrorCode.REQUIRED, message("REQUIRED.updateKey"))
             except AccountRuleViolation as violation:
                 self.fail_with(plan, violation)
         return by_email
@@ -279,7 +277,9 @@ class BatchPlanner:
             )
             if current is None:
                 key = command.account_id or command.request.email
-                command.fail(self.header.label(found_by), ImportRowErrorCode.NOT_FOUND, f"No account matches {key!r}.")
+                command.fail(
+                    self.header.label(found_by), ImportRowErrorCode.NOT_FOUND, message("NOT_FOUND.match", key=repr(key))
+                )
                 continue
             plan.account_id = current.id
             if found_by is Column.EMAIL:

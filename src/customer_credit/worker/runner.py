@@ -26,6 +26,7 @@ from customer_credit.domain.imports import (
     ImportStatus,
     RowOutcome,
 )
+from customer_credit.domain.messages import message
 from customer_credit.observability.metrics import Metrics
 from customer_credit.persistence.account_batches import AccountBatchRepository
 from customer_credit.persistence.imports import ImportRunRepository
@@ -192,7 +193,7 @@ class ImportRunner:
         for _ in range(MAX_RETRIES):
             current = (await self.accounts.by_ids({plan.account_id or ""})).get(plan.account_id or "")
             if current is None:
-                plan.command.fail(None, ImportRowErrorCode.NOT_FOUND, "The account disappeared during the import.")
+                plan.command.fail(None, ImportRowErrorCode.NOT_FOUND, message("NOT_FOUND.disappeared"))
                 plan.outcome = None
                 return
             planner.plan_change(plan, current, now_ms())
@@ -203,7 +204,7 @@ class ImportRunner:
                 planner.fail_clash(plan, clashes[0])
             if not stale:
                 return
-        plan.command.fail(None, ImportRowErrorCode.VERSION_CONFLICT, "The account kept changing during the import.")
+        plan.command.fail(None, ImportRowErrorCode.VERSION_CONFLICT, message("VERSION_CONFLICT.import"))
         plan.outcome = None
 
     async def record(self, state: RunState, batch: list[RowPlan]) -> None:

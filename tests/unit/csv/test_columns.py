@@ -92,35 +92,35 @@ def test_blank_header_cell_between_columns_is_unknown_column():
     with pytest.raises(CsvFileError) as caught:
         map_header(["Email", "", "Id"], required=[])
     assert caught.value.code is ImportCsvErrorCode.UNKNOWN_COLUMN
-    assert "column B has no header" in caught.value.message
+    assert "column B has no header" in caught.value.message.english
 
 
 def test_unknown_column_names_the_header_as_written():
     with pytest.raises(CsvFileError) as caught:
         map_header(["Email", "Apelido"], required=[Column.EMAIL])
     assert caught.value.code is ImportCsvErrorCode.UNKNOWN_COLUMN
-    assert '"Apelido" (column B)' in caught.value.message
+    assert '"Apelido" (column B)' in caught.value.message.english
 
 
 def test_unknown_columns_are_all_named():
     with pytest.raises(CsvFileError) as caught:
         map_header(["Foo", "Email", "Bar"], required=[])
-    assert '"Foo"' in caught.value.message and '"Bar"' in caught.value.message
+    assert '"Foo"' in caught.value.message.english and '"Bar"' in caught.value.message.english
 
 
 def test_duplicate_column_names_both_spellings():
     with pytest.raises(CsvFileError) as caught:
         map_header(["Email", "Id", "E-mail"], required=[Column.EMAIL])
     assert caught.value.code is ImportCsvErrorCode.DUPLICATE_COLUMN
-    assert '"Email" (column A)' in caught.value.message
-    assert '"E-mail" (column C)' in caught.value.message
+    assert '"Email" (column A)' in caught.value.message.english
+    assert '"E-mail" (column C)' in caught.value.message.english
 
 
 def test_missing_required_column_names_it():
     with pytest.raises(CsvFileError) as caught:
         map_header(["Id", "Credit Limit"], required=[Column.EMAIL])
     assert caught.value.code is ImportCsvErrorCode.MISSING_REQUIRED_COLUMN
-    assert '"Email"' in caught.value.message
+    assert '"Email"' in caught.value.message.english
 
 
 def test_required_columns_may_be_a_one_shot_iterator():
@@ -139,4 +139,4 @@ def test_column_letters_go_past_z():
     cells = ["Email", *[""] * 26, "Foo"]
     with pytest.raises(CsvFileError) as caught:
         map_header(cells, required=[])
-    assert '"Foo" (column AB)' in caught.value.message
+    assert '"Foo" (column AB)' in caught.value.message.english

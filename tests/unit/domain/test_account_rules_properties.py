@@ -35,7 +35,7 @@ def assert_violation(violation: AccountRuleViolation, *allowed: AccountErrorCode
     assert violation.errors, "a violation names at least one error"
     for error in violation.errors:
         assert error.code in (allowed or CODES)
-        assert isinstance(error.message, str) and error.message
+        assert error.message.english
 
 
 # --- email ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from customer_credit.domain.credit import (
     validate_adjustment,
     validate_authorization,
 )
+from customer_credit.domain.messages import verbatim
 
 NOW = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 HOUR = 3_600_000
@@ -43,7 +44,7 @@ def refused(call: Callable[[], object]) -> list[tuple[str | None, CreditErrorCod
     """The (field, code) pairs of the violation `call` raises; fails the test when it raises none."""
     with pytest.raises(CreditRuleViolation) as caught:
         call()
-    assert all(error.message for error in caught.value.errors)
+    assert all(error.message.english for error in caught.value.errors)
     return [(error.field, error.code) for error in caught.value.errors]
 
 
@@ -77,17 +78,17 @@ def test_enum_members_compare_equal_to_their_names_as_strings() -> None:
 
 
 def test_single_builds_a_violation_with_one_error() -> None:
-    violation = CreditRuleViolation.single("amount", CreditErrorCode.INVALID_AMOUNT, "Bad amount.")
+    violation = CreditRuleViolation.single("amount", CreditErrorCode.INVALID_AMOUNT, verbatim("Bad amount."))
 
-    assert violation.errors == [CreditError("amount", CreditErrorCode.INVALID_AMOUNT, "Bad amount.")]
+    assert violation.errors == [CreditError("amount", CreditErrorCode.INVALID_AMOUNT, verbatim("Bad amount."))]
     assert str(violation) == "Bad amount."
 
 
 def test_a_violation_with_several_errors_joins_their_messages() -> None:
     violation = CreditRuleViolation(
         [
-            CreditError("amount", CreditErrorCode.INVALID_AMOUNT, "A."),
-            CreditError(None, CreditErrorCode.NOT_FOUND, "B."),
+            CreditError("amount", CreditErrorCode.INVALID_AMOUNT, verbatim("A.")),
+            CreditError(None, CreditErrorCode.NOT_FOUND, verbatim("B.")),
         ]
     )
 

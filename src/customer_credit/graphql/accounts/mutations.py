@@ -20,7 +20,7 @@ from customer_credit.usecases.accounts import close_account, open_or_change_acco
 
 
 def account_errors(errors: list[FieldError]) -> list[AccountError]:
-    return [AccountError(field=e.field, code=e.code, message=e.message) for e in errors]
+    return [AccountError(field=e.field, code=e.code, text=e.message) for e in errors]
 
 
 def account_request(input: OpenOrChangeAccountInput) -> AccountRequest:

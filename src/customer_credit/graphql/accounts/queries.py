@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from customer_credit.domain.accounts import ACCOUNT_ID_PATTERN, AccountQuery, is_unicode_text
+from customer_credit.domain.messages import message
 from customer_credit.graphql.accounts.types import (
     Account,
     AccountFilter,
@@ -55,7 +56,7 @@ def account_query(filter: AccountFilter | None, order_by: AccountOrder | None) -
     filter = filter or AccountFilter()
     for name, value in (("email", filter.email), ("document", filter.document), ("search", filter.search)):
         if value is not None and not is_unicode_text(value):
-            raise RequestError(f"filter.{name} is not valid Unicode text.", "BAD_USER_INPUT")
+            raise RequestError(message("BAD_USER_INPUT", name=name), "BAD_USER_INPUT")
     return AccountQuery(
         email=filter.email,
         document=filter.document,

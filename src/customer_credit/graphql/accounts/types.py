@@ -18,9 +18,11 @@ from customer_credit.domain.clock import now_ms
 from customer_credit.domain.credit import spending_limit_cents
 from customer_credit.domain.credit_records import InvoiceQuery
 from customer_credit.domain.errors import AccountErrorCode
+from customer_credit.domain.messages import Message
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.pii import mask_document, mask_email
 from customer_credit.graphql.core.connection import Connection, known
+from customer_credit.graphql.core.errors import rendered
 from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.core.time import from_epoch_ms
@@ -223,7 +225,11 @@ class AccountOrder:
 class AccountError:
     field: str | None
     code: AccountErrorCodeEnum
-    message: str
+    text: strawberry.Private[Message]
+
+    @strawberry.field
+    def message(self, info: Info) -> str:
+        return rendered(info, self.text)
 
 
 @strawberry.type

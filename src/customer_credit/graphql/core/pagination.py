@@ -16,6 +16,7 @@ from typing import Any
 import strawberry
 
 from customer_credit.domain.accounts import is_unicode_text
+from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
 
 
@@ -67,7 +68,7 @@ def decode_cursor(cursor: str, query_fingerprint: str, *kinds: type) -> list[Any
         or decoded[0] != query_fingerprint
         or not all(position_value_ok(value, kind) for value, kind in zip(decoded[1:], kinds))
     ):
-        raise RequestError("The cursor is not valid for this query.", "INVALID_CURSOR")
+        raise RequestError(message("INVALID_CURSOR"), "INVALID_CURSOR")
     return decoded[1:]
 
 
@@ -76,5 +77,5 @@ def check_page_size(first: int | None, maximum: int, default: int = 20) -> int:
     if first is None:
         return default
     if first < 0 or first > maximum:
-        raise RequestError(f"`first` must be between 0 and {maximum}.", "PAGE_SIZE")
+        raise RequestError(message("PAGE_SIZE", max=maximum), "PAGE_SIZE")
     return first

@@ -8,17 +8,20 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from customer_credit.domain.api_keys import MissingScope, check_scopes
+from customer_credit.domain.api_keys import check_scopes
+from customer_credit.graphql.core.errors import RequestError
 
 
 @cache
 def requires(scope: str) -> type[BasePermission]:
     class RequireScope(BasePermission):
-        message = MissingScope(scope).message
-        error_extensions = {"code": "FORBIDDEN"}
-
         def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-            return check_scopes(info.context.caller, (scope,)) is None
+            """Raises FORBIDDEN itself (rather than answering False) so its message can be rendered in the
+            request's language, like every RequestError."""
+            missing = check_scopes(info.context.caller, (scope,))
+            if missing is not None:
+                raise RequestError(missing.text, "FORBIDDEN")
+            return True
 
     RequireScope.__name__ = RequireScope.__qualname__ = f"Require_{scope.replace(':', '_')}"
     return RequireScope

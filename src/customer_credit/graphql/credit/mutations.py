@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.credit import CreditRuleViolation
+from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.credit.errors import credit_errors
@@ -39,7 +40,7 @@ async def decide(call: Awaitable[Outcome]) -> Outcome | CreditRuleViolation:
         return violation
     except LedgerBusy:
         raise RequestError(
-            "The account kept changing while this was applied; nothing was applied. Retry with the same key.",
+            message("TRY_AGAIN"),
             "TRY_AGAIN",
         ) from None
 

@@ -8,6 +8,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
+from customer_credit.domain.messages import message
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.imports.types import ImportCsvError, ImportCsvPayload, ImportMode, ImportRun
 from customer_credit.usecases.imports import UploadedFile, start_import
@@ -24,8 +25,7 @@ class ImportMutations:
                 errors=[
                     ImportCsvError(
                         code=ImportCsvErrorCode.NOT_CSV,
-                        message="`file` must be an uploaded file, sent as a multipart request (the GraphQL multipart "
-                        "request spec), not a value in the JSON variables.",
+                        text=message("NOT_CSV.notUpload"),
                     )
                 ],
             )
@@ -41,7 +41,7 @@ class ImportMutations:
                 max_rows=settings.max_import_rows,
             )
         except CsvFileError as error:
-            return ImportCsvPayload(import_run=None, errors=[ImportCsvError(code=error.code, message=error.message)])
+            return ImportCsvPayload(import_run=None, errors=[ImportCsvError(code=error.code, text=error.message)])
         worker = context.services.import_worker
         if worker is not None:
             worker.wake()

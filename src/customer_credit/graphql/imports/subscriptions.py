@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
+from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.imports.types import ImportRun
@@ -24,7 +25,7 @@ class ImportSubscriptions:
         while True:
             run = await runs.get(str(id))
             if run is None:
-                raise RequestError(f"No import run has the id {id!r}.", "NOT_FOUND")
+                raise RequestError(message("NOT_FOUND.importRun", id=repr(id)), "NOT_FOUND")
             state = (run.status, run.counters.processed_rows)
             if state != last:
                 last = state

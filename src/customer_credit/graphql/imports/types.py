@@ -12,7 +12,9 @@ from customer_credit.csv.rows import ImportRowErrorCode
 from customer_credit.domain.imports import ImportMode as DomainImportMode
 from customer_credit.domain.imports import ImportRun as ImportRunRecord
 from customer_credit.domain.imports import ImportStatus
+from customer_credit.domain.messages import Message
 from customer_credit.graphql.core.connection import Connection
+from customer_credit.graphql.core.errors import rendered
 from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
 from customer_credit.graphql.core.time import from_epoch_ms
 
@@ -33,8 +35,12 @@ class ImportRowError:
     row: int = strawberry.field(description="Spreadsheet row number: the header is row 1.")
     column: str | None = strawberry.field(description="The column's header as written in the file.")
     code: ImportRowErrorCodeEnum
-    message: str
+    text: strawberry.Private[Message]
     account_id: strawberry.ID | None
+
+    @strawberry.field
+    def message(self, info: Info) -> str:
+        return rendered(info, self.text)
 
 
 def optional_time(value: int | None) -> datetime | None:
@@ -99,7 +105,7 @@ class ImportRun:
                     row=error.row,
                     column=error.column,
                     code=ImportRowErrorCode(error.code),
-                    message=error.message,
+                    text=error.message,
                     account_id=strawberry.ID(error.account_id) if error.account_id else None,
                 ),
             )
@@ -121,7 +127,11 @@ class ImportRunFilter:
 @strawberry.type
 class ImportCsvError:
     code: ImportCsvErrorCodeEnum
-    message: str
+    text: strawberry.Private[Message]
+
+    @strawberry.field
+    def message(self, info: Info) -> str:
+        return rendered(info, self.text)
 
 
 @strawberry.type

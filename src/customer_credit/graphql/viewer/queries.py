@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from customer_credit.domain.api_keys import Caller
+from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
 
 
@@ -28,5 +29,5 @@ class ViewerQueries:
     def viewer(self, info: Info) -> Viewer:
         caller = info.context.caller
         if caller is None:  # the transports refuse a request without a valid key before it gets here
-            raise RequestError("No API key.", "FORBIDDEN")
+            raise RequestError(message("FORBIDDEN.noKey"), "FORBIDDEN")
         return Viewer.of(caller)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from customer_credit.domain.messages import Message, message
 from customer_credit.http.rest.errors import (
     MALFORMED_JSON,
     UNKNOWN_MEMBER,
@@ -31,23 +32,23 @@ ONE_MS = timedelta(milliseconds=1)
 
 
 class WrongType(Exception):
-    pass
+    """A member of the wrong type; its argument is the key of the catalog's TYPE.* message that says so."""
 
 
 def text(value: Any) -> str:
     if not isinstance(value, str):
-        raise WrongType("must be a string")
+        raise WrongType("TYPE.string")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate escaped in the JSON (`"\ud800"`)
-        raise WrongType("must be valid Unicode text") from None
+        raise WrongType("TYPE.unicode") from None
     return value
 
 
 def number(value: Any) -> Decimal:
     """A JSON number, exact: `load_json` reads fractions as Decimals; integers become Decimals here."""
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise WrongType("must be a JSON number")
+        raise WrongType("TYPE.number")
     return Decimal(value)
 
 
@@ -62,7 +63,7 @@ def whole(value: Any) -> Any:
 def integer(value: Any) -> int:
     value = whole(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise WrongType("must be an integer")
+        raise WrongType("TYPE.integer")
     return value
 
 
@@ -80,7 +81,7 @@ def epoch_ms_of(value: str) -> int | None:
 def date_time(value: Any) -> int:
     moment = epoch_ms_of(text(value))
     if moment is None:
-        raise WrongType("must be an ISO-8601 date-time with a time zone, such as 2026-05-01T12:00:00Z")
+        raise WrongType("TYPE.dateTime")
     return moment
 
 
@@ -91,15 +92,15 @@ def date_of(value: str) -> date | None:
         return None
 
 
-def one_of(name: str, value: str | None, values: Mapping[str, T], message: str) -> T | None:
+def one_of(name: str, value: str | None, values: Mapping[str, T], text: Message) -> T | None:
     """A query parameter naming one of an enum's values in any case (`open`, `OPEN`, `Open`), as the CSV
-    reader reads them; None when it is absent, 400 INVALID_PARAMETER (`message`) when it names none."""
+    reader reads them; None when it is absent, 400 INVALID_PARAMETER (`text`) when it names none."""
     if value is None:
         return None
     folded = {word.casefold(): member for word, member in values.items()}
     member = folded.get(value.casefold())
     if member is None:
-        raise invalid_parameter(name, message)
+        raise invalid_parameter(name, text)
     return member
 
 
@@ -137,10 +138,10 @@ def parse_object(body: bytes, fields: Sequence[InputField]) -> dict[str, Any]:
     refused with its field's code)."""
     data = load_json(body)
     if not isinstance(data, dict):
-        raise ApiError.of(400, MALFORMED_JSON, "The request body must be a JSON object.")
+        raise ApiError.of(400, MALFORMED_JSON, message("MALFORMED_JSON.object"))
     known = {field.name for field in fields}
     errors = [
-        ErrorDetail(shown(name), UNKNOWN_MEMBER, f"{shown(name)!r} is not a member of this request.")
+        ErrorDetail(shown(name), UNKNOWN_MEMBER, message("UNKNOWN_MEMBER", name=repr(shown(name))))
         for name in data
         if name not in known
     ]
@@ -149,12 +150,12 @@ def parse_object(body: bytes, fields: Sequence[InputField]) -> dict[str, Any]:
         raw = data.get(field.name)
         if raw is None:
             if field.required:
-                errors.append(ErrorDetail(field.name, field.code, f"{field.name} is required."))
+                errors.append(ErrorDetail(field.name, field.code, message("TYPE.required", name=field.name)))
             continue
         try:
             values[field.name] = field.convert(raw)
         except WrongType as wrong:
-            errors.append(ErrorDetail(field.name, field.code, f"{field.name} {wrong}."))
+            errors.append(ErrorDetail(field.name, field.code, message(str(wrong), name=field.name)))
     if errors:
         raise ApiError(400, tuple(errors))
     return values

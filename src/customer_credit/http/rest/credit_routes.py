@@ -27,6 +27,7 @@ from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.credit_records import CreditTransaction, Invoice, InvoiceQuery
 from customer_credit.domain.errors import AccountRuleViolation
+from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.pagination import decode_cursor, encode_cursor, fingerprint
 from customer_credit.http.rest.accounts_json import ACCOUNT_ID_SCHEMA
@@ -78,8 +79,11 @@ STATEMENTS_TAG = "Statements"
 # --- reading what a path names --------------------------------------------------------------------
 
 
-def _nowhere(what: str, field: str, account_id: str, object_id: str) -> ApiError:
-    return ApiError.of(404, NOT_FOUND, f"Account {account_id!r} has no {what} with the id {object_id!r}.", field)
+def _nowhere(kind: str, field: str, account_id: str, object_id: str) -> ApiError:
+    """404 for an object not in the account the path names; `kind` picks the NOT_FOUND.* message."""
+    return ApiError.of(
+        404, NOT_FOUND, message(f"NOT_FOUND.{kind}", account=repr(account_id), id=repr(object_id)), field
+    )
 
 
 async def transaction_in_path(request: Request) -> CreditTransaction:
@@ -88,7 +92,7 @@ async def transaction_in_path(request: Request) -> CreditTransaction:
     transaction_id = request.path_params["transactionId"]
     found = await credit.credit_transaction(services(request).ledger, transaction_id)
     if found is None or found.account_id != account_id:
-        raise _nowhere("transaction", "transactionId", account_id, transaction_id)
+        raise _nowhere("accountTransaction", "transactionId", account_id, transaction_id)
     return found
 
 
@@ -98,7 +102,7 @@ async def invoice_in_path(request: Request) -> Invoice:
     invoice_id = request.path_params["invoiceId"]
     found = await credit.invoice(services(request).ledger, invoice_id)
     if found is None or found.account_id != account_id:
-        raise _nowhere("invoice", "invoiceId", account_id, invoice_id)
+        raise _nowhere("accountInvoice", "invoiceId", account_id, invoice_id)
     return found
 
 
@@ -107,7 +111,7 @@ async def transaction_out(request: Request, transaction_id: str) -> dict[str, An
     ledger = services(request).ledger
     found = await credit.credit_transaction(ledger, transaction_id)
     if found is None:
-        raise ApiError.of(404, NOT_FOUND, f"No transaction has the id {transaction_id!r}.", "transactionId")
+        raise ApiError.of(404, NOT_FOUND, message("NOT_FOUND.transaction", id=repr(transaction_id)), "transactionId")
     invoices = await ledger.invoices_of(found.id) if found.invoice_ids else []
     return transaction_json(found, invoices, now_ms=now_ms(), today=credit.today_utc())
 
@@ -115,7 +119,7 @@ async def transaction_out(request: Request, transaction_id: str) -> dict[str, An
 async def invoice_out(request: Request, invoice_id: str) -> dict[str, Any]:
     found = await credit.invoice(services(request).ledger, invoice_id)
     if found is None:
-        raise ApiError.of(404, NOT_FOUND, f"No invoice has the id {invoice_id!r}.", "invoiceId")
+        raise ApiError.of(404, NOT_FOUND, message("NOT_FOUND.invoice", id=repr(invoice_id)), "invoiceId")
     return invoice_json(found, credit.today_utc())
 
 
@@ -212,7 +216,7 @@ def limit_of(request: Request, default: int) -> int:
     if value is None:
         return default
     if not NUMBER.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
-        raise invalid_parameter("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+        raise invalid_parameter("limit", message("INVALID_PARAMETER.limit", max=MAX_LIMIT))
     return int(value)
 
 
@@ -223,7 +227,7 @@ def after_of(request: Request, query_id: str) -> str | None:
     try:
         return str(decode_cursor(cursor, query_id, str)[0])
     except RequestError:
-        raise invalid_parameter("after", "after is not a position of this list (use its paging.next).") from None
+        raise invalid_parameter("after", message("INVALID_PARAMETER.after")) from None
 
 
 def moment_of(request: Request, name: str) -> int | None:
@@ -232,7 +236,7 @@ def moment_of(request: Request, name: str) -> int | None:
         return None
     moment = epoch_ms_of(value)
     if moment is None:
-        raise invalid_parameter(name, f"{name} must be an ISO-8601 date-time with a time zone (2026-05-01T00:00:00Z).")
+        raise invalid_parameter(name, message("INVALID_PARAMETER.moment", name=name))
     return moment
 
 
@@ -242,18 +246,18 @@ def day_of(request: Request, name: str) -> Any:
         return None
     day = date_of(value)
     if day is None:
-        raise invalid_parameter(name, f"{name} must be an ISO-8601 date (2026-05-01).")
+        raise invalid_parameter(name, message("INVALID_PARAMETER.day", name=name))
     return day
 
 
 def check_range(low: Any, high: Any) -> None:
     if low is not None and high is not None and high < low:
-        raise invalid_parameter("to", "to must not be before from.")
+        raise invalid_parameter("to", message("INVALID_PARAMETER.dayRange"))
 
 
 def invoice_status_of(request: Request) -> Any:
-    message = f"status must be one of {', '.join(INVOICE_STATUS_TEXT.values())}."
-    return one_of("status", request.query_params.get("status"), INVOICE_STATUS_FROM_TEXT, message)
+    text = message("INVALID_PARAMETER.oneOf", name="status", values=", ".join(INVOICE_STATUS_TEXT.values()))
+    return one_of("status", request.query_params.get("status"), INVOICE_STATUS_FROM_TEXT, text)
 
 
 async def existing_account(request: Request) -> str:
@@ -317,7 +321,7 @@ async def search_invoices(request: Request, caller: Caller) -> Response:
         try:
             validate_account_id(account_id)
         except AccountRuleViolation:
-            raise invalid_parameter("creditAccountId", "creditAccountId is not a valid account id.") from None
+            raise invalid_parameter("creditAccountId", message("INVALID_PARAMETER.accountId")) from None
     due_from, due_to = day_of(request, "from"), day_of(request, "to")
     check_range(due_from, due_to)
     query = InvoiceQuery(account_id=account_id, status=invoice_status_of(request), due_from=due_from, due_to=due_to)

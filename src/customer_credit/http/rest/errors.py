@@ -23,10 +23,19 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from customer_credit.accept_language import request_language
 from customer_credit.domain.api_keys import MissingScope
 from customer_credit.domain.credit import CreditErrorCode, CreditRuleViolation
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation
-from customer_credit.http.errors import DATABASE_UNAVAILABLE, INTERNAL_SERVER_ERROR, ErrorIds, log_fields, route_name
+from customer_credit.domain.messages import Language, Message, message
+from customer_credit.http.errors import (
+    DATABASE_UNAVAILABLE,
+    INTERNAL_SERVER_ERROR,
+    ErrorIds,
+    log_fields,
+    rendered,
+    route_name,
+)
 from customer_credit.usecases.credit import LedgerBusy
 
 # Codes the REST layer adds to the AccountErrorCode and CreditErrorCode values (extend, never rename).
@@ -99,10 +108,10 @@ def status_for(code: str) -> int:
 class ErrorDetail:
     field: str | None
     code: str
-    message: str
+    message: Message
 
-    def json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+    def json(self, language: Language) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message.render(language)}
         if self.field is not None:
             body["field"] = self.field
         return body
@@ -119,16 +128,16 @@ class ApiError(Exception):
     dataclass refuses."""
 
     def __init__(self, status: int, errors: tuple[ErrorDetail, ...], headers: dict[str, str] | None = None):
-        super().__init__(errors[0].message)
+        super().__init__(errors[0].message.english)
         self.status = status
         self.errors = errors
         self.headers = headers or {}
 
     @classmethod
     def of(
-        cls, status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+        cls, status: int, code: str, text: Message, field: str | None = None, headers: dict[str, str] | None = None
     ) -> ApiError:
-        return cls(status, (ErrorDetail(field, code, message),), headers)
+        return cls(status, (ErrorDetail(field, code, text),), headers)
 
     @classmethod
     def from_violation(
@@ -142,17 +151,19 @@ class ApiError(Exception):
         )
         return cls(status_for(errors[0].code), errors)
 
-    def body(self) -> dict[str, Any]:
-        return {**self.errors[0].json(), "errors": [error.json() for error in self.errors]}
+    def body(self, language: Language) -> dict[str, Any]:
+        """The JSON body, every message in `language` (the codes are the same in every language)."""
+        return {**self.errors[0].json(language), "errors": [error.json(language) for error in self.errors]}
 
 
-def invalid_parameter(name: str, message: str) -> ApiError:
-    return ApiError.of(400, INVALID_PARAMETER, message, name)
+def invalid_parameter(name: str, text: Message) -> ApiError:
+    return ApiError.of(400, INVALID_PARAMETER, text, name)
 
 
 async def api_error(request: Request, exc: Exception) -> Response:
+    """Every REST error body is written here, in the language of the request's Accept-Language."""
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body(), exc.status, headers=exc.headers)
+    return JSONResponse(exc.body(request_language(request.headers)), exc.status, headers=exc.headers)
 
 
 async def rule_violation(request: Request, exc: Exception) -> Response:
@@ -167,7 +178,7 @@ async def credit_violation(request: Request, exc: Exception) -> Response:
 
 async def forbidden(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MissingScope)
-    return await api_error(request, ApiError.of(403, FORBIDDEN, exc.message))
+    return await api_error(request, ApiError.of(403, FORBIDDEN, exc.text))
 
 
 ERROR_IDS = ErrorIds(logging.getLogger("customer_credit.rest"))
@@ -181,8 +192,7 @@ async def ledger_busy(request: Request, exc: Exception) -> Response:
     )
     body = {
         "code": TRY_AGAIN,
-        "message": "The account kept changing while this was applied; nothing was applied. "
-        "Retry (with the same Idempotency-Key, if one was sent).",
+        "message": rendered(request, message("TRY_AGAIN.rest")),
         "errorId": error_id,
     }
     return JSONResponse(body, 503, headers={"Retry-After": RETRY_BUSY_SECONDS})

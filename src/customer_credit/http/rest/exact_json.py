@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from customer_credit.domain.messages import message
 from customer_credit.http.rest.errors import MALFORMED_JSON, ApiError
 
 
@@ -32,11 +33,11 @@ def _no_constants(name: str) -> Any:
 def load_json(body: bytes) -> Any:
     """Parse a request body; numbers with a fraction become Decimals. Anything unparsable is a 400."""
     if not body.strip():
-        raise ApiError.of(400, MALFORMED_JSON, "The request body must be a JSON object.")
+        raise ApiError.of(400, MALFORMED_JSON, message("MALFORMED_JSON.object"))
     try:
         return json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
     except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, over-long integers
-        raise ApiError.of(400, MALFORMED_JSON, "The request body is not valid JSON.") from None
+        raise ApiError.of(400, MALFORMED_JSON, message("MALFORMED_JSON")) from None
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -27,6 +27,7 @@ from customer_credit.csv.vocabulary import DOCUMENT_TYPE_TEXT, STATUS_TEXT
 from customer_credit.csv.writer import csv_line
 from customer_credit.domain.accounts import AccountOrderField, AccountQuery, AccountStatus, DocumentType
 from customer_credit.domain.api_keys import Caller
+from customer_credit.domain.messages import message
 from customer_credit.http.rest.bodies import one_of
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
@@ -67,7 +68,8 @@ async def export_csv(
 
 
 def choice(request: Request, name: str, values: dict[str, Any]) -> Any:
-    return one_of(name, request.query_params.get(name), values, f"{name} must be one of {', '.join(values)}.")
+    text = message("INVALID_PARAMETER.oneOf", name=name, values=", ".join(values))
+    return one_of(name, request.query_params.get(name), values, text)
 
 
 def export_query(request: Request) -> AccountQuery:

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Match, Route
 from customer_credit.csv.vocabulary import STATUS_TEXT
 from customer_credit.domain.accounts import Account, AccountOrderField, AccountQuery
 from customer_credit.domain.api_keys import Caller
+from customer_credit.domain.messages import message
 from customer_credit.domain.money import decimal_to_cents
 from customer_credit.http.rest.accounts_json import STATUS_FROM_TEXT, account_json, parse_account_body
 from customer_credit.http.rest.bodies import one_of
@@ -107,12 +108,12 @@ def position(request: Request, name: str, default: int) -> int:
     if text is None:
         return default
     if not POSITION.fullmatch(text) or int(text) < 1:
-        raise invalid_parameter(name, f"{name} must be a whole number from 1 (positions are 1-based).")
+        raise invalid_parameter(name, message("INVALID_PARAMETER.position", name=name))
     return int(text)
 
 
 def list_query(request: Request) -> AccountQuery:
-    status = one_of("status", request.query_params.get("status"), STATUS_FROM_TEXT, "status must be Open or Closed.")
+    status = one_of("status", request.query_params.get("status"), STATUS_FROM_TEXT, message("INVALID_PARAMETER.status"))
     email = request.query_params.get("email") or None
     return AccountQuery(email=email, status=status, order_field=AccountOrderField.CREATED_AT, descending=False)
 
@@ -123,16 +124,13 @@ def window_of(request: Request) -> tuple[int, int]:
     if first > MAX_POSITION:
         raise invalid_parameter(
             "from",
-            f"from must be at most {MAX_POSITION}; for deeper lists use the GraphQL accounts connection "
-            "or GET /accounts/export.csv.",
+            message("INVALID_PARAMETER.fromTooDeep", max=MAX_POSITION),
         )
     last = position(request, "to", first + DEFAULT_WINDOW - 1)
     if last < first:
-        raise invalid_parameter("to", "to must not be less than from.")
+        raise invalid_parameter("to", message("INVALID_PARAMETER.toBeforeFrom"))
     if last - first + 1 > MAX_WINDOW:
-        raise invalid_parameter(
-            "to", f"At most {MAX_WINDOW} accounts per call: to - from + 1 must be at most {MAX_WINDOW}."
-        )
+        raise invalid_parameter("to", message("INVALID_PARAMETER.window", max=MAX_WINDOW))
     return first - 1, last - first + 1
 
 
@@ -281,9 +279,9 @@ def not_found_or_not_allowed(routes: list[BaseRoute]):
             if isinstance(route, Route) and route.matches(request.scope)[0] is Match.PARTIAL:
                 allowed |= route.methods or set()
         if allowed:
-            message = f"{request.method} is not allowed here."
-            raise ApiError.of(405, METHOD_NOT_ALLOWED, message, headers={"Allow": ", ".join(sorted(allowed))})
-        raise ApiError.of(404, NOT_FOUND, "There is nothing at this address.")
+            text = message("METHOD_NOT_ALLOWED", method=request.method)
+            raise ApiError.of(405, METHOD_NOT_ALLOWED, text, headers={"Allow": ", ".join(sorted(allowed))})
+        raise ApiError.of(404, NOT_FOUND, message("NOT_FOUND.address"))
 
     return fallback
 

@@ -2,7 +2,7 @@
 // the change history, the "Novo"/"Editar" form and "Fechar conta".
 
 import { gql } from './api.js';
-import { fmtDate, fmtInt, fmtMoney, fmtPercent, getLang, has, parseDecimal, shiftDecimal, t } from './i18n.js';
+import { fmtAmount, fmtDate, fmtDocument, fmtInt, fmtMoney, fmtPercent, getLang, has, parseDecimal, shiftDecimal, t } from './i18n.js';
 import { $, announce, badge, confirmDialog, errorText, h, openDialog, row, showMessage, showView } from './ui.js';
 import { can } from './viewer.js';
 
@@ -59,7 +59,7 @@ function statusBadge(status) {
 function documentText(account) {
   if (!account.document) return t('empty');
   const type = account.documentType === 'OTHER' ? t('documentType.OTHER') : account.documentType;
-  return `${type} ${account.document}`;
+  return `${type} ${fmtDocument(account.documentType, account.document)}`;
 }
 
 // ---------------------------------------------------------------------------- list
@@ -209,7 +209,7 @@ function renderAccount(account) {
     ['field.id', h('code', { class: 'break' }, account.id)],
     ['field.email', account.email],
     ['field.documentType', account.documentType ? (account.documentType === 'OTHER' ? t('documentType.OTHER') : account.documentType) : t('empty')],
-    ['field.document', account.document || t('empty')],
+    ['field.document', account.document ? fmtDocument(account.documentType, account.document) : t('empty')],
     ['field.creditLimit', fmtMoney(account.creditLimit)],
     ['field.tolerance', fmtPercent(account.tolerance)],
     ['field.status', statusBadge(account.status)],
@@ -228,6 +228,7 @@ function changeValue(field, value) {
     case 'creditLimit': return fmtMoney(value);
     case 'tolerance': return fmtPercent(value);
     case 'status': return t(`status.${value}`);
+    case 'document': return fmtDocument(current?.documentType, value);
     case 'documentType': return value === 'OTHER' ? t('documentType.OTHER') : value;
     default: return value;
   }
@@ -284,7 +285,7 @@ async function closeCurrent() {
       showMessage($('#account-message'), closeAccount.errors.map(accountErrorText).join(' '));
       return;
     }
-    announce(t('account.closed'));
+    announce('account.closed');
     await showAccount(account.id);
     $('#account-title').focus();
   } catch (error) {
@@ -297,9 +298,10 @@ async function closeCurrent() {
 const FORM_FIELDS = ['documentType', 'document', 'email', 'creditLimit', 'tolerance', 'description'];
 let editing = null; // the account being edited; null: a new one
 
+/** The service answers in the page's language (Accept-Language), so its message is shown as it is;
+ * a version conflict also says how to get out of it. */
 function accountErrorText(error) {
-  // Portuguese texts by code; in English the service's own message says it best.
-  return getLang() !== 'en' && has(`code.${error.code}`) ? t(`code.${error.code}`) : error.message;
+  return error.code === 'VERSION_CONFLICT' ? `${error.message} ${t('form.reopen')}` : error.message;
 }
 
 function toleranceText(fraction) {
@@ -342,9 +344,9 @@ function openForm(account) {
   submit.disabled = false;
   if (account) {
     form.elements.documentType.value = account.documentType ?? '';
-    form.elements.document.value = account.document ?? '';
+    form.elements.document.value = account.document ? fmtDocument(account.documentType, account.document) : '';
     form.elements.email.value = account.email;
-    form.elements.creditLimit.value = fmtMoney(account.creditLimit);
+    form.elements.creditLimit.value = fmtAmount(account.creditLimit);
     form.elements.tolerance.value = toleranceText(account.tolerance);
     form.elements.description.value = account.description ?? '';
     if (isMaskedEmail(account.email)) {
@@ -405,7 +407,7 @@ async function submitForm(event) {
     }
     $('#account-dialog').close();
     if (editing) {
-      announce(t('form.saved'));
+      announce('form.saved');
       await showAccount(payload.account.id);
       $('#account-title').focus();
     } else {

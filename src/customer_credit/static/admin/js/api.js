@@ -1,6 +1,9 @@
 // The GraphQL API: queries with fetch, uploads (GraphQL multipart request spec),
 // authenticated downloads, and subscriptions over graphql-transport-ws.
-// The API key lives in sessionStorage only and goes out as `Authorization: Bearer <key>`.
+// The API key lives in sessionStorage only and goes out as `Authorization: Bearer <key>`; the
+// page's language goes out as `Accept-Language`, so the service answers its messages in it.
+
+import { getLang } from './i18n.js';
 
 const KEY_STORAGE = 'customer-credit.key';
 // The page is served at <base>/admin; the API lives beside it.
@@ -30,6 +33,7 @@ export function onUnauthorized(handler) {
 async function send(path, init = {}, key = getKey()) {
   const headers = new Headers(init.headers);
   if (key) headers.set('Authorization', `Bearer ${key}`);
+  headers.set('Accept-Language', getLang());
   let response;
   try {
     response = await fetch(/^https?:/.test(path) ? path : BASE + path, { ...init, headers, credentials: 'omit' });

@@ -62,7 +62,7 @@ const STRINGS = {
     'documentType.OTHER': 'Outro',
     required: '(obrigatório)',
     'form.emailHint': 'É com o e-mail que o cliente é reconhecido no checkout.',
-    'form.limitHint': 'Ex.: 1500,00. Vazio ao criar: o padrão do serviço.',
+    'form.limitHint': 'Ex.: 1500,00 ou R$ 1.500,00. Vazio ao criar: o padrão do serviço.',
     'form.toleranceHint': 'Quanto o cliente pode gastar acima do limite, de 0 a 100.',
     'form.newTitle': 'Nova conta',
     'form.editTitle': 'Editar conta',
@@ -73,6 +73,7 @@ const STRINGS = {
     'form.created': 'Conta criada.',
     'form.saved': 'Conta salva.',
     'form.unchanged': 'Nada mudou.',
+    'form.reopen': 'Feche e abra o formulário de novo para ver a versão atual.',
     cancel: 'Cancelar',
     confirm: 'Confirmar',
     more: 'Carregar mais',
@@ -146,7 +147,7 @@ const STRINGS = {
     'run.report': 'Baixar relatório de erros (CSV)',
     'run.row': 'Linha',
     'run.column': 'Coluna',
-    'run.code': 'Código',
+    'run.code': 'Problema',
     'run.message': 'Mensagem',
     'run.details': '{size} · modo {mode}',
     'imports.title': 'Histórico de importação',
@@ -156,20 +157,25 @@ const STRINGS = {
     'error.network': 'Não foi possível falar com o serviço. Tente de novo.',
     'error.generic': 'Algo deu errado: {message}',
     'download.failed': 'O download falhou.',
-    // Account error codes, shown next to the field.
-    'code.REQUIRED': 'Campo obrigatório.',
-    'code.INVALID_ID': 'Id inválido: de 1 a 64 letras, números, _ ou -.',
-    'code.INVALID_EMAIL': 'E-mail inválido.',
-    'code.INVALID_DOCUMENT': 'Documento inválido: confira o número e os dígitos verificadores.',
-    'code.INVALID_DOCUMENT_TYPE': 'Tipo de documento inválido.',
-    'code.INVALID_CREDIT_LIMIT': 'Limite inválido: de 0 a 1.000.000.000,00, com até 2 casas decimais.',
-    'code.INVALID_TOLERANCE': 'Tolerância inválida: de 0% a 100%, com até 2 casas decimais.',
-    'code.INVALID_DESCRIPTION': 'Descrição inválida.',
-    'code.EMAIL_IN_USE': 'Este e-mail já é usado por uma conta aberta.',
-    'code.DOCUMENT_IN_USE': 'Este documento já é usado por uma conta aberta.',
-    'code.ACCOUNT_CLOSED': 'A conta está fechada e não pode ser alterada.',
-    'code.NOT_FOUND': 'Conta não encontrada.',
-    'code.VERSION_CONFLICT': 'A conta foi alterada por outra pessoa enquanto você editava. Feche e abra o formulário de novo.',
+    // Row error codes, named in the import's error table (the message says more).
+    'rowCode.REQUIRED': 'Campo obrigatório',
+    'rowCode.INVALID_ID': 'Id inválido',
+    'rowCode.INVALID_EMAIL': 'E-mail inválido',
+    'rowCode.INVALID_DOCUMENT': 'Documento inválido',
+    'rowCode.INVALID_DOCUMENT_TYPE': 'Tipo de documento inválido',
+    'rowCode.INVALID_CREDIT_LIMIT': 'Limite inválido',
+    'rowCode.INVALID_TOLERANCE': 'Tolerância inválida',
+    'rowCode.INVALID_DESCRIPTION': 'Descrição inválida',
+    'rowCode.EMAIL_IN_USE': 'E-mail já usado',
+    'rowCode.DOCUMENT_IN_USE': 'Documento já usado',
+    'rowCode.ACCOUNT_CLOSED': 'Conta fechada',
+    'rowCode.NOT_FOUND': 'Conta não encontrada',
+    'rowCode.VERSION_CONFLICT': 'Conta alterada no meio-tempo',
+    'rowCode.OPEN_BALANCE': 'Saldo em aberto',
+    'rowCode.ACCOUNT_EXISTS': 'Conta já existe',
+    'rowCode.DUPLICATE_IN_FILE': 'Repetido no arquivo',
+    'rowCode.INVALID_STATUS': 'Status inválido',
+    'rowCode.MALFORMED_ROW': 'Linha malformada',
   },
   en: {
     skip: 'Skip to content',
@@ -231,7 +237,7 @@ const STRINGS = {
     'documentType.OTHER': 'Other',
     required: '(required)',
     'form.emailHint': 'The email is how the shopper is recognised at checkout.',
-    'form.limitHint': 'E.g. 1500.00. Empty when opening: the service default.',
+    'form.limitHint': 'E.g. 1500.00 or R$1,500.00. Empty when opening: the service default.',
     'form.toleranceHint': 'How much the holder may spend over the limit, 0 to 100.',
     'form.newTitle': 'New account',
     'form.editTitle': 'Edit account',
@@ -242,6 +248,7 @@ const STRINGS = {
     'form.created': 'Account opened.',
     'form.saved': 'Account saved.',
     'form.unchanged': 'Nothing changed.',
+    'form.reopen': 'Close and open the form again to see the current version.',
     cancel: 'Cancel',
     confirm: 'Confirm',
     more: 'Load more',
@@ -315,7 +322,7 @@ const STRINGS = {
     'run.report': 'Download the error report (CSV)',
     'run.row': 'Row',
     'run.column': 'Column',
-    'run.code': 'Code',
+    'run.code': 'Problem',
     'run.message': 'Message',
     'run.details': '{size} · mode {mode}',
     'imports.title': 'Import history',
@@ -325,6 +332,24 @@ const STRINGS = {
     'error.network': 'Could not reach the service. Please try again.',
     'error.generic': 'Something went wrong: {message}',
     'download.failed': 'The download failed.',
+    'rowCode.REQUIRED': 'Required field',
+    'rowCode.INVALID_ID': 'Invalid id',
+    'rowCode.INVALID_EMAIL': 'Invalid email',
+    'rowCode.INVALID_DOCUMENT': 'Invalid document',
+    'rowCode.INVALID_DOCUMENT_TYPE': 'Invalid document type',
+    'rowCode.INVALID_CREDIT_LIMIT': 'Invalid credit limit',
+    'rowCode.INVALID_TOLERANCE': 'Invalid tolerance',
+    'rowCode.INVALID_DESCRIPTION': 'Invalid description',
+    'rowCode.EMAIL_IN_USE': 'Email in use',
+    'rowCode.DOCUMENT_IN_USE': 'Document in use',
+    'rowCode.ACCOUNT_CLOSED': 'Account closed',
+    'rowCode.NOT_FOUND': 'Account not found',
+    'rowCode.VERSION_CONFLICT': 'Account changed meanwhile',
+    'rowCode.OPEN_BALANCE': 'Open balance',
+    'rowCode.ACCOUNT_EXISTS': 'Account exists',
+    'rowCode.DUPLICATE_IN_FILE': 'Repeated in the file',
+    'rowCode.INVALID_STATUS': 'Invalid status',
+    'rowCode.MALFORMED_ROW': 'Malformed row',
   },
 };
 
@@ -350,13 +375,14 @@ export function t(key, params = {}) {
   return entry.replace(/\{(\w+)\}/g, (_, name) => (params[name] ?? `{${name}}`));
 }
 
-/** Whether the current language has a text for `key` (used for error codes). */
+/** Whether the current language has a text for `key` (used for field names and error codes). */
 export function has(key) {
   return key in STRINGS[lang];
 }
 
+/** Elements with data-i18n="key" (and data-i18n-params='{"name": "value"}') show t(key, params). */
 export function translatePage(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n, JSON.parse(el.dataset.i18nParams || '{}'));
   for (const el of root.querySelectorAll('[data-i18n-aria-label]')) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
   const sw = document.getElementById('lang-switch');
   if (sw) {
@@ -367,9 +393,28 @@ export function translatePage(root = document) {
 
 // Formatting. Decimal strings from the API ("1500.00") are passed to Intl as strings,
 // which formats them exactly (no binary float in between).
+
+/** Money in reais: "R$ 1.500,00" in Portuguese, "R$1,500.00" in English. */
 export function fmtMoney(decimal) {
   if (decimal == null) return t('empty');
+  return new Intl.NumberFormat(lang, { style: 'currency', currency: 'BRL' }).format(decimal);
+}
+
+/** An amount without the currency, as a form field shows it for editing: "1.500,00" / "1,500.00". */
+export function fmtAmount(decimal) {
   return new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(decimal);
+}
+
+/** A CPF as 000.000.000-00 and a CNPJ (alphanumeric ones included) as 00.000.000/0000-00; anything
+ * else (an OTHER document, a masked one) as it is. */
+export function fmtDocument(type, document) {
+  if (type === 'CPF' && /^\d{11}$/.test(document)) {
+    return document.replace(/^(\d{3})(\d{3})(\d{3})(\d{2})$/, '$1.$2.$3-$4');
+  }
+  if (type === 'CNPJ' && /^[0-9A-Z]{12}\d{2}$/.test(document)) {
+    return document.replace(/^(.{2})(.{3})(.{3})(.{4})(.{2})$/, '$1.$2.$3/$4-$5');
+  }
+  return document;
 }
 
 export function fmtPercent(fraction) {
@@ -413,11 +458,12 @@ export function shiftDecimal(text, places) {
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
-/** Read a number as a person types it, in either language: "1500", "1500,5", "1.500,50",
- * "1,500.50", "1.000.000". Returns a plain decimal string ("1500.50"), or null when the text
- * is not a number or is ambiguous ("1.500" is 1.5 or 1500): never a guess. */
+/** Read a number as a person types it, in either language, as the CSV import does: "1500",
+ * "1500,5", "1.500,50", "1,500.50", "1.000.000", with or without "R$" ("R$ 1.500,00", "R$1,500.00").
+ * Returns a plain decimal string ("1500.50"), the API's form, or null when the text is not a
+ * number or is ambiguous ("1.500" is 1.5 or 1500): never a guess. */
 export function parseDecimal(text) {
-  const s = text.replace(/\s/g, '');
+  const s = text.replace(/\s/g, '').replace(/^R?\$/i, '');
   let m;
   if (/^\d+$/.test(s)) return s;
   if ((m = /^(\d+)[.,](\d{1,2}|\d{4,})$/.exec(s))) return `${m[1]}.${m[2]}`;

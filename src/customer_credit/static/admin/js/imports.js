@@ -3,7 +3,7 @@
 // its row errors and error report; "Histórico de importação" and one run's page.
 
 import { download, gql, gqlUpload, subscribe } from './api.js';
-import { fmtBytes, fmtDate, fmtInt, t } from './i18n.js';
+import { fmtBytes, fmtDate, fmtInt, has, t } from './i18n.js';
 import { $, announce, badge, errorText, h, row, showMessage, showView } from './ui.js';
 
 const RUN = `id mode dryRun fileName fileSize status totalRows processedRows
@@ -121,11 +121,11 @@ async function submitImport(event) {
     }, 'file', chosenFile);
     if (importCsv.errors.length) {
       showMessage($('#import-message'),
-        `${t('import.fileErrors')} ${importCsv.errors.map((e) => `${e.message} (${e.code})`).join(' ')}`);
+        `${t('import.fileErrors')} ${importCsv.errors.map((e) => e.message).join(' ')}`);
       return;
     }
     showMessage($('#import-message'), '');
-    announce(t('import.started'));
+    announce('import.started');
     leaveImports();
     const container = $('#import-result');
     follow(importCsv.importRun, container);
@@ -291,7 +291,7 @@ function renderRun(run, container) {
       tbody?.append(...connection.nodes.map((e) => row([
         { content: String(e.row), className: 'num' },
         e.column || t('empty'),
-        h('code', {}, e.code),
+        h('span', { 'data-code': e.code }, has(`rowCode.${e.code}`) ? t(`rowCode.${e.code}`) : e.code),
         { content: e.message, className: 'break' },
       ], headers)));
       errorsCursor = connection.pageInfo.endCursor;
@@ -299,7 +299,7 @@ function renderRun(run, container) {
       if (more) more.hidden = !connection.pageInfo.hasNextPage;
     },
     done(current) {
-      announce(t('run.finished', { status: t(`runStatus.${current.status}`) }));
+      announce('run.finished', { status: t(`runStatus.${current.status}`) });
     },
   };
   view.update(run);

@@ -102,7 +102,7 @@ async function signIn(event) {
   }
   setKey(key);
   form.reset();
-  announce(t('signin.done'));
+  announce('signin.done');
   if (!location.hash || location.hash === '#/') location.replace(homeHash());
   await route({ force: true });
   document.querySelector('.view:not([hidden]) h1')?.focus();

@@ -20,13 +20,17 @@ export function h(tag, attrs = {}, ...children) {
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
-/** Say something to screen-reader users (the visually hidden live region). */
-export function announce(message) {
+/** Say t(key, params) to screen-reader users (the visually hidden live region). The region keeps
+ * the key, so a switch of language says it again in the new one. */
+export function announce(key, params = {}) {
   const region = $('#announcer');
   region.textContent = '';
+  delete region.dataset.i18n;
   // A fresh text node after a tick, so the same message twice is announced twice.
   setTimeout(() => {
-    region.textContent = message;
+    region.dataset.i18n = key;
+    region.dataset.i18nParams = JSON.stringify(params);
+    region.textContent = t(key, params);
   }, 50);
 }
 
