@@ -16,6 +16,7 @@ from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS
 from tests.support.accounts import close_account, open_account, open_or_change
 from tests.support.documents import CPF, CPF_COMPACT
 from tests.support.graphql import codes, graphql
+from tests.support.holders import add_holder, lookup
 
 N = 30
 
@@ -123,3 +124,38 @@ async def test_concurrent_closes_close_once(client, database, account_writes):
         {"closed": 1, "ACCOUNT_CLOSED": 9}
     )
     assert await history_versions(client, account_id) == (2, 2, [2, 1])
+
+
+async def test_concurrent_adds_of_one_holder_email_to_different_accounts_let_exactly_one_through(
+    client, account_writes
+):
+    for n in range(N):
+        await open_account(client, id=f"acc-{n}", email=f"owner{n}@example.com")
+
+    payloads = await asyncio.gather(*(add_holder(client, f"acc-{n}", "shared@example.com") for n in range(N)))
+
+    assert account_writes.most_in_flight["update"] >= 2, "the adds never overlapped: no race happened"
+    assert Counter(codes(p)[0] if p["errors"] else "added" for p in payloads) == Counter(
+        {"added": 1, "EMAIL_IN_USE": N - 1}
+    )
+    winner = next(p["account"]["id"] for p in payloads if not p["errors"])
+    assert (await lookup(client, "shared@example.com"))["id"] == winner
+
+
+async def test_concurrent_opens_and_holder_adds_of_one_email_let_exactly_one_through(client, account_writes):
+    for n in range(N // 2):
+        await open_account(client, id=f"acc-{n}", email=f"owner{n}@example.com")
+
+    payloads = await asyncio.gather(
+        *(
+            open_or_change(client, id=f"new-{n}", email="shared@example.com")
+            if n % 2
+            else add_holder(client, f"acc-{n // 2}", "shared@example.com")
+            for n in range(N)
+        )
+    )
+
+    assert account_writes.inserts_met_updates, "no open overlapped a holder add: no race happened"
+    assert Counter(codes(p)[0] if p["errors"] else "won" for p in payloads) == Counter(
+        {"won": 1, "EMAIL_IN_USE": N - 1}
+    )

@@ -33,6 +33,7 @@ ACCOUNT_KEYS = {
     "balance",
     "heldCredit",
     "availableCredit",
+    "holders",
 }
 
 # Bodies are written as JSON text, so that numbers reach the server with exactly these digits.

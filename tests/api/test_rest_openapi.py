@@ -289,6 +289,60 @@ for _operation, _path, _body in (
 SCENARIOS.update(CREDIT_SCENARIOS)
 
 
+# --- holders: each scenario that needs one adds it through the admin key ------------------------------
+
+HOLDERS_URL = ACCOUNT_URL + "/holders"
+HOLDER_URL = HOLDERS_URL + "/{}"
+HOLDER_BODY = b'{"claims": {"email": "holder@example.com"}}'
+
+
+async def with_holder(c) -> str:
+    response = await c.key.post(HOLDERS_URL.format("acc-1"), content=HOLDER_BODY)
+    assert response.status_code == 201, response.text
+    return response.json()["holders"][0]["id"]
+
+
+async def add_holder_again(c):
+    await with_holder(c)
+    return await c.key.post(HOLDERS_URL.format("acc-1"), content=HOLDER_BODY)
+
+
+async def remove_holder_of(c, client_name: str = "key"):
+    holder_id = await with_holder(c)
+    return await getattr(c, client_name).delete(HOLDER_URL.format("acc-1", holder_id))
+
+
+async def remove_holder_of_closed(c):
+    holder_id = await with_holder(c)
+    assert (await c.key.delete(ACCOUNT_URL.format("acc-1"))).status_code == 200
+    return await c.key.delete(HOLDER_URL.format("acc-1", holder_id))
+
+
+SCENARIOS.update(
+    {
+        ("addAccountHolder", 200): add_holder_again,
+        ("addAccountHolder", 201): lambda c: c.key.post(HOLDERS_URL.format("acc-1"), content=HOLDER_BODY),
+        ("addAccountHolder", 400): lambda c: c.key.post(
+            HOLDERS_URL.format("acc-1"), content=b'{"claims": {"email": "not-an-email"}}'
+        ),
+        ("addAccountHolder", 401): lambda c: c.anonymous.post(HOLDERS_URL.format("acc-1"), content=HOLDER_BODY),
+        ("addAccountHolder", 403): lambda c: c.reader.post(HOLDERS_URL.format("acc-1"), content=HOLDER_BODY),
+        ("addAccountHolder", 404): lambda c: c.key.post(HOLDERS_URL.format("nobody"), content=HOLDER_BODY),
+        ("addAccountHolder", 409): lambda c: c.key.post(
+            HOLDERS_URL.format("acc-1"), content=b'{"claims": {"email": "taken@example.com"}}'
+        ),
+        ("addAccountHolder", 503): lambda c: c.down(c.key.post(HOLDERS_URL.format("acc-1"), content=HOLDER_BODY)),
+        ("removeAccountHolder", 200): remove_holder_of,
+        ("removeAccountHolder", 400): lambda c: c.key.delete(HOLDER_URL.format("a.b", "h")),
+        ("removeAccountHolder", 401): lambda c: remove_holder_of(c, "anonymous"),
+        ("removeAccountHolder", 403): lambda c: remove_holder_of(c, "reader"),
+        ("removeAccountHolder", 404): lambda c: c.key.delete(HOLDER_URL.format("acc-1", "nobody")),
+        ("removeAccountHolder", 409): remove_holder_of_closed,
+        ("removeAccountHolder", 503): lambda c: c.down(c.key.delete(HOLDER_URL.format("acc-1", "h"))),
+    }
+)
+
+
 class Callers:
     def __init__(self, key, reader, writer, anonymous, down):
         self.key, self.reader, self.writer, self.anonymous = key, reader, writer, anonymous

@@ -62,10 +62,19 @@ class AccountWrites:
     def writing(self, kind: str) -> Iterator[None]:
         self.in_flight[kind] += 1
         self.most_in_flight[kind] = max(self.most_in_flight[kind], self.in_flight[kind])
+        self.most_in_flight["any"] = max(
+            self.most_in_flight["any"], self.in_flight["insert"] + self.in_flight["update"]
+        )
         try:
             yield
         finally:
             self.in_flight[kind] -= 1
+
+    @property
+    def inserts_met_updates(self) -> bool:
+        """Whether an insert and an update were ever in flight at once: more writes were than of either kind alone."""
+        most = self.most_in_flight
+        return most["any"] > max(most["insert"], most["update"])
 
     def updates_from(self, version: int) -> list[Update]:
         """The updates computed from the account at `version`."""

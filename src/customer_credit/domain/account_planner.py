@@ -7,19 +7,25 @@ event that records them) with one conditional write on the version it was planne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
 from customer_credit.domain.accounts import (
     DEFAULT_CREDIT_LIMIT_CENTS,
+    MAX_HOLDERS,
     Account,
     AccountEvent,
     AccountFields,
     AccountRequest,
     AccountStatus,
     EventSource,
+    Holder,
     asks_nothing_new,
     close,
     diff,
+    email_key,
+    lookup_email_key,
+    normalize_email,
     validate_request,
     without_masked_echoes,
 )
@@ -56,6 +62,18 @@ class AccountChange:
         return self.event.version
 
     @property
+    def new_keys(self) -> frozenset[str]:
+        """The email keys this change makes the account hold: each must be claimed before it is written."""
+        held = self.before.fields.claimed_keys if self.before is not None else frozenset()
+        return self.after.claimed_keys - held
+
+    @property
+    def released_keys(self) -> frozenset[str]:
+        """The email keys the account holds no more once this change is written."""
+        held = self.before.fields.claimed_keys if self.before is not None else frozenset()
+        return held - self.after.claimed_keys
+
+    @property
     def closes(self) -> bool:
         return (
             self.before is not None
@@ -83,6 +101,7 @@ class AccountChange:
             balance_cents=self.before.balance_cents if self.before else 0,
             held_cents=self.before.held_cents if self.before else 0,
             holds=self.before.holds if self.before else (),
+            holders=fields.holders,
         )
 
 
@@ -133,6 +152,8 @@ def plan_change(
     after = validate_request(wanted, current=before)
     if not diff(before, after):
         return None
+    if any(holder.key == after.email_key for holder in after.holders):
+        raise AccountRuleViolation.single("email", AccountErrorCode.EMAIL_IN_USE, message("EMAIL_IN_USE.ownHolder"))
     if after.status is AccountStatus.CLOSED:
         check_closable(current)
     return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
@@ -152,6 +173,53 @@ def plan_close(current: Account, origin: Origin) -> AccountChange:
     before = current.fields
     after = close(before)
     check_closable(current)
+    return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
+
+
+def plan_add_holder(current: Account, raw_email: str, origin: Origin) -> AccountChange | None:
+    """A holder email added to an open account; None when it already is one of its holders.
+
+    Whether another open account holds the email is for the email claims to say when the change is
+    written; the account's own email is refused here."""
+    if current.status is AccountStatus.CLOSED:
+        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED.change"))
+    if not raw_email.strip():
+        raise AccountRuleViolation.single("email", AccountErrorCode.REQUIRED, message("REQUIRED.email"))
+    email = normalize_email(raw_email)
+    key = email_key(email)
+    before = current.fields
+    if any(holder.key == key for holder in before.holders):
+        return None
+    if key == before.email_key:
+        raise AccountRuleViolation.single("email", AccountErrorCode.EMAIL_IN_USE, message("EMAIL_IN_USE.ownEmail"))
+    if len(before.holders) >= MAX_HOLDERS:
+        raise AccountRuleViolation.single(
+            "email", AccountErrorCode.TOO_MANY_HOLDERS, message("TOO_MANY_HOLDERS", max=MAX_HOLDERS)
+        )
+    holder = Holder(id=uuid.uuid4().hex, email=email, added_at_ms=origin.at_ms)
+    after = replace(before, holders=(*before.holders, holder))
+    return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
+
+
+def find_holder(current: Account, *, email: str | None = None, holder_id: str | None = None) -> Holder:
+    """The holder with this email (as typed: normalised, case-insensitive) or this id; NOT_FOUND otherwise."""
+    key = lookup_email_key(email) if email is not None else None
+    for holder in current.holders:
+        if holder.key == key or holder.id == holder_id:
+            return holder
+    raise AccountRuleViolation.single(
+        "email" if email is not None else "holderId",
+        AccountErrorCode.NOT_FOUND,
+        message("NOT_FOUND.holder"),
+    )
+
+
+def plan_remove_holder(current: Account, holder: Holder, origin: Origin) -> AccountChange:
+    """One of the account's holders removed; its email becomes free."""
+    if current.status is AccountStatus.CLOSED:
+        raise AccountRuleViolation.single(None, AccountErrorCode.ACCOUNT_CLOSED, message("ACCOUNT_CLOSED.change"))
+    before = current.fields
+    after = replace(before, holders=tuple(h for h in before.holders if h.id != holder.id))
     return AccountChange(current.id, current, after, _event(current.id, current.version + 1, origin, before, after))
 
 

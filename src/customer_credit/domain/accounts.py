@@ -38,6 +38,7 @@ ACCOUNT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DOCUMENT_PUNCTUATION = re.compile(r"[.\-/\s]")
 OTHER_DOCUMENT_PATTERN = re.compile(r"[A-Za-z0-9]{1,32}")
 MAX_DESCRIPTION_LENGTH = 500
+MAX_HOLDERS = 10
 DEFAULT_CREDIT_LIMIT_CENTS = 100_00
 T = TypeVar("T")
 
@@ -59,6 +60,19 @@ class EventSource(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Holder:
+    """A holder email of an account: who else shares its credit. `id` names it in REST paths."""
+
+    id: str
+    email: str
+    added_at_ms: int
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+
+@dataclass(frozen=True)
 class AccountFields:
     """The validated, normalised state of an account's editable fields."""
 
@@ -69,10 +83,19 @@ class AccountFields:
     tolerance_units: int
     description: str | None
     status: AccountStatus = AccountStatus.OPEN
+    holders: tuple[Holder, ...] = ()
 
     @property
     def email_key(self) -> str:
         return email_key(self.email)
+
+    @property
+    def claimed_keys(self) -> frozenset[str]:
+        """The email keys this account holds among open accounts: its email's and its holders'
+        (none once closed)."""
+        if self.status is not AccountStatus.OPEN:
+            return frozenset()
+        return frozenset({self.email_key, *(holder.key for holder in self.holders)})
 
     @property
     def document_key(self) -> str | None:
@@ -122,9 +145,10 @@ def normalize_email(raw: str) -> str:
 
 
 def email_key(email: str) -> str:
-    """The key an email is unique and searched by: case-insensitive. The unique index, the
-    filters and the import's duplicate detection all use this one function."""
-    return email.strip().lower()
+    """The key an email is unique and searched by: NFKC-normalised and case-folded, so a
+    full-width or differently cased spelling is the same email. The unique index, the email
+    claims, the filters and the import's duplicate detection all use this one function."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def lookup_email_key(raw: str) -> str:
@@ -310,6 +334,7 @@ def validate_request(
         tolerance_units=tolerance,
         description=description,
         status=status,
+        holders=current.holders if current else (),
     )
 
 
@@ -349,13 +374,19 @@ def _display(fields: AccountFields | None) -> dict[str, str | None]:
 
 
 def diff(before: AccountFields | None, after: AccountFields) -> list[FieldChange]:
-    """The changed fields, by GraphQL name, with display values before and after."""
+    """The changed fields, by GraphQL name, with display values before and after; a holder added
+    is a `holders` change from null to its email, one removed from its email to null."""
     old, new = _display(before), _display(after)
-    return [
+    changes = [
         FieldChange(field, old.get(field), value)
         for field, value in new.items()
         if old.get(field) != value and not (before is None and value is None)
     ]
+    old_holders = {holder.id: holder.email for holder in before.holders} if before else {}
+    new_holders = {holder.id: holder.email for holder in after.holders}
+    changes += [FieldChange("holders", email, None) for hid, email in old_holders.items() if hid not in new_holders]
+    changes += [FieldChange("holders", None, email) for hid, email in new_holders.items() if hid not in old_holders]
+    return changes
 
 
 @dataclass(frozen=True)
@@ -395,6 +426,7 @@ class Account:
     balance_cents: int = 0
     held_cents: int = 0  # every hold on the account, an expired one included until it is released
     holds: tuple[Hold, ...] = ()
+    holders: tuple[Holder, ...] = ()
 
     def held_now(self, now_ms: int) -> int:
         """heldCredit: the holds not past their expiry."""
@@ -410,6 +442,7 @@ class Account:
             tolerance_units=self.tolerance_units,
             description=self.description,
             status=self.status,
+            holders=self.holders,
         )
 
 

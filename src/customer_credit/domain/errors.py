@@ -23,6 +23,7 @@ class AccountErrorCode(str, enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     VERSION_CONFLICT = "VERSION_CONFLICT"
     OPEN_BALANCE = "OPEN_BALANCE"
+    TOO_MANY_HOLDERS = "TOO_MANY_HOLDERS"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ def lifespan(
             if announce_admin_key is not None:
                 await bootstrap_admin_key(services, announce_admin_key)
             await services.accounts.add_missing_ledgers()
+            await services.accounts.claim_unclaimed_emails()
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)

@@ -18,6 +18,7 @@ from customer_credit.persistence.accounts import (
     update_operation,
 )
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
+from customer_credit.persistence.email_claims import EmailClaims
 from customer_credit.persistence.errors import bulk_write_failures
 
 # What a failed write clashed on, in the request's terms: `id`, `email` or `document` (None: not a clash).
@@ -28,6 +29,7 @@ class AccountBatchRepository:
     def __init__(self, database: Database):
         self.accounts = database.collection(ACCOUNTS)
         self.events = database.collection(ACCOUNT_EVENTS)
+        self.claims = EmailClaims(database)
 
     async def record_events(self, documents: list[dict[str, Any]]) -> None:
         await record_events(self.events, documents)
@@ -43,6 +45,17 @@ class AccountBatchRepository:
 
     async def open_by_email_keys(self, keys: set[str]) -> dict[str, Account]:
         return await self._by("email_key", keys)
+
+    async def email_owners(self, keys: set[str]) -> dict[str, Account]:
+        """The open accounts that hold these email keys, as their email or a holder's."""
+        found = await self.open_by_email_keys(keys)
+        claims = await self.claims.find(keys - set(found))
+        owners = await self.by_ids({claim.account_id for claim in claims})
+        for claim in claims:
+            owner = owners.get(claim.account_id)
+            if owner is not None and claim.key in owner.fields.claimed_keys:
+                found[claim.key] = owner
+        return found
 
     async def open_by_document_keys(self, keys: set[str]) -> dict[str, Account]:
         return await self._by("document_key", keys)
@@ -74,17 +87,34 @@ class AccountBatchRepository:
         await self.record_events(unrecorded)
         return applied
 
+    async def claim(self, changes: list[AccountChange]) -> dict[int, str | None]:
+        """The emails the changes add, claimed at once; the positions another open account holds one of."""
+        wanted = [(change.account_id, change.new_keys, change.version) for change in changes]
+        return {position: "email" for position in await self.claims.claim_batch(wanted)}
+
+    async def undo_claims(self, changes: list[AccountChange], positions: set[int]) -> None:
+        for position in sorted(positions):
+            change = changes[position]
+            await self.claims.undo(change.account_id, change.new_keys, change.version)
+
     async def insert(self, changes: list[AccountChange]) -> dict[int, str | None]:
-        """Open accounts, unordered; the failed positions with the field each clashed on."""
+        """Open accounts, unordered, their emails claimed first; the failed positions with the field
+        each clashed on."""
         if not changes:
             return {}
-        documents = [account_document(change) for change in changes]
-        try:
-            await self.accounts.insert_many(documents, ordered=False)
-            failures: dict[int, str | None] = {}
-        except BulkWriteError as exc:
-            failures = clashes(exc)
-        await self.record_events([d["last_event"] for i, d in enumerate(documents) if i not in failures])
+        failures = await self.claim(changes)
+        positions = [i for i in range(len(changes)) if i not in failures]
+        documents = [account_document(changes[i]) for i in positions]
+        refused: dict[int, str | None] = {}
+        if documents:
+            try:
+                await self.accounts.insert_many(documents, ordered=False)
+            except BulkWriteError as exc:
+                refused = {positions[index]: field for index, field in clashes(exc).items()}
+        await self.undo_claims(changes, set(refused))
+        failures.update(refused)
+        opened = [d for i, d in zip(positions, documents, strict=True) if i not in refused]
+        await self.record_events([d["last_event"] for d in opened])
         return failures
 
     async def update(self, changes: list[AccountChange]) -> tuple[dict[int, str | None], set[int]]:
@@ -95,21 +125,28 @@ class AccountBatchRepository:
         """
         if not changes:
             return {}, set()
-        operations = [UpdateOne(update_condition(change), update_operation(change)) for change in changes]
-        try:
-            result = await self.accounts.bulk_write(operations, ordered=False)
-            failures: dict[int, str | None] = {}
-            matched = result.matched_count
-        except BulkWriteError as exc:
-            failures = clashes(exc)
-            matched = exc.details.get("nMatched", 0)
+        failures = await self.claim(changes)
+        positions = [i for i in range(len(changes)) if i not in failures]
+        operations = [UpdateOne(update_condition(changes[i]), update_operation(changes[i])) for i in positions]
+        refused: dict[int, str | None] = {}
+        matched = 0
+        if operations:
+            try:
+                result = await self.accounts.bulk_write(operations, ordered=False)
+                matched = result.matched_count
+            except BulkWriteError as exc:
+                refused = {positions[index]: field for index, field in clashes(exc).items()}
+                matched = exc.details.get("nMatched", 0)
+        failures.update(refused)
         stale: set[int] = set()
         if matched + len(failures) < len(changes):
             stale = await self._unapplied(changes, failures)
+        await self.undo_claims(changes, set(refused) | stale)
         events = []
         for i, change in enumerate(changes):
             if i not in failures and i not in stale:
                 events.extend(pending_events(change))
+                await self.claims.release(change.account_id, change.released_keys, change.version)
         await self.record_events(events)
         return failures, stale
 

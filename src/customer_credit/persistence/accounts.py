@@ -29,7 +29,9 @@ from customer_credit.domain.accounts import (
     DocumentType,
     EventSource,
     FieldChange,
+    Holder,
     compact_document,
+    email_key,
     lookup_email_key,
 )
 from customer_credit.domain.credit import spending_limit_cents
@@ -37,6 +39,7 @@ from customer_credit.domain.credit_records import Hold
 from customer_credit.domain.errors import AccountRuleViolation
 from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Database
+from customer_credit.persistence.email_claims import EmailClaims
 from customer_credit.persistence.errors import DUPLICATE_KEY
 from customer_credit.persistence.ledger import HEADROOM, HEADROOM_PLAIN, ledger_fields
 
@@ -67,6 +70,7 @@ STORED_KEYS = {
     "balance_cents": "balance_cents",
     "held_cents": "held_cents",
     "holds": "holds",
+    "holders": "holders",
 }
 
 # The stored unique keys, and the field of the request each one comes from.
@@ -131,6 +135,7 @@ def field_values(fields: AccountFields) -> tuple[dict[str, Any], list[str]]:
         "tolerance_units": fields.tolerance_units,
         "description": fields.description,
         "status": fields.status.value,
+        "holders": {h.id: {"email": h.email, "at": h.added_at_ms} for h in fields.holders},
     }
     removed = []
     if fields.status is AccountStatus.OPEN:
@@ -221,7 +226,14 @@ def account_from_document(document: dict[str, Any]) -> Account:
         balance_cents=get("balance_cents", 0),
         held_cents=get("held_cents", 0),
         holds=tuple(Hold(t, h["a"], h["x"]) for t, h in (get("holds") or {}).items()),
+        holders=holders_from_document(get("holders") or {}),
     )
+
+
+def holders_from_document(holders: dict[str, Any]) -> tuple[Holder, ...]:
+    """In the order they were added."""
+    found = [Holder(id=hid, email=h["email"], added_at_ms=h["at"]) for hid, h in holders.items()]
+    return tuple(sorted(found, key=lambda holder: (holder.added_at_ms, holder.id)))
 
 
 def projection(fields: set[str] | None, *extra: str) -> list[str] | None:
@@ -249,7 +261,7 @@ def account_filter(query: AccountQuery) -> dict[str, Any]:
             {
                 "$or": [
                     {"_id": {"$regex": "^" + re.escape(text), "$options": "i"}},
-                    {"email_sort": {"$regex": "^" + re.escape(text.lower())}},
+                    {"email_sort": {"$regex": "^" + re.escape(email_key(text))}},
                     {"document": {"$regex": "^" + re.escape(compact_document(text))}},
                 ]
             }
@@ -263,12 +275,23 @@ class AccountRepository:
     def __init__(self, database: Database):
         self.accounts = database.collection(ACCOUNTS)
         self.events = database.collection(ACCOUNT_EVENTS)
+        self.claims = EmailClaims(database)
 
     async def get(self, account_id: str, fields: set[str] | None = None) -> Account | None:
         document = await self.accounts.find_one({"_id": account_id}, projection(fields))
         return account_from_document(document) if document is not None else None
 
     async def insert(self, change: AccountChange) -> Account:
+        """Open the account: its email claimed first (EMAIL_IN_USE if another open account holds it)."""
+        await self.claims.claim(change.account_id, change.new_keys, change.version)
+        try:
+            await self.insert_claimed(change)
+        except Exception:
+            await self.claims.undo(change.account_id, change.new_keys, change.version)
+            raise
+        return change.applied()
+
+    async def insert_claimed(self, change: AccountChange) -> None:
         document = account_document(change)
         try:
             await self.accounts.insert_one(document)
@@ -280,10 +303,25 @@ class AccountRepository:
             # document has just been closed: either way the caller's next attempt decides.
             raise AccountAlreadyExists(change.account_id) from None
         await self.record_events([document["last_event"]])
-        return change.applied()
 
     async def update(self, change: AccountChange) -> Account | None:
-        """Apply the change if the account is still at the version it was planned from; None if it moved on."""
+        """Apply the change if the account is still at the version it was planned from; None if it moved on.
+
+        The emails the change adds (a new email, a holder) are claimed before the write, and those it
+        lets go of (an old email, a holder removed, every one on a close) released after it."""
+        await self.claims.claim(change.account_id, change.new_keys, change.version)
+        try:
+            applied = await self.update_claimed(change)
+        except Exception:
+            await self.claims.undo(change.account_id, change.new_keys, change.version)
+            raise
+        if not applied:
+            await self.claims.undo(change.account_id, change.new_keys, change.version)
+            return None
+        await self.claims.release(change.account_id, change.released_keys, change.version)
+        return change.applied()
+
+    async def update_claimed(self, change: AccountChange) -> bool:
         operation = update_operation(change)
         for attempt in range(CLASH_ATTEMPTS):
             try:
@@ -298,9 +336,24 @@ class AccountRepository:
                 if attempt == CLASH_ATTEMPTS - 1:
                     raise
         if result.matched_count == 0:
-            return None
+            return False
         await self.record_events(pending_events(change))
-        return change.applied()
+        return True
+
+    async def by_email(self, email: str, fields: set[str] | None = None) -> Account | None:
+        """The open account whose email or holder email this is (as typed: normalised, case-insensitive):
+        the email's claim, found by its key, names the account."""
+        key = lookup_email_key(email)
+        claims = await self.claims.find({key})
+        if not claims:
+            return None
+        wanted = None if fields is None else {*fields, "status", "email", "holders"}
+        account = await self.get(claims[0].account_id, wanted)
+        return account if account is not None and key in account.fields.claimed_keys else None
+
+    async def claim_unclaimed_emails(self) -> int:
+        """Claims for the emails of accounts opened before claims existed; how many accounts."""
+        return await self.claims.claim_unclaimed()
 
     async def add_missing_ledgers(self) -> int:
         """Give accounts opened before the credit ledger existed their (empty) ledger; returns how many."""

@@ -25,6 +25,7 @@ CREDIT_TRANSACTIONS = "credit_transactions"
 INVOICES = "invoices"
 STATEMENT_ENTRIES = "statement_entries"
 IDEMPOTENCY_KEYS = "idempotency_keys"
+EMAIL_CLAIMS = "email_claims"  # `_id`: an email key; its unique `_id` index is the one it needs (email_claims.py)
 STORE_SETTINGS = "store_settings"  # one document, `_id: "store"`; no index beyond `_id`
 
 INDEXES: dict[str, list[IndexModel]] = {

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from customer_credit.domain.account_planner import Origin, plan_change, plan_close, plan_open
+from customer_credit.domain.account_planner import (
+    Origin,
+    find_holder,
+    plan_add_holder,
+    plan_change,
+    plan_close,
+    plan_open,
+    plan_remove_holder,
+)
 from customer_credit.domain.accounts import (
     DEFAULT_CREDIT_LIMIT_CENTS,
     Account,
@@ -107,6 +115,50 @@ async def close_account(accounts: AccountRepository, *, account_id: str, actor: 
         if updated is not None:
             return updated
     raise too_busy()
+
+
+@dataclass(frozen=True)
+class HolderOutcome:
+    account: Account
+    added: bool  # False: the email already was one of the account's holders
+
+
+async def add_holder(accounts: AccountRepository, *, account_id: str, email: str, actor: str) -> HolderOutcome:
+    """Add a holder email; EMAIL_IN_USE if it is the email or a holder email of an open account
+    (this one's own email included), TOO_MANY_HOLDERS past the tenth."""
+    validate_account_id(account_id)
+    for _ in range(MAX_ATTEMPTS):
+        current = await accounts.get(account_id)
+        if current is None:
+            raise not_found(account_id)
+        change = plan_add_holder(current, email, Origin(actor=actor, at_ms=now_ms()))
+        if change is None:
+            return HolderOutcome(current, added=False)
+        updated = await accounts.update(change)
+        if updated is not None:
+            return HolderOutcome(updated, added=True)
+    raise too_busy()
+
+
+async def remove_holder(
+    accounts: AccountRepository, *, account_id: str, actor: str, email: str | None = None, holder_id: str | None = None
+) -> Account:
+    """Remove the holder with this email (or, for REST, this id); its email becomes free."""
+    validate_account_id(account_id)
+    for _ in range(MAX_ATTEMPTS):
+        current = await accounts.get(account_id)
+        if current is None:
+            raise not_found(account_id)
+        holder = find_holder(current, email=email, holder_id=holder_id)
+        updated = await accounts.update(plan_remove_holder(current, holder, Origin(actor=actor, at_ms=now_ms())))
+        if updated is not None:
+            return updated
+    raise too_busy()
+
+
+async def account_by_email(accounts: AccountRepository, email: str, fields: set[str] | None = None) -> Account | None:
+    """The open account whose email or holder email this is."""
+    return await accounts.by_email(email, fields)
 
 
 @dataclass(frozen=True)

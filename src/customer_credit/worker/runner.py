@@ -161,7 +161,7 @@ class ImportRunner:
 
     async def report_in_use(self, state: RunState, plans: list[RowPlan]) -> None:
         changes = [plan.change for plan in plans if plan.change is not None]
-        emails = await self.accounts.open_by_email_keys({change.after.email_key for change in changes})
+        emails = await self.accounts.email_owners({change.after.email_key for change in changes})
         documents = await self.accounts.open_by_document_keys(
             {key for change in changes if (key := change.after.document_key)}
         )

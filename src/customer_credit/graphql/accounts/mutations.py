@@ -1,4 +1,4 @@
-"""`openOrChangeAccount` and `closeAccount`: rule violations come back in the payload."""
+"""`openOrChangeAccount`, `closeAccount` and the holder mutations: rule violations come back in the payload."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from customer_credit.domain.money import decimal_to_cents
 from customer_credit.graphql.accounts.types import (
     Account,
     AccountError,
+    AccountHolderPayload,
     CloseAccountPayload,
     OpenOrChangeAccountInput,
     OpenOrChangeAccountPayload,
 )
 from customer_credit.graphql.core.permissions import requires
-from customer_credit.usecases.accounts import close_account, open_or_change_account
+from customer_credit.usecases.accounts import add_holder, close_account, open_or_change_account, remove_holder
 
 
 def account_errors(errors: list[FieldError]) -> list[AccountError]:
@@ -62,3 +63,31 @@ class AccountMutations:
         except AccountRuleViolation as violation:
             return CloseAccountPayload(account=None, errors=account_errors(violation.errors))
         return CloseAccountPayload(account=Account.of(account, pii=context.can_read_pii), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[requires("accounts:write")],
+        description="Add a holder email (at most 10); an email already among the holders changes nothing.",
+    )
+    async def add_account_holder(self, info: Info, account_id: strawberry.ID, email: str) -> AccountHolderPayload:
+        context = info.context
+        try:
+            outcome = await add_holder(
+                context.services.accounts, account_id=str(account_id), email=email, actor=context.caller.name
+            )
+        except AccountRuleViolation as violation:
+            return AccountHolderPayload(account=None, errors=account_errors(violation.errors))
+        return AccountHolderPayload(account=Account.of(outcome.account, pii=context.can_read_pii), errors=[])
+
+    @strawberry.mutation(
+        permission_classes=[requires("accounts:write")],
+        description="Remove a holder email (as typed: case-insensitive); it becomes free for another account.",
+    )
+    async def remove_account_holder(self, info: Info, account_id: strawberry.ID, email: str) -> AccountHolderPayload:
+        context = info.context
+        try:
+            account = await remove_holder(
+                context.services.accounts, account_id=str(account_id), email=email, actor=context.caller.name
+            )
+        except AccountRuleViolation as violation:
+            return AccountHolderPayload(account=None, errors=account_errors(violation.errors))
+        return AccountHolderPayload(account=Account.of(account, pii=context.can_read_pii), errors=[])

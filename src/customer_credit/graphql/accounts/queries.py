@@ -1,4 +1,4 @@
-"""The `account` and `accounts` queries."""
+"""The `account`, `accountByEmail` and `accounts` queries."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor, fingerprint
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.core.selection import connection_selection, field_names
-from customer_credit.usecases.accounts import list_accounts
+from customer_credit.usecases.accounts import account_by_email, list_accounts
 
 # The record attributes behind each GraphQL field of Account, so reads fetch only what is selected.
 RECORD_FIELDS = {
@@ -36,6 +36,7 @@ RECORD_FIELDS = {
     "createdAt": ["created_at_ms"],
     "updatedAt": ["updated_at_ms"],
     "version": ["version"],
+    "holders": ["holders"],
     "history": ["version", "last_event"],
     "spendingLimit": ["credit_limit_cents", "tolerance_units"],
     "balance": ["balance_cents"],
@@ -76,6 +77,17 @@ class AccountQueries:
             return None  # no account can have it; and a lone surrogate would not even reach the store
         selected = field_names(info.selected_fields[0].selections)
         account = await info.context.services.accounts.get(str(id), fields_for(selected))
+        return Account.of(account, pii=info.context.can_read_pii) if account is not None else None
+
+    @strawberry.field(
+        permission_classes=[requires("accounts:read")],
+        description="The OPEN account whose email or holder email this is (case-insensitive).",
+    )
+    async def account_by_email(self, info: Info, email: str) -> Account | None:
+        if not is_unicode_text(email):
+            return None  # no stored email can be it
+        selected = field_names(info.selected_fields[0].selections)
+        account = await account_by_email(info.context.services.accounts, email, fields_for(selected))
         return Account.of(account, pii=info.context.can_read_pii) if account is not None else None
 
     @strawberry.field(permission_classes=[requires("accounts:read")])

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from customer_credit.domain.accounts import Account as AccountRecord
 from customer_credit.domain.accounts import AccountOrderField as OrderField
-from customer_credit.domain.accounts import AccountStatus, DocumentType, EventSource
+from customer_credit.domain.accounts import AccountStatus, DocumentType, EventSource, Holder
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.credit import spending_limit_cents
 from customer_credit.domain.credit_records import InvoiceQuery
@@ -72,18 +72,33 @@ class AccountEvent:
     changes: list[FieldChange]
 
 
-PII_FIELDS = {"email", "document"}
+PII_FIELDS = {"email", "document", "holders"}
 
 
 def masked_change(change, pii: bool) -> FieldChange:
     if pii or change.field not in PII_FIELDS:
         return FieldChange(field=change.field, from_=change.before, to=change.after)
-    mask = mask_email if change.field == "email" else mask_document
+    mask = mask_document if change.field == "document" else mask_email
     return FieldChange(
         field=change.field,
         from_=mask(change.before) if change.before else None,
         to=mask(change.after) if change.after else None,
     )
+
+
+@strawberry.type
+class AccountHolder:
+    id: strawberry.ID = strawberry.field(description="Names the holder in the REST API's paths.")
+    email: str = strawberry.field(description="Masked without pii:read.")
+    added_at: datetime
+
+    @classmethod
+    def of(cls, holder: Holder, *, pii: bool) -> AccountHolder:
+        return cls(
+            id=strawberry.ID(holder.id),
+            email=holder.email if pii else mask_email(holder.email),
+            added_at=from_epoch_ms(holder.added_at_ms),
+        )
 
 
 @strawberry.type
@@ -99,6 +114,9 @@ class Account:
     created_at: datetime
     updated_at: datetime
     version: int = strawberry.field(description="+1 on every change.")
+    holders: list[AccountHolder] = strawberry.field(
+        description="The other emails that share this account's credit, in the order they were added; at most 10."
+    )
     record: strawberry.Private[AccountRecord]
 
     @classmethod
@@ -116,6 +134,7 @@ class Account:
             created_at=from_epoch_ms(account.created_at_ms),
             updated_at=from_epoch_ms(account.updated_at_ms),
             version=account.version,
+            holders=[AccountHolder.of(holder, pii=pii) for holder in account.holders],
             record=account,
         )
 
@@ -241,6 +260,12 @@ class OpenOrChangeAccountPayload:
 
 @strawberry.type
 class CloseAccountPayload:
+    account: Account | None
+    errors: list[AccountError]
+
+
+@strawberry.type
+class AccountHolderPayload:
     account: Account | None
     errors: list[AccountError]
 

@@ -23,7 +23,7 @@ from customer_credit.domain.credit import spending_limit_cents
 from customer_credit.domain.errors import AccountErrorCode
 from customer_credit.domain.money import MAX_CREDIT_LIMIT_CENTS, cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.pii import mask_document, mask_email
-from customer_credit.http.rest.bodies import InputField, integer, number, parse_object, text
+from customer_credit.http.rest.bodies import InputField, WrongType, integer, number, parse_object, text
 from customer_credit.http.rest.errors import INVALID_PARAMETER
 
 # The original API's words for the domain's enums (the same as the files').
@@ -72,6 +72,28 @@ def _email(account: Account, view: AccountView) -> str:
 def _document(account: Account, view: AccountView) -> str | None:
     value = account.document
     return value if view.pii or value is None else mask_document(value)
+
+
+def _holders(account: Account, view: AccountView) -> list[dict[str, str]]:
+    return [
+        {
+            "id": holder.id,
+            "email": holder.email if view.pii else mask_email(holder.email),
+            "addedAt": iso_datetime(holder.added_at_ms),
+        }
+        for holder in account.holders
+    ]
+
+
+HOLDER_SCHEMA = {
+    "type": "object",
+    "required": ["id", "email", "addedAt"],
+    "properties": {
+        "id": {"type": "string", "description": "The holderId of DELETE /accounts/{accountId}/holders/{holderId}."},
+        "email": {"type": "string", "description": "Masked for a key without the scope pii:read."},
+        "addedAt": {"type": "string", "format": "date-time"},
+    },
+}
 
 
 def _document_type(account: Account, view: AccountView) -> str | None:
@@ -159,6 +181,15 @@ ACCOUNT_FIELDS: tuple[OutputField, ...] = (
             f"is in use (then no authorization succeeds). {MONEY}",
         },
         lambda a, v: cents_to_decimal(v.available_cents(a)),
+    ),
+    OutputField(
+        "holders",
+        {
+            "type": "array",
+            "items": HOLDER_SCHEMA,
+            "description": "The other emails that share the account's credit (at most 10), in the order added.",
+        },
+        _holders,
     ),
 )
 
@@ -273,3 +304,35 @@ def parse_account_body(body: bytes) -> AccountBody:
         **{field.attribute: values[field.name] for field in REQUEST_FIELDS if field.attribute and field.name in values}
     )
     return AccountBody(request, values.get("expectedVersion"))
+
+
+# --- holders in -------------------------------------------------------------------------------
+
+
+def holder_claims(value: Any) -> str:
+    """`{"email": …}`, as the original API's holder body nests it."""
+    if not isinstance(value, dict) or set(value) != {"email"}:
+        raise WrongType('must be an object with one member, "email"')
+    return text(value["email"])
+
+
+HOLDER_FIELDS: tuple[InputField, ...] = (
+    InputField(
+        "claims",
+        holder_claims,
+        AccountErrorCode.INVALID_EMAIL.value,
+        {
+            "type": "object",
+            "required": ["email"],
+            "additionalProperties": False,
+            "properties": {"email": {"type": "string", "format": "email"}},
+            "description": "The holder's email; it may not be the email or a holder email of any open account.",
+        },
+        required=True,
+    ),
+)
+
+
+def parse_holder_body(body: bytes) -> str:
+    """The email of a holder POST's body."""
+    return parse_object(body, HOLDER_FIELDS)["claims"]

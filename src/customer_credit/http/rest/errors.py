@@ -57,6 +57,7 @@ CONFLICT_CODES = frozenset(
         AccountErrorCode.VERSION_CONFLICT,
         AccountErrorCode.ACCOUNT_CLOSED,
         AccountErrorCode.OPEN_BALANCE,
+        AccountErrorCode.TOO_MANY_HOLDERS,
         CreditErrorCode.ACCOUNT_CLOSED,
         CreditErrorCode.INSUFFICIENT_CREDIT,
         CreditErrorCode.TRANSACTION_NOT_AUTHORIZED,

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from customer_credit.domain.api_keys import Caller
-from customer_credit.http.rest.accounts_json import ACCOUNT_FIELDS, REQUEST_FIELDS
+from customer_credit.http.rest.accounts_json import ACCOUNT_FIELDS, HOLDER_FIELDS, REQUEST_FIELDS
 from customer_credit.http.rest.bodies import object_schema
 from customer_credit.http.rest.credit_json import (
     AUTHORIZE_FIELDS,
@@ -96,6 +96,7 @@ def component_schemas() -> dict[str, Any]:
             "properties": {field.name: field.schema for field in ACCOUNT_FIELDS},
         },
         "AccountRequest": object_schema(REQUEST_FIELDS, "The account PUT's body."),
+        "HolderRequest": object_schema(HOLDER_FIELDS, "The holder to add."),
         "AccountList": {
             "type": "object",
             "required": ["data", "summary"],

@@ -30,7 +30,12 @@ from customer_credit.domain.accounts import Account, AccountOrderField, AccountQ
 from customer_credit.domain.api_keys import Caller
 from customer_credit.domain.messages import message
 from customer_credit.domain.money import decimal_to_cents
-from customer_credit.http.rest.accounts_json import STATUS_FROM_TEXT, account_json, parse_account_body
+from customer_credit.http.rest.accounts_json import (
+    STATUS_FROM_TEXT,
+    account_json,
+    parse_account_body,
+    parse_holder_body,
+)
 from customer_credit.http.rest.bodies import one_of
 from customer_credit.http.rest.credit_routes import CREDIT_OPERATIONS
 from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ROUTE_ERRORS, ApiError, invalid_parameter
@@ -49,7 +54,14 @@ from customer_credit.http.rest.requests import (
 from customer_credit.http.rest.settings_routes import SETTINGS_OPERATIONS
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.accounts import AccountRepository
-from customer_credit.usecases.accounts import close_account, list_accounts, not_found, open_or_change_account
+from customer_credit.usecases.accounts import (
+    add_holder,
+    close_account,
+    list_accounts,
+    not_found,
+    open_or_change_account,
+    remove_holder,
+)
 
 MAX_WINDOW = 100
 DEFAULT_WINDOW = 20
@@ -97,6 +109,30 @@ async def get_account(request: Request, caller: Caller) -> Response:
 
 async def delete_account(request: Request, caller: Caller) -> Response:
     account = await close_account(services(request).accounts, account_id=account_id_of(request), actor=caller.name)
+    return json_response(account_json(account, await account_view(request, caller)))
+
+
+# --- POST /accounts/{accountId}/holders, DELETE /accounts/{accountId}/holders/{holderId} --------
+
+HOLDERS_PATH = f"{ACCOUNT_PATH}/holders"
+HOLDER_PATH = f"{HOLDERS_PATH}/{{holderId}}"
+
+
+async def post_holder(request: Request, caller: Caller) -> Response:
+    account_id = account_id_of(request)
+    email = parse_holder_body(await request.body())
+    outcome = await add_holder(services(request).accounts, account_id=account_id, email=email, actor=caller.name)
+    account = account_json(outcome.account, await account_view(request, caller))
+    return json_response(account, 201 if outcome.added else 200)
+
+
+async def delete_holder(request: Request, caller: Caller) -> Response:
+    account = await remove_holder(
+        services(request).accounts,
+        account_id=account_id_of(request),
+        holder_id=request.path_params["holderId"],
+        actor=caller.name,
+    )
     return json_response(account_json(account, await account_view(request, caller)))
 
 
@@ -225,6 +261,51 @@ ACCOUNT_OPERATIONS: tuple[Operation, ...] = (
                 "negative balance (OPEN_BALANCE): its invoices are never lost.",
                 "Error",
             ),
+        },
+    ),
+    Operation(
+        method="POST",
+        path=HOLDERS_PATH,
+        operation_id="addAccountHolder",
+        summary="Add a holder email to an account",
+        description="The holder shares the account's credit. An account has at most 10 holders "
+        "(TOO_MANY_HOLDERS); an email is the email or a holder email of at most one open account "
+        "(EMAIL_IN_USE). An email already among the account's holders changes nothing (200).",
+        tag=ACCOUNTS_TAG,
+        handler=post_holder,
+        scopes=("accounts:write",),
+        parameters=(ACCOUNT_ID_PARAMETER,),
+        request_component="HolderRequest",
+        responses={
+            200: Outcome("The email already was a holder: the account, unchanged.", "Account"),
+            201: Outcome("The holder was added: the account, with its holders.", "Account"),
+            400: BAD_REQUEST,
+            404: UNKNOWN_ACCOUNT,
+            409: Outcome(
+                "EMAIL_IN_USE (an open account has it, this one's own email included), TOO_MANY_HOLDERS or "
+                "ACCOUNT_CLOSED.",
+                "Error",
+            ),
+        },
+    ),
+    Operation(
+        method="DELETE",
+        path=HOLDER_PATH,
+        operation_id="removeAccountHolder",
+        summary="Remove a holder from an account",
+        description="The holder's email becomes free for another account.",
+        tag=ACCOUNTS_TAG,
+        handler=delete_holder,
+        scopes=("accounts:write",),
+        parameters=(
+            ACCOUNT_ID_PARAMETER,
+            Parameter("holderId", "path", {"type": "string"}, "The holder's `id`, as the account's holders list it."),
+        ),
+        responses={
+            200: Outcome("The account, without the holder.", "Account"),
+            400: INVALID_ID,
+            404: Outcome("No account has this id, or it has no such holder (NOT_FOUND).", "Error"),
+            409: Outcome("The account is closed (ACCOUNT_CLOSED).", "Error"),
         },
     ),
     Operation(
