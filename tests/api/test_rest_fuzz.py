@@ -57,8 +57,12 @@ SEED = {
 
 
 # Refused for what the request names, not for its data: a schema cannot know that a transaction is not
-# Settled (then nothing is refundable: 400 AMOUNT_EXCEEDS_REFUNDABLE, as the contract says).
-STATE_BOUND = {"POST /api/creditcontrol/accounts/{accountId}/transactions/{transactionId}/refunds"}
+# Settled (then nothing is refundable: 400 AMOUNT_EXCEEDS_REFUNDABLE, as the contract says), nor which
+# invoice ids exist (a generated one names none: 404), nor how many days an invoice has left to postpone.
+STATE_BOUND = {
+    "POST /api/creditcontrol/accounts/{accountId}/transactions/{transactionId}/refunds",
+    "PUT /api/creditcontrol/accounts/{accountId}/invoices/{invoiceId}/postponement",
+}
 VALID_DATA_EXAMPLES = 30  # per operation and phase
 
 

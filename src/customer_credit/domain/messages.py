@@ -533,6 +533,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "TYPE.unicode": ("{name} must be valid Unicode text.", "{name} deve ser texto Unicode válido."),
     "TYPE.number": ("{name} must be a JSON number.", "{name} deve ser um número JSON."),
     "TYPE.integer": ("{name} must be an integer.", "{name} deve ser um número inteiro."),
+    "TYPE.holderClaims": (
+        '{name} must be an object with one member, "email".',
+        '{name} deve ser um objeto com um único membro, "email".',
+    ),
     "TYPE.dateTime": (
         "{name} must be an ISO-8601 date-time with a time zone, such as 2026-05-01T12:00:00Z.",
         "{name} deve ser uma data e hora ISO-8601 com fuso horário, como 2026-05-01T12:00:00Z.",

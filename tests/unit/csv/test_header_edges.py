@@ -12,7 +12,7 @@ from customer_credit.csv.errors import CsvFileError
 def header_error(cells: list[str], required: tuple[Column, ...] = ()) -> str:
     with pytest.raises(CsvFileError) as error:
         map_header(cells, required=required)
-    return error.value.message
+    return error.value.message.english
 
 
 def test_a_byte_order_mark_before_the_first_header_is_not_part_of_it():

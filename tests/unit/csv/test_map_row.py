@@ -10,6 +10,7 @@ import pytest
 from customer_credit.csv.columns import TEMPLATE_HEADER, map_header
 from customer_credit.csv.rows import ImportRowErrorCode, RowCommand, RowError, column_label, map_row, unquote_cell
 from customer_credit.domain.accounts import AccountRequest, DocumentType
+from customer_credit.domain.messages import message
 
 HEADER = map_header(list(TEMPLATE_HEADER), required=())
 PORTUGUESE = map_header(
@@ -61,8 +62,9 @@ def test_a_row_with_more_filled_cells_than_the_header_is_malformed():
         row=4,
         account_id="acc-1",
         request=AccountRequest(),
-        errors=[RowError(4, None, ImportRowErrorCode.MALFORMED_ROW, "The row has 10 cells; the header has 8.")],
+        errors=[RowError(4, None, ImportRowErrorCode.MALFORMED_ROW, message("MALFORMED_ROW.cells", cells=10, width=8))],
     )
+    assert command.errors[0].message.english == "The row has 10 cells; the header has 8."
 
 
 def test_every_bad_cell_is_reported_under_its_column_as_the_file_names_it():
@@ -74,8 +76,8 @@ def test_every_bad_cell_is_reported_under_its_column_as_the_file_names_it():
         (3, "Tipo de Documento", ImportRowErrorCode.INVALID_DOCUMENT_TYPE),
         (3, "Situação", ImportRowErrorCode.INVALID_STATUS),
     ]
-    assert command.errors[0].message.startswith('"1,500" is ambiguous: it could be 1500 or 1.5.')
-    assert command.errors[3].message == '"Ativa" is not a status; write Open or Closed (Aberta or Fechada)'
+    assert command.errors[0].message.english.startswith('"1,500" is ambiguous: it could be 1500 or 1.5.')
+    assert command.errors[3].message.english == '"Ativa" is not a status; write Open or Closed (Aberta or Fechada)'
     assert all(e.account_id is None for e in command.errors)
 
 

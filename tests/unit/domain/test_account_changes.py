@@ -67,6 +67,11 @@ def violation_of(request: AccountRequest, current: AccountFields | None) -> list
     return violation.value.errors
 
 
+def described(errors: list[FieldError]) -> list[tuple[str | None, AccountErrorCode, str]]:
+    """Each error as its field, its code and its message in English."""
+    return [(error.field, error.code, error.message.english) for error in errors]
+
+
 # --- masked echoes -------------------------------------------------------------------------------
 
 
@@ -176,8 +181,8 @@ def test_a_cpf_of_one_repeated_digit_is_refused_though_its_check_digits_add_up()
     with pytest.raises(AccountRuleViolation) as violation:
         normalize_document(DocumentType.CPF, "11111111111")
 
-    assert violation.value.errors == [
-        FieldError("document", AccountErrorCode.INVALID_DOCUMENT, "CPF must have 11 digits with valid check digits.")
+    assert described(violation.value.errors) == [
+        ("document", AccountErrorCode.INVALID_DOCUMENT, "CPF must have 11 digits with valid check digits.")
     ]
 
 
@@ -185,18 +190,16 @@ def test_a_cnpj_with_a_wrong_check_digit_is_refused_with_its_own_message():
     with pytest.raises(AccountRuleViolation) as violation:
         normalize_document(DocumentType.CNPJ, CNPJ_COMPACT[:-1] + "2")
 
-    assert violation.value.errors == [
-        FieldError(
-            "document", AccountErrorCode.INVALID_DOCUMENT, "CNPJ must have 14 characters with valid check digits."
-        )
+    assert described(violation.value.errors) == [
+        ("document", AccountErrorCode.INVALID_DOCUMENT, "CNPJ must have 14 characters with valid check digits.")
     ]
 
 
 def test_an_unknown_document_type_is_an_error_on_document_type():
     errors = violation_of(AccountRequest(document_type="RG", document="123"), CURRENT)
 
-    assert errors == [
-        FieldError("documentType", AccountErrorCode.INVALID_DOCUMENT_TYPE, "Document type must be CPF, CNPJ or OTHER.")
+    assert described(errors) == [
+        ("documentType", AccountErrorCode.INVALID_DOCUMENT_TYPE, "Document type must be CPF, CNPJ or OTHER.")
     ]
 
 
@@ -205,8 +208,8 @@ def test_a_document_without_a_type_is_an_error_on_document_type():
 
     errors = violation_of(AccountRequest(document="ABC123"), current)
 
-    assert errors == [
-        FieldError("documentType", AccountErrorCode.REQUIRED, "Document type is required with a document.")
+    assert described(errors) == [
+        ("documentType", AccountErrorCode.REQUIRED, "Document type is required with a document.")
     ]
 
 
@@ -215,7 +218,7 @@ def test_a_type_without_a_document_is_an_error_on_document():
 
     errors = violation_of(AccountRequest(document_type="OTHER"), current)
 
-    assert errors == [FieldError("document", AccountErrorCode.REQUIRED, "Document is required with a document type.")]
+    assert described(errors) == [("document", AccountErrorCode.REQUIRED, "Document is required with a document type.")]
 
 
 def test_a_new_type_is_checked_against_the_stored_document():
@@ -253,8 +256,8 @@ def test_any_other_id_is_an_error_on_id(raw):
     with pytest.raises(AccountRuleViolation) as violation:
         validate_account_id(raw)
 
-    assert violation.value.errors == [
-        FieldError("id", AccountErrorCode.INVALID_ID, "Id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'.")
+    assert described(violation.value.errors) == [
+        ("id", AccountErrorCode.INVALID_ID, "Id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'.")
     ]
 
 
@@ -339,12 +342,12 @@ def test_a_tolerance_may_be_zero_or_exactly_one(tolerance, units):
 
 def test_a_description_of_500_characters_is_kept_and_one_of_501_is_an_error_on_description():
     assert validate_request(AccountRequest(description="d" * 500), current=CURRENT).description == "d" * 500
-    assert violation_of(AccountRequest(description="d" * 501), CURRENT) == [
-        FieldError("description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be at most 500 characters.")
+    assert described(violation_of(AccountRequest(description="d" * 501), CURRENT)) == [
+        ("description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be at most 500 characters.")
     ]
 
 
 def test_a_description_with_a_lone_surrogate_is_an_error_on_description():
-    assert violation_of(AccountRequest(description="a\ud800"), CURRENT) == [
-        FieldError("description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be valid Unicode text.")
+    assert described(violation_of(AccountRequest(description="a\ud800"), CURRENT)) == [
+        ("description", AccountErrorCode.INVALID_DESCRIPTION, "Description must be valid Unicode text.")
     ]

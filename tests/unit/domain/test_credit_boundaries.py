@@ -28,7 +28,7 @@ def postponement_refusal(days: int, already: int, ceiling: int) -> str:
         check_postponement(days, already, postponement_enabled=True, max_postponement_days=ceiling)
     (error,) = violation.value.errors
     assert (error.field, error.code) == ("days", CreditErrorCode.INVALID_POSTPONEMENT)
-    return error.message
+    return error.message.english
 
 
 def test_an_invoice_can_be_postponed_by_a_single_day():
@@ -61,7 +61,7 @@ def test_a_fully_refunded_transaction_has_nothing_left_to_refund():
             invoices=[],
         )
 
-    assert violation.value.errors[0].message == "The amount is more than the 0.00 still refundable."
+    assert violation.value.errors[0].message.english == "The amount is more than the 0.00 still refundable."
 
 
 @pytest.mark.parametrize(("amount_cents", "n"), [(100, 0), (-1, 1)])

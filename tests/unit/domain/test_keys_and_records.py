@@ -22,6 +22,7 @@ from customer_credit.domain.credit import CreditTransactionStatus, InvoiceStatus
 from customer_credit.domain.credit_records import CreditTransaction, Hold, Invoice, Ledger, LedgerEffect
 from customer_credit.domain.errors import AccountErrorCode, AccountRuleViolation, FieldError
 from customer_credit.domain.imports import ImportCounters, ImportStatus, RowOutcome
+from customer_credit.domain.messages import message, verbatim
 
 # --- API keys --------------------------------------------------------------------------------------
 
@@ -90,7 +91,8 @@ def test_the_first_missing_scope_is_the_error():
 
     assert isinstance(missing, MissingScope)
     assert missing.scope == "pii:read"
-    assert missing.message == "This API key lacks the scope 'pii:read'."
+    assert missing.text == message("FORBIDDEN", scope="pii:read")
+    assert missing.text.english == "This API key lacks the scope 'pii:read'."
 
 
 def test_a_caller_with_every_scope_asked_for_passes():
@@ -109,8 +111,8 @@ def test_a_request_without_a_key_lacks_every_scope():
 def test_a_violation_reads_as_its_messages_joined():
     violation = AccountRuleViolation(
         [
-            FieldError("email", AccountErrorCode.REQUIRED, "Email is required."),
-            FieldError(None, AccountErrorCode.OPEN_BALANCE, "Other."),
+            FieldError("email", AccountErrorCode.REQUIRED, message("REQUIRED.email")),
+            FieldError(None, AccountErrorCode.OPEN_BALANCE, verbatim("Other.")),
         ]
     )
 
@@ -118,9 +120,10 @@ def test_a_violation_reads_as_its_messages_joined():
 
 
 def test_a_single_violation_carries_one_error():
-    violation = AccountRuleViolation.single("id", AccountErrorCode.INVALID_ID, "Bad id.")
+    violation = AccountRuleViolation.single("id", AccountErrorCode.INVALID_ID, verbatim("Bad id."))
 
-    assert violation.errors == [FieldError("id", AccountErrorCode.INVALID_ID, "Bad id.")]
+    assert violation.errors == [FieldError("id", AccountErrorCode.INVALID_ID, verbatim("Bad id."))]
+    assert str(violation) == "Bad id."
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def settled(refunded_cents: int = 0) -> CreditTransaction:
 
 def refused(violation: pytest.ExceptionInfo[CreditRuleViolation]) -> tuple[str | None, CreditErrorCode, str]:
     (error,) = violation.value.errors
-    return error.field, error.code, error.message
+    return error.field, error.code, error.message.english
 
 
 def test_entry_ids_sort_by_revision_then_place_and_never_read_as_a_date():

@@ -312,7 +312,7 @@ def parse_account_body(body: bytes) -> AccountBody:
 def holder_claims(value: Any) -> str:
     """`{"email": …}`, as the original API's holder body nests it."""
     if not isinstance(value, dict) or set(value) != {"email"}:
-        raise WrongType('must be an object with one member, "email"')
+        raise WrongType("TYPE.holderClaims")
     return text(value["email"])
 
 
