@@ -3,6 +3,7 @@
 # Idempotent and non-interactive: for CI on a fresh machine. Playwright drives this browser with
 # executable_path=/usr/bin/chromium; `playwright install` (a download of its own) is never used.
 set -euo pipefail
+source "$(dirname "$0")/apt-install.sh"
 
 CHROMIUM="${CUSTOMER_CREDIT_CHROMIUM:-/usr/bin/chromium}"
 
@@ -11,22 +12,5 @@ if [ -x "$CHROMIUM" ]; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-browser: no apt-get here; install Chromium at $CHROMIUM by hand" >&2
-  exit 1
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO="sudo"
-  else
-    echo "install-browser: needs root (or sudo) to install chromium" >&2
-    exit 1
-  fi
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq chromium >/dev/null
+apt_install install-browser chromium
 echo "install-browser: installed $("$CHROMIUM" --version 2>/dev/null || echo chromium)"

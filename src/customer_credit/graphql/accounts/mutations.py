@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import strawberry
 from strawberry.types import Info
 
+from customer_credit.domain.accounts import Account as AccountRecord
 from customer_credit.domain.accounts import AccountRequest
 from customer_credit.domain.errors import AccountRuleViolation, FieldError
 from customer_credit.domain.money import decimal_to_cents
@@ -33,6 +36,14 @@ def account_request(input: OpenOrChangeAccountInput) -> AccountRequest:
         tolerance=input.tolerance,
         description=input.description,
     )
+
+
+async def holder_payload(info: Info, change: Awaitable[AccountRecord]) -> AccountHolderPayload:
+    try:
+        account = await change
+    except AccountRuleViolation as violation:
+        return AccountHolderPayload(account=None, errors=account_errors(violation.errors))
+    return AccountHolderPayload(account=Account.of(account, pii=info.context.can_read_pii), errors=[])
 
 
 @strawberry.type
@@ -70,13 +81,14 @@ class AccountMutations:
     )
     async def add_account_holder(self, info: Info, account_id: strawberry.ID, email: str) -> AccountHolderPayload:
         context = info.context
-        try:
+
+        async def added() -> AccountRecord:
             outcome = await add_holder(
                 context.services.accounts, account_id=str(account_id), email=email, actor=context.caller.name
             )
-        except AccountRuleViolation as violation:
-            return AccountHolderPayload(account=None, errors=account_errors(violation.errors))
-        return AccountHolderPayload(account=Account.of(outcome.account, pii=context.can_read_pii), errors=[])
+            return outcome.account
+
+        return await holder_payload(info, added())
 
     @strawberry.mutation(
         permission_classes=[requires("accounts:write")],
@@ -84,10 +96,7 @@ class AccountMutations:
     )
     async def remove_account_holder(self, info: Info, account_id: strawberry.ID, email: str) -> AccountHolderPayload:
         context = info.context
-        try:
-            account = await remove_holder(
-                context.services.accounts, account_id=str(account_id), email=email, actor=context.caller.name
-            )
-        except AccountRuleViolation as violation:
-            return AccountHolderPayload(account=None, errors=account_errors(violation.errors))
-        return AccountHolderPayload(account=Account.of(account, pii=context.can_read_pii), errors=[])
+        removed = remove_holder(
+            context.services.accounts, account_id=str(account_id), email=email, actor=context.caller.name
+        )
+        return await holder_payload(info, removed)
