@@ -14,6 +14,7 @@ from customer_credit.graphql.context import Services
 from customer_credit.observability.metrics import Metrics
 from customer_credit.persistence.database import Database, connect
 from customer_credit.persistence.embedded import EmbeddedMongo
+from customer_credit.persistence.upgrades import run_once
 from customer_credit.settings import Settings
 from customer_credit.worker.credit_sweeper import CreditSweeper
 from customer_credit.worker.import_worker import ImportWorker
@@ -66,8 +67,8 @@ def lifespan(
             services = Services.build(settings, connected, metrics)
             if announce_admin_key is not None:
                 await bootstrap_admin_key(services, announce_admin_key)
-            await services.accounts.add_missing_ledgers()
-            await services.accounts.claim_unclaimed_emails()
+            await run_once(connected, "account-ledgers", services.accounts.add_missing_ledgers)
+            await run_once(connected, "email-claims", services.accounts.claim_unclaimed_emails)
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)

@@ -27,6 +27,7 @@ STATEMENT_ENTRIES = "statement_entries"
 IDEMPOTENCY_KEYS = "idempotency_keys"
 EMAIL_CLAIMS = "email_claims"  # `_id`: an email key; its unique `_id` index is the one it needs (email_claims.py)
 STORE_SETTINGS = "store_settings"  # one document, `_id: "store"`; no index beyond `_id`
+UPGRADES = "upgrades"  # `_id`: the name of a start-up upgrade that has completed (upgrades.py)
 
 INDEXES: dict[str, list[IndexModel]] = {
     ACCOUNTS: [

@@ -1,0 +1,49 @@
+"""Start-up upgrades scan whole collections, so each runs until it has completed once, then never again."""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_credit.persistence.upgrades import run_once
+
+
+def counting_upgrade(calls: list[int], brought: int):
+    async def upgrade() -> int:
+        calls.append(brought)
+        return brought
+
+    return upgrade
+
+
+async def test_an_upgrade_runs_the_first_time_and_says_how_many_it_brought_over(database):
+    calls: list[int] = []
+
+    assert await run_once(database, "ledgers", counting_upgrade(calls, 3)) == 3
+    assert calls == [3]
+
+
+async def test_an_upgrade_that_completed_is_not_run_again(database):
+    calls: list[int] = []
+    await run_once(database, "ledgers", counting_upgrade(calls, 3))
+
+    assert await run_once(database, "ledgers", counting_upgrade(calls, 0)) is None
+    assert calls == [3]
+
+
+async def test_an_upgrade_that_failed_runs_again_at_the_next_start(database):
+    async def failing() -> int:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        await run_once(database, "ledgers", failing)
+    calls: list[int] = []
+
+    assert await run_once(database, "ledgers", counting_upgrade(calls, 2)) == 2
+
+
+async def test_each_upgrade_is_remembered_by_its_own_name(database):
+    calls: list[int] = []
+    await run_once(database, "ledgers", counting_upgrade(calls, 1))
+
+    assert await run_once(database, "email-claims", counting_upgrade(calls, 5)) == 5
+    assert calls == [1, 5]
