@@ -11,7 +11,8 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from customer_credit.persistence.database import Database
-from tests.support.accounts import stored_state
+from tests.support.accounts import close_account, open_account, stored_state
+from tests.support.documents import CNPJ, CPF
 from tests.support.faults import DRIVER_DETAIL
 from tests.support.races import AccountWrites
 
@@ -61,3 +62,13 @@ def database_down(app, monkeypatch):
 def account_writes(monkeypatch: pytest.MonkeyPatch) -> AccountWrites:
     """Every account insert and update the app makes from here on, to show a race happened."""
     return AccountWrites().watch(monkeypatch)
+
+
+@pytest.fixture
+async def four_kinds(client) -> None:
+    """Accounts that differ in every filterable field."""
+    await open_account(client, id="alpha-1", email="ana@example.com", documentType="CPF", document=CPF)
+    await open_account(client, id="beta-2", email="Bruno@Example.com", documentType="CNPJ", document=CNPJ)
+    await open_account(client, id="gamma-3", email="carla@example.org", documentType="OTHER", document="X99")
+    await close_account(client, "gamma-3")
+    await open_account(client, id="delta-4", email="alpha@example.net")

@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.support.accounts import close_account, fetch_account, open_account
-from tests.support.documents import CNPJ, CPF
+from tests.support.accounts import fetch_account, open_account
 from tests.support.graphql import error_codes, graphql
 
 ACCOUNTS = """
@@ -88,16 +87,6 @@ async def five(client) -> list[str]:
     await open_account(client, id="acc-1", email="d@x.com", tolerance="0.1")
     await open_account(client, id="acc-5", email="C@x.com", tolerance="0.1")
     return [row[0] for row in rows]
-
-
-@pytest.fixture
-async def four_kinds(client) -> None:
-    """Accounts that differ in every filterable field."""
-    await open_account(client, id="alpha-1", email="ana@example.com", documentType="CPF", document=CPF)
-    await open_account(client, id="beta-2", email="Bruno@Example.com", documentType="CNPJ", document=CNPJ)
-    await open_account(client, id="gamma-3", email="carla@example.org", documentType="OTHER", document="X99")
-    await close_account(client, "gamma-3")
-    await open_account(client, id="delta-4", email="alpha@example.net")
 
 
 # --- account ---------------------------------------------------------------------------

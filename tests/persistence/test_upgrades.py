@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from customer_credit.persistence.accounts import AccountRepository
+from customer_credit.persistence.database import ACCOUNTS
 from customer_credit.persistence.upgrades import run_once
+from tests.support.accounts import open_account
 
 
 def counting_upgrade(calls: list[int], brought: int):
@@ -47,3 +50,16 @@ async def test_each_upgrade_is_remembered_by_its_own_name(database):
 
     assert await run_once(database, "email-claims", counting_upgrade(calls, 5)) == 5
     assert calls == [1, 5]
+
+
+async def test_accounts_opened_before_id_keys_get_theirs_once(client, database):
+    await open_account(client, id="Upper-1", email="u@x.com")
+    await open_account(client, id="lower-2", email="l@x.com")
+    accounts = database.collection(ACCOUNTS)
+    await accounts.update_one({"_id": "Upper-1"}, {"$unset": {"id_key": ""}})
+    repository = AccountRepository(database)
+
+    assert await repository.add_id_keys() == 1
+    assert await repository.add_id_keys() == 0
+    assert (await accounts.find_one({"_id": "Upper-1"}))["id_key"] == "upper-1"
+    assert "id_key" not in await accounts.find_one({"_id": "lower-2"})

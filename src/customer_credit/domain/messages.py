@@ -527,6 +527,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "INVALID_CURSOR": ("The cursor is not valid for this query.", "O cursor não vale para esta consulta."),
     "PAGE_SIZE": ("`first` must be between 0 and {max}.", "`first` deve estar entre 0 e {max}."),
+    "BAD_COUNT_LIMIT": (
+        "`count(limit:)` must be between 1 and {max:,}, or null (got {limit}).",
+        "`count(limit:)` deve estar entre 1 e {max:,}, ou null (recebido {limit}).",
+    ),
     "BAD_USER_INPUT": ("filter.{name} is not valid Unicode text.", "filter.{name} não é texto Unicode válido."),
     "TYPE.required": ("{name} is required.", "{name} é obrigatório."),
     "TYPE.string": ("{name} must be a string.", "{name} deve ser um texto (string)."),

@@ -11,6 +11,7 @@ duplicate key is a no-op), so `history.totalCount == version` always holds.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -52,6 +53,18 @@ SORT_FIELDS = {
     AccountOrderField.EMAIL: "email_sort",
     AccountOrderField.CREDIT_LIMIT: "limit_sort",
 }
+
+# Strings that start with a prefix sort below prefix + this (the last code point; UTF-8 and code point order agree).
+LAST_CHARACTER = chr(0x10FFFF)
+
+# What the embedded server takes for a date at the start of a string (neosqlite's DATETIME_PATTERNS).
+DATE_LIKE = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}|\d{2}[-/]\d{2}[-/]\d{4}")
+
+# An open account has an `email_key` (removed on close): the open accounts as an index range.
+OPEN_BY_INDEX: dict[str, Any] = {"email_key": {"$gt": ""}}
+
+# A search prefix matched by at least this many accounts is "frequent" (see `prefix_condition`).
+MANY_MATCHES = 2_000
 
 # Where each attribute of the Account record is stored, for projections.
 STORED_KEYS = {
@@ -171,7 +184,16 @@ def account_document(change: AccountChange) -> dict[str, Any]:
         "updated_at": at,
         "version": change.version,
         "last_event": event_document(change.event),
+        **id_key(account_id),
     }
+
+
+def id_key(account_id: str) -> dict[str, str]:
+    """An id with upper-case letters also stored lower-cased, so that a case-insensitive search by id is
+    two index ranges (`_id` for the rest). Only those ids carry it: the sparse index costs nothing to an
+    import of generated (lower-case) ids."""
+    lowered = account_id.lower()
+    return {"id_key": lowered} if lowered != account_id else {}
 
 
 def update_operation(change: AccountChange) -> dict[str, Any]:
@@ -243,32 +265,61 @@ def projection(fields: set[str] | None, *extra: str) -> list[str] | None:
     return sorted({"_id", *extra, *(STORED_KEYS[name] for name in fields)})
 
 
-def account_filter(query: AccountQuery) -> dict[str, Any]:
+def prefix_range(prefix: str) -> dict[str, str]:
+    """Every string that starts with `prefix`, as one index range (an anchored `$regex` scans on the
+    embedded server). The embedded server reads a bound that starts like a date (`2024-01-15…`) as a
+    date and matches nothing; such a prefix is an anchored `$regex` instead (correct, not indexed)."""
+    if DATE_LIKE.match(prefix):
+        return {"$regex": "^" + re.escape(prefix)}
+    return {"$gte": prefix, "$lt": prefix + LAST_CHARACTER}
+
+
+def base_conditions(query: AccountQuery) -> list[dict[str, Any]]:
+    """The filter's conditions but `search`."""
     conditions: list[dict[str, Any]] = []
     if query.email is not None:
         # email_sort is "<email key>\x01<id>": one indexed range finds every account with the email.
         key = lookup_email_key(query.email)
-        conditions.append({"email_sort": {"$gt": key + "\x01", "$lt": key + "\x02"}})
+        conditions.append({"email_sort": prefix_range(key + "\x01")})
     if query.document is not None:
         conditions.append({"document": compact_document(query.document)})
     if query.document_type is not None:
         conditions.append({"document_type": query.document_type.value})
     if query.status is not None:
         conditions.append({"status": query.status.value})
-    if query.search:
-        text = query.search.strip()
-        conditions.append(
-            {
-                "$or": [
-                    {"_id": {"$regex": "^" + re.escape(text), "$options": "i"}},
-                    {"email_sort": {"$regex": "^" + re.escape(email_key(text))}},
-                    {"document": {"$regex": "^" + re.escape(compact_document(text))}},
-                ]
-            }
-        )
+    return conditions
+
+
+def search_prefixes(query: AccountQuery) -> list[tuple[str, str]]:
+    """`search` as (stored field, prefix) pairs, one per way an account can match: by id (in any case),
+    email or document. An account matches if any one matches; empty prefixes match nothing."""
+    text = (query.search or "").strip()
+    if not text:
+        return []
+    lowered = text.lower()
+    pairs = [
+        ("_id", lowered),
+        ("id_key", lowered),
+        ("email_sort", email_key(text)),
+        ("document", compact_document(text)),
+    ]
+    return [(field, prefix) for field, prefix in pairs if prefix]
+
+
+def all_of(conditions: list[dict[str, Any]]) -> dict[str, Any]:
     if not conditions:
         return {}
     return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def counted_conditions(query: AccountQuery) -> list[dict[str, Any]]:
+    """`base_conditions` as a count wants them: an open account is one that has an `email_key` (it is
+    removed on close), and that is an index range; `status` is in no index. A page keeps `status`, so
+    that it walks its order's index instead of sorting every open account."""
+    return [
+        OPEN_BY_INDEX if condition == {"status": AccountStatus.OPEN.value} else condition
+        for condition in base_conditions(query)
+    ]
 
 
 class AccountRepository:
@@ -355,6 +406,14 @@ class AccountRepository:
         """Claims for the emails of accounts opened before claims existed; how many accounts."""
         return await self.claims.claim_unclaimed()
 
+    async def add_id_keys(self) -> int:
+        """The lower-cased id (`id_key`) for accounts opened before it was kept; returns how many."""
+        added = 0
+        async for document in self.accounts.find({"_id": {"$regex": "[A-Z]"}, "id_key": {"$exists": False}}, ["_id"]):
+            result = await self.accounts.update_one({"_id": document["_id"]}, {"$set": id_key(document["_id"])})
+            added += result.modified_count
+        return added
+
     async def add_missing_ledgers(self) -> int:
         """Give accounts opened before the credit ledger existed their (empty) ledger; returns how many."""
         added = 0
@@ -395,19 +454,73 @@ class AccountRepository:
         after: str | None = None,
         fields: set[str] | None = None,
     ) -> list[tuple[str, Account]]:
-        """A page after the position `after`, each account with its own position (for the next page's cursor)."""
+        """A page after the position `after`, each account with its own position (for the next page's cursor).
+
+        With `search`, each way of matching is its own query (one index range each, see `find_matches`)
+        and the pages are merged: an `$or` of ranges is not planned from the indexes on the embedded server.
+        """
         key = sort_key(query)
-        conditions = account_filter(query)
+        conditions = base_conditions(query)
         if after is not None:
-            keyset = {key: {"$lt" if query.descending else "$gt": after}}
-            conditions = {"$and": [conditions, keyset]} if conditions else keyset
+            conditions.append({key: {"$lt" if query.descending else "$gt": after}})
+        keep = projection(fields, key)
+        if query.search is None or not query.search.strip():
+            return await self.find_matches(query, conditions, limit, keep)
+        matches = await asyncio.gather(
+            *(self.prefix_condition(field, prefix) for field, prefix in search_prefixes(query))
+        )
+        pages = await asyncio.gather(
+            *(self.find_matches(query, [*conditions, match], limit, keep) for match in matches)
+        )
+        merged = {account.id: (position, account) for page in pages for position, account in page}
+        ordered = sorted(merged.values(), key=lambda entry: entry[0], reverse=query.descending)
+        return ordered[:limit]
+
+    async def find_matches(
+        self, query: AccountQuery, conditions: list[dict[str, Any]], limit: int, keep: list[str] | None
+    ) -> list[tuple[str, Account]]:
+        key = sort_key(query)
         direction = DESCENDING if query.descending else ASCENDING
-        cursor = self.accounts.find(conditions, projection(fields, key)).sort(key, direction)
+        cursor = self.accounts.find(all_of(conditions), keep).sort(key, direction)
         documents = await cursor.limit(limit).to_list(length=limit)
         return [(document[key], account_from_document(document)) for document in documents]
 
-    async def count(self, query: AccountQuery) -> int:
-        return await count(self.accounts, account_filter(query))
+    async def prefix_condition(self, field: str, prefix: str) -> dict[str, Any]:
+        """How a page asks for `field` starting with `prefix`. A range is answered from the field's index,
+        then sorted: fast while few accounts match. When many match, an anchored `$regex` (which no index
+        answers on the embedded server) lets the page walk its order's index instead and stop at the page's
+        end, which comes soon since matches are frequent: either way, a page reads a bounded number of
+        accounts whatever the size of the store."""
+        matching = await count(self.accounts, {field: prefix_range(prefix)}, MANY_MATCHES)
+        if matching < MANY_MATCHES:
+            return {field: prefix_range(prefix)}
+        return {field: {"$regex": "^" + re.escape(prefix)}}
+
+    async def count(self, query: AccountQuery, limit: int | None = None) -> int:
+        """How many accounts the filter matches, or `limit` if at least that many."""
+        conditions = counted_conditions(query)
+        if query.search is None or not query.search.strip():
+            if query.status is AccountStatus.CLOSED and len(conditions) == 1:
+                # Closed accounts are in no index; all of them less the open ones are two index counts.
+                closed = await count(self.accounts, {}) - await count(self.accounts, OPEN_BY_INDEX)
+                return closed if limit is None else min(closed, limit)
+            return await count(self.accounts, all_of(conditions), limit)
+        matches = await asyncio.gather(
+            *(
+                self.matching_ids([*conditions, {field: prefix_range(prefix)}], limit)
+                for field, prefix in search_prefixes(query)
+            )
+        )
+        if limit is not None and any(len(ids) >= limit for ids in matches):
+            return limit
+        union = len(set().union(*matches))
+        return union if limit is None else min(union, limit)
+
+    async def matching_ids(self, conditions: list[dict[str, Any]], limit: int | None) -> set[str]:
+        cursor = self.accounts.find(all_of(conditions), ["_id"])
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return {document["_id"] async for document in cursor}
 
     async def history(self, account: Account, *, limit: int, before_version: int | None) -> list[AccountEvent]:
         """Newest first. A latest event whose insert was lost is taken from the account and stored again.

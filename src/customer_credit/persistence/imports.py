@@ -168,8 +168,8 @@ class ImportRunRepository:
         cursor = self.runs.find(conditions, {"header": 0}).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
         return [run_from_document(document) for document in await cursor.limit(limit).to_list(length=limit)]
 
-    async def count(self, *, status: ImportStatus | None, mode: ImportMode | None) -> int:
-        return await count(self.runs, run_conditions(status, mode))
+    async def count(self, *, status: ImportStatus | None, mode: ImportMode | None, limit: int | None = None) -> int:
+        return await count(self.runs, run_conditions(status, mode), limit)
 
     async def claim(self, owner: str, *, now_ms: int, lease_ms: int) -> ImportRun | None:
         """Take the oldest queued run, or a running one whose worker's lease expired."""
@@ -249,8 +249,8 @@ class ImportRunRepository:
         cursor = self.row_errors.find(conditions, {"cells": 0}).sort([("row", ASCENDING), ("seq", ASCENDING)])
         return [row_error_from_document(d) for d in await cursor.limit(limit).to_list(length=limit)]
 
-    async def count_row_errors(self, run_id: str) -> int:
-        return await count(self.row_errors, {"run_id": run_id})
+    async def count_row_errors(self, run_id: str, limit: int | None = None) -> int:
+        return await count(self.row_errors, {"run_id": run_id}, limit)
 
     async def all_row_errors(self, run_id: str) -> AsyncIterator[ImportRowError]:
         cursor = self.row_errors.find({"run_id": run_id}).sort([("row", ASCENDING), ("seq", ASCENDING)]).batch_size(500)

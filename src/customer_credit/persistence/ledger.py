@@ -493,11 +493,13 @@ class LedgerRepository:
         cursor = self.transactions.find(conditions).sort("created_sort", DESCENDING).limit(limit)
         return [(d["created_sort"], transaction_from_document(d)) async for d in cursor]
 
-    async def count_transactions(self, account_id: str, status: CreditTransactionStatus | None) -> int:
+    async def count_transactions(
+        self, account_id: str, status: CreditTransactionStatus | None, limit: int | None = None
+    ) -> int:
         conditions: dict[str, Any] = {"account_id": account_id}
         if status is not None:
             conditions["status"] = status.value
-        return await count(self.transactions, conditions)
+        return await count(self.transactions, conditions, limit)
 
     async def invoices_page(
         self, query: InvoiceQuery, *, today: date, after: str | None, limit: int
@@ -509,8 +511,8 @@ class LedgerRepository:
         cursor = self.invoices.find(conditions).sort("due_sort", ASCENDING).limit(limit)
         return [(d["due_sort"], invoice_from_document(d)) async for d in cursor]
 
-    async def count_invoices(self, query: InvoiceQuery, *, today: date) -> int:
-        return await count(self.invoices, invoice_conditions(query, today))
+    async def count_invoices(self, query: InvoiceQuery, *, today: date, limit: int | None = None) -> int:
+        return await count(self.invoices, invoice_conditions(query, today), limit)
 
     async def entries_page(
         self, account_id: str, *, from_ms: int | None, to_ms: int | None, after: str | None, limit: int
@@ -522,8 +524,10 @@ class LedgerRepository:
         cursor = self.entries.find(conditions).sort("_id", DESCENDING).limit(limit)
         return [entry_from_document(d) async for d in cursor]
 
-    async def count_entries(self, account_id: str, from_ms: int | None, to_ms: int | None) -> int:
-        return await count(self.entries, entry_conditions(account_id, from_ms, to_ms))
+    async def count_entries(
+        self, account_id: str, from_ms: int | None, to_ms: int | None, limit: int | None = None
+    ) -> int:
+        return await count(self.entries, entry_conditions(account_id, from_ms, to_ms), limit)
 
     async def all_entries(self, account_id: str) -> list[StatementEntry]:
         cursor = self.entries.find(entry_conditions(account_id, None, None)).sort("_id", ASCENDING)

@@ -115,7 +115,7 @@ class AccountQueries:
         pii = context.can_read_pii
         nodes = [(encode_cursor(query_id, [key]), Account.of(account, pii=pii)) for key, account in page.entries]
 
-        async def count() -> int:
-            return await context.services.accounts.count(query)
+        async def counter(limit: int | None) -> int:
+            return await context.services.accounts.count(query, limit)
 
-        return Connection.of(nodes, has_next_page=page.has_next_page, after=after, count=count)
+        return Connection.of(nodes, has_next_page=page.has_next_page, after=after, counter=counter)

@@ -220,7 +220,7 @@ class Account:
             )
             for event in events[:first]
         ]
-        return Connection.of(found, has_next_page=len(events) > first, after=after, count=known(self.record.version))
+        return Connection.of(found, has_next_page=len(events) > first, after=after, counter=known(self.record.version))
 
 
 @strawberry.input

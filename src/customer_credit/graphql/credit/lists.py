@@ -33,10 +33,10 @@ async def transactions_of(
     now = now_ms()
     page = [(encode_cursor(query_id, [key]), CreditTransaction.of(t, now)) for key, t in found[:size]]
 
-    async def count() -> int:
-        return await ledger.count_transactions(account_id, status)
+    async def counter(limit: int | None) -> int:
+        return await ledger.count_transactions(account_id, status, limit)
 
-    return Connection.of(page, has_next_page=len(found) > size, after=after, count=count)
+    return Connection.of(page, has_next_page=len(found) > size, after=after, counter=counter)
 
 
 async def invoices_page(
@@ -53,10 +53,10 @@ async def invoices_page(
     found = await ledger.invoices_page(query, today=today, after=position, limit=size + 1) if size else []
     page = [(encode_cursor(query_id, [key]), Invoice.of(invoice)) for key, invoice in found[:size]]
 
-    async def count() -> int:
-        return await ledger.count_invoices(query, today=today)
+    async def counter(limit: int | None) -> int:
+        return await ledger.count_invoices(query, today=today, limit=limit)
 
-    return Connection.of(page, has_next_page=len(found) > size, after=after, count=count)
+    return Connection.of(page, has_next_page=len(found) > size, after=after, counter=counter)
 
 
 async def statement_of(
@@ -82,7 +82,7 @@ async def statement_of(
     )
     page = [(encode_cursor(query_id, [entry.id]), StatementEntry.of(entry)) for entry in found[:size]]
 
-    async def count() -> int:
-        return await ledger.count_entries(account_id, from_ms, to_ms)
+    async def counter(limit: int | None) -> int:
+        return await ledger.count_entries(account_id, from_ms, to_ms, limit)
 
-    return Connection.of(page, has_next_page=len(found) > size, after=after, count=count)
+    return Connection.of(page, has_next_page=len(found) > size, after=after, counter=counter)

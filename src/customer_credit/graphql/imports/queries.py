@@ -37,7 +37,7 @@ class ImportQueries:
         )
         page = [(encode_cursor(query_id, [run.created_at_ms, run.id]), ImportRun.of(run)) for run in found[:first]]
 
-        async def count() -> int:
-            return await runs.count(status=status, mode=mode)
+        async def counter(limit: int | None) -> int:
+            return await runs.count(status=status, mode=mode, limit=limit)
 
-        return Connection.of(page, has_next_page=len(found) > first, after=after, count=count)
+        return Connection.of(page, has_next_page=len(found) > first, after=after, counter=counter)

@@ -112,10 +112,10 @@ class ImportRun:
             for error in errors[:first]
         ]
 
-        async def count() -> int:
-            return await runs.count_row_errors(str(self.id))
+        async def counter(limit: int | None) -> int:
+            return await runs.count_row_errors(str(self.id), limit)
 
-        return Connection.of(page, has_next_page=len(errors) > first, after=after, count=count)
+        return Connection.of(page, has_next_page=len(errors) > first, after=after, counter=counter)
 
 
 @strawberry.input
