@@ -69,7 +69,8 @@ function failure(text) {
 
 export function invoiceStatusBadges(invoice) {
   const kind = { OPEN: 'info', PAID: 'ok', CANCELLED: 'muted' }[invoice.status];
-  return [badge(t(`invoiceStatus.${invoice.status}`), kind), invoice.overdue ? [' ', badge(t('invoice.overdue'), 'error')] : null];
+  const status = badge(t(`invoiceStatus.${invoice.status}`), kind);
+  return invoice.overdue ? [status, ' ', badge(t('invoice.overdue'), 'error')] : [status];
 }
 
 export function dueDateText(invoice) {
