@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from tests.support.admin_credit import authorize, make_overdue, settled
 from tests.support.browser import expect, sign_in
 from tests.support.csv_files import accounts_with_a_bad_email
 
@@ -53,6 +54,39 @@ def test_axe_finds_no_serious_or_critical_violation(page, service, check_accessi
     page.goto(f"{service.url}/admin#/imports")
     expect(page.locator("#imports-table tbody tr").first).to_be_visible()
     check_accessibility(page, "the import history")
+
+
+def test_axe_on_the_credit_screens(page, service, check_accessibility):
+    account = service.open_account(creditLimit="900.00")
+    authorize(service, account["id"], "30.00")
+    invoices = settled(service, account["id"], "90.00", installments=3)["invoices"]
+    make_overdue(service, account["id"], invoices[0]["id"])
+
+    sign_in(page, service, hash_=f"#/accounts/{account['id']}")
+    expect(page.locator("#account-invoices-table tbody tr")).to_have_count(3)
+    expect(page.locator("#statement-table tbody tr")).to_have_count(3)
+    check_accessibility(page, "an account's credit")
+
+    page.get_by_role("button", name=f"Adiar a fatura {invoices[1]['id']}").click()
+    dialog = page.get_by_role("dialog", name="Adiar fatura")
+    dialog.get_by_role("button", name="Adiar").click()
+    expect(page.locator("#postpone-days-error")).not_to_be_empty()
+    check_accessibility(page, "the postpone dialog, with an error")
+    page.keyboard.press("Escape")
+
+    page.goto(f"{service.url}/admin#/invoices")
+    page.get_by_label("Vencidas").select_option("true")
+    expect(page.locator("#invoices-table tbody tr").first).to_contain_text("Vencida")
+    check_accessibility(page, "Faturas")
+
+    page.goto(f"{service.url}/admin#/settings")
+    expect(page.get_by_label("Máximo de parcelas")).not_to_have_value("")
+    check_accessibility(page, "Configurações")
+
+    page.goto(f"{service.url}/admin#/import")
+    page.get_by_role("radio", name="Faturas").check()
+    expect(page.get_by_role("heading", name="Importar faturas")).to_be_visible()
+    check_accessibility(page, "the import screen, for invoices")
 
 
 def test_dialogs_trap_focus_close_on_escape_and_give_focus_back(page, service):

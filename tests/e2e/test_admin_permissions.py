@@ -68,6 +68,8 @@ def test_an_admin_key_sees_every_action(page, service):
     expect(page.get_by_role("button", name="Editar")).to_be_visible()
     expect(page.get_by_role("button", name="Fechar conta")).to_be_visible()
     nav = page.get_by_role("navigation", name="Seções")
-    expect(nav.get_by_role("link")).to_have_text(["Contas", "Importar", "Histórico de importação"])
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Contas", "Faturas", "Importar", "Histórico de importação", "Configurações"]
+    )
     page.get_by_role("link", name="Contas", exact=True).click()
     expect(page.get_by_role("button", name="Novo")).to_be_visible()

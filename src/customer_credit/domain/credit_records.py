@@ -209,3 +209,14 @@ class InvoiceQuery:
     due_to: date | None = None
     transaction_id: str | None = None
     order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    """Totals of every invoice an `InvoiceQuery` matches (not of one page of them)."""
+
+    count: int = 0
+    amount_cents: int = 0
+    open_count: int = 0
+    open_amount_cents: int = 0
+    paid_amount_cents: int = 0

@@ -35,6 +35,7 @@ from customer_credit.domain.credit_records import (
     Hold,
     Invoice,
     InvoiceQuery,
+    InvoiceTotals,
     Ledger,
     LedgerEffect,
     LedgerOp,
@@ -513,6 +514,23 @@ class LedgerRepository:
 
     async def count_invoices(self, query: InvoiceQuery, *, today: date, limit: int | None = None) -> int:
         return await count(self.invoices, invoice_conditions(query, today), limit)
+
+    async def invoice_totals(self, query: InvoiceQuery, *, today: date) -> InvoiceTotals:
+        """One `$group` by status (grouping on a computed key does not work on the embedded
+        server); the statuses' sums then add up to the totals."""
+        pipeline = [
+            {"$match": invoice_conditions(query, today)},
+            {"$group": {"_id": "$status", "n": {"$sum": 1}, "cents": {"$sum": "$amount_cents"}}},
+        ]
+        groups = {g["_id"]: (int(g["n"]), int(g["cents"])) async for g in self.invoices.aggregate(pipeline)}
+        open_count, open_cents = groups.get(InvoiceStatus.OPEN.value, (0, 0))
+        return InvoiceTotals(
+            count=sum(n for n, _ in groups.values()),
+            amount_cents=sum(cents for _, cents in groups.values()),
+            open_count=open_count,
+            open_amount_cents=open_cents,
+            paid_amount_cents=groups.get(InvoiceStatus.PAID.value, (0, 0))[1],
+        )
 
     async def entries_page(
         self, account_id: str, *, from_ms: int | None, to_ms: int | None, after: str | None, limit: int

@@ -32,7 +32,16 @@ from customer_credit.domain.credit import (
     validate_adjustment,
     validate_authorization,
 )
-from customer_credit.domain.credit_records import CreditTransaction, Invoice, Ledger, LedgerOp, OpKind, StatementEntry
+from customer_credit.domain.credit_records import (
+    CreditTransaction,
+    Invoice,
+    InvoiceQuery,
+    InvoiceTotals,
+    Ledger,
+    LedgerOp,
+    OpKind,
+    StatementEntry,
+)
 from customer_credit.domain.ledger_planner import (
     Plan,
     plan_adjustment,
@@ -469,6 +478,13 @@ async def invoice(ledger: LedgerRepository, invoice_id: str) -> Invoice | None:
 
 async def statement_entry(ledger: LedgerRepository, entry_id: str) -> StatementEntry | None:
     return await ledger.entry(entry_id)
+
+
+async def invoice_totals(ledger: LedgerRepository, query: InvoiceQuery) -> InvoiceTotals:
+    """The totals of the whole filtered set, so that a screen's sums do not follow its page."""
+    if query.account_id is not None:
+        await complete_pending(ledger, query.account_id)
+    return await ledger.invoice_totals(query, today=today_utc())
 
 
 def today_utc() -> date:

@@ -1,4 +1,4 @@
-"""`creditTransaction`, `invoice` and `invoices`: reads need `credit:read`."""
+"""`creditTransaction`, `invoice`, `invoices` and `invoiceTotals`: reads need `credit:read`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from customer_credit.domain.credit_records import InvoiceQuery
 from customer_credit.graphql.core.connection import Connection
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.credit.lists import invoices_page
-from customer_credit.graphql.credit.types import CreditTransaction, Invoice, InvoiceFilter
-from customer_credit.usecases.credit import credit_transaction, invoice
+from customer_credit.graphql.credit.types import CreditTransaction, Invoice, InvoiceFilter, InvoiceTotals
+from customer_credit.usecases.credit import credit_transaction, invoice, invoice_totals
 
 
 def invoice_query(filter: InvoiceFilter | None) -> InvoiceQuery:
@@ -45,3 +45,10 @@ class CreditQueries:
         self, info: Info, first: int | None = 20, after: str | None = None, filter: InvoiceFilter | None = None
     ) -> Connection[Invoice]:
         return await invoices_page(info, invoice_query(filter), first=first, after=after)
+
+    @strawberry.field(
+        description="Count and sums of every invoice the filter matches (not of one page).",
+        permission_classes=[requires("credit:read")],
+    )
+    async def invoice_totals(self, info: Info, filter: InvoiceFilter | None = None) -> InvoiceTotals:
+        return InvoiceTotals.of(await invoice_totals(info.context.services.ledger, invoice_query(filter)))

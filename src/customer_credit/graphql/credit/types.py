@@ -12,6 +12,7 @@ from strawberry.types import Info
 from customer_credit.domain.credit import CreditTransactionStatus, InvoiceStatus, StatementEntryKind
 from customer_credit.domain.credit_records import CreditTransaction as TransactionRecord
 from customer_credit.domain.credit_records import Invoice as InvoiceRecord
+from customer_credit.domain.credit_records import InvoiceTotals as InvoiceTotalsRecord
 from customer_credit.domain.credit_records import StatementEntry as EntryRecord
 from customer_credit.domain.money import cents_to_decimal
 from customer_credit.graphql.core.time import from_epoch_ms
@@ -69,6 +70,25 @@ class Invoice:
             created_at=from_epoch_ms(invoice.created_at_ms),
             paid_at=optional_time(invoice.paid_at_ms),
             cancelled_at=optional_time(invoice.cancelled_at_ms),
+        )
+
+
+@strawberry.type(description="Totals of every invoice the filter matches, whatever page a list shows.")
+class InvoiceTotals:
+    count: int
+    amount: Decimal = strawberry.field(description="The sum of their amounts (Invoice.amount).")
+    open_count: int
+    open_amount: Decimal = strawberry.field(description="The sum of the OPEN ones' amounts.")
+    paid_amount: Decimal = strawberry.field(description="The sum of the PAID ones' amounts.")
+
+    @classmethod
+    def of(cls, totals: InvoiceTotalsRecord) -> InvoiceTotals:
+        return cls(
+            count=totals.count,
+            amount=cents_to_decimal(totals.amount_cents),
+            open_count=totals.open_count,
+            open_amount=cents_to_decimal(totals.open_amount_cents),
+            paid_amount=cents_to_decimal(totals.paid_amount_cents),
         )
 
 

@@ -1,7 +1,8 @@
 // "Contas": the list (search, status filter, sorting, cursor paging), the detail view with
-// the change history, the "Novo"/"Editar" form and "Fechar conta".
+// the credit (credit.js) and the change history, the "Novo"/"Editar" form and "Fechar conta".
 
 import { gql } from './api.js';
+import { clearCredit, showCredit } from './credit.js';
 import { fmtAmount, fmtDate, fmtDocument, fmtInt, fmtMoney, fmtPercent, getLang, has, parseDecimal, shiftDecimal, t } from './i18n.js';
 import { $, announce, badge, confirmDialog, errorText, h, openDialog, row, showMessage, showView } from './ui.js';
 import { can } from './viewer.js';
@@ -177,6 +178,7 @@ export async function showAccount(id) {
   $('#account-fields').replaceChildren();
   $('#account-history').replaceChildren();
   $('#account-history-more').hidden = true;
+  clearCredit();
   $('#account-edit').hidden = true; // until the account is loaded
   $('#account-close').hidden = true;
   current = null;
@@ -195,6 +197,8 @@ export async function showAccount(id) {
   }
   renderAccount(data.account);
   renderHistory(data.account.history, false);
+  // The credit fills in after: the account is shown (and focus placed) as fast as before.
+  showCredit(data.account);
 }
 
 function renderAccount(account) {

@@ -1,4 +1,4 @@
-// "Importar": mode, template, drop zone, upload (GraphQL multipart), live progress over the
+// "Importar": what (Contas or Faturas), mode, template, drop zone, upload (GraphQL multipart), live progress over the
 // `importRunProgress` subscription (polling `importRun` if the socket fails), the result with
 // its row errors and error report; "Histórico de importação" and one run's page.
 
@@ -11,6 +11,15 @@ const RUN = `id mode dryRun fileName fileSize status totalRows processedRows
 
 const IMPORT = `mutation Import($file: Upload!, $mode: ImportMode!, $dryRun: Boolean!) {
   importCsv(file: $file, mode: $mode, dryRun: $dryRun) {
+    importRun { ${RUN} }
+    errors { code message }
+  }
+}`;
+
+// Invoices are only updated (their status); `kind` is sent only for them, so the accounts' import
+// is the request it always was.
+const IMPORT_INVOICES = `mutation ImportInvoices($file: Upload!, $dryRun: Boolean!) {
+  importCsv(file: $file, mode: UPDATE, kind: INVOICES, dryRun: $dryRun) {
     importRun { ${RUN} }
     errors { code message }
   }
@@ -80,6 +89,7 @@ export function initImports() {
       showMessage($('#import-message'), errorText(error) || t('download.failed'));
     }
   });
+  for (const radio of form.elements.kind) radio.addEventListener('change', showKind);
   form.addEventListener('submit', submitImport);
   $('#imports-more').addEventListener('click', () => loadHistory(historyCursor));
 }
@@ -91,8 +101,20 @@ function choose(file) {
   $('#import-file-name').textContent = file ? t('import.chosen', { name: file.name, size: fmtBytes(file.size) }) : '';
 }
 
+/** Faturas: no mode to choose (status updates only) and no accounts' template. */
+function showKind() {
+  const invoices = $('#import-form').elements.kind.value === 'INVOICES';
+  $('#import-modes').hidden = invoices;
+  $('#import-template-row').hidden = invoices;
+  $('#import-invoices-hint').hidden = !invoices;
+  const title = $('#import-title');
+  title.dataset.i18n = invoices ? 'import.titleInvoices' : 'import.title';
+  title.textContent = t(title.dataset.i18n);
+}
+
 export function showImport() {
   showView('view-import');
+  showKind();
 }
 
 /** Leaving an import page stops following its run. */
@@ -115,10 +137,10 @@ async function submitImport(event) {
   submit.disabled = true;
   showMessage($('#import-message'), t('import.uploading'), 'info');
   try {
-    const { importCsv } = await gqlUpload(IMPORT, {
-      mode: form.elements.mode.value,
-      dryRun: form.elements.dryRun.checked,
-    }, 'file', chosenFile);
+    const dryRun = form.elements.dryRun.checked;
+    const { importCsv } = form.elements.kind.value === 'INVOICES'
+      ? await gqlUpload(IMPORT_INVOICES, { dryRun }, 'file', chosenFile)
+      : await gqlUpload(IMPORT, { mode: form.elements.mode.value, dryRun }, 'file', chosenFile);
     if (importCsv.errors.length) {
       showMessage($('#import-message'),
         `${t('import.fileErrors')} ${importCsv.errors.map((e) => e.message).join(' ')}`);

@@ -2,8 +2,11 @@
 
 import { AuthError, clearKey, getKey, onUnauthorized, setKey } from './api.js';
 import { initAccounts, resetAccounts, showAccount, showAccounts } from './accounts.js';
+import { initCredit } from './credit.js';
 import { getLang, setLang, t, translatePage } from './i18n.js';
 import { initImports, leaveImports, showImport, showImportHistory, showImportRun } from './imports.js';
+import { initInvoices, resetInvoices, showInvoices } from './invoices.js';
+import { initSettings, showSettings } from './settings.js';
 import { $, announce, errorText, showMessage, showView } from './ui.js';
 import { applyPermissions, can, ensureViewer, forgetViewer, homeHash, loadViewer } from './viewer.js';
 
@@ -11,9 +14,11 @@ import { applyPermissions, can, ensureViewer, forgetViewer, homeHash, loadViewer
 const ROUTES = [
   [/^#\/accounts$/, 'accounts', () => showAccounts(), 'nav.accounts', 'accounts:read'],
   [/^#\/accounts\/(.+)$/, 'accounts', (id) => showAccount(id), 'nav.accounts', 'accounts:read'],
+  [/^#\/invoices$/, 'invoices', () => showInvoices(), 'nav.invoices', 'credit:read'],
   [/^#\/import$/, 'import', () => showImport(), 'nav.import', 'imports:write'],
   [/^#\/imports$/, 'imports', () => showImportHistory(), 'nav.imports', 'imports:read'],
   [/^#\/imports\/(.+)$/, 'imports', (id) => showImportRun(id), 'nav.imports', 'imports:read'],
+  [/^#\/settings$/, 'settings', () => showSettings(), 'nav.settings', 'admin'],
 ];
 
 let shownHash = null;
@@ -112,6 +117,7 @@ function signOut() {
   clearKey();
   forgetViewer();
   resetAccounts();
+  resetInvoices();
   showSignIn();
 }
 
@@ -126,7 +132,10 @@ function init() {
     showSignIn(t('signin.expired'));
   });
   initAccounts();
+  initCredit();
+  initInvoices();
   initImports();
+  initSettings();
   $('#signin-form').addEventListener('submit', signIn);
   $('#sign-out').addEventListener('click', signOut);
   $('#lang-switch').addEventListener('click', () => {
