@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import expect, sign_in
+from tests.support.browser import expect, import_and_wait, sign_in
 from tests.support.csv_files import accounts_with_a_bad_email
 
 pytestmark = pytest.mark.e2e
@@ -363,3 +363,18 @@ def test_english_switch(page, service):
     expect(page.get_by_role("heading", name="Accounts", exact=True)).to_be_visible()  # remembered
     page.get_by_role("button", name="Português").click()
     expect(page.get_by_role("heading", name="Contas", exact=True)).to_be_visible()
+
+
+def test_a_list_of_more_than_a_thousand_accounts_says_so_without_counting_them_all(page, service):
+    prefix = unique("many")
+    import_and_wait(service, f"{prefix}.csv", accounts_with_a_bad_email(1_002, 0, prefix), "CREATE")
+    sign_in(page, service)
+
+    page.get_by_label("Buscar", exact=True).fill(prefix)
+    expect(page.locator("#accounts-total")).to_have_text("1.000 contas ou mais")
+
+    page.get_by_label("Buscar", exact=True).fill(f"{prefix}-0999")
+    expect(page.locator("#accounts-total")).to_have_text("1 conta")
+    page.get_by_role("button", name="English").click()
+    page.get_by_label("Search", exact=True).fill(prefix)
+    expect(page.locator("#accounts-total")).to_have_text("1,000 accounts or more")

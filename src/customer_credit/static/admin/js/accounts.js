@@ -8,11 +8,14 @@ import { $, announce, badge, confirmDialog, errorText, h, openDialog, row, showM
 import { can } from './viewer.js';
 
 const PAGE_SIZE = 20;
+// The list's total is counted up to this many accounts: its cost stays bounded on a large store
+// (an exact total of a search or status filter reads every matching account). Past it: "1.000 ou mais".
+const COUNT_LIMIT = 1000;
 const FIELDS = 'id email documentType document creditLimit tolerance status description createdAt updatedAt version';
 
 const LIST = `query Accounts($first: Int, $after: String, $filter: AccountFilter, $orderBy: AccountOrder) {
   accounts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
-    totalCount
+    count(limit: ${COUNT_LIMIT}) { count precision }
     pageInfo { hasNextPage endCursor }
     nodes { ${FIELDS} }
   }
@@ -144,7 +147,7 @@ async function loadList({ focusTable = false } = {}) {
     if (request === listRequest) table.removeAttribute('aria-busy');
   }
   if (request !== listRequest) return; // a newer search has started
-  const { nodes, totalCount, pageInfo } = data.accounts;
+  const { nodes, count, pageInfo } = data.accounts;
   const headers = ['field.email', 'field.document', 'field.creditLimit', 'field.tolerance', 'field.status', 'field.updatedAt'].map((k) => t(k));
   $('tbody', table).replaceChildren(...nodes.map((account) => row([
     h('a', { href: `#/accounts/${encodeURIComponent(account.id)}`, class: 'break' }, account.email),
@@ -156,7 +159,7 @@ async function loadList({ focusTable = false } = {}) {
   ], headers)));
   $('#accounts-empty').hidden = nodes.length > 0;
   table.parentElement.hidden = nodes.length === 0;
-  $('#accounts-total').textContent = t('accounts.total', { n: totalCount });
+  $('#accounts-total').textContent = t(count.precision === 'EXACT' ? 'accounts.total' : 'accounts.totalAtLeast', { n: count.count });
   $('#accounts-page').textContent = t('pager.page', { n: fmtInt(list.cursors.length) });
   $('#accounts-prev').disabled = list.cursors.length <= 1;
   $('#accounts-next').disabled = !pageInfo.hasNextPage;
