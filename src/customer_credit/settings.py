@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_import_rows: int = Field(default=1_000_000, ge=1)
     import_batch_size: int = Field(default=2000, ge=1, le=5000)
     import_lease_seconds: float = Field(default=30.0, gt=0)
+    api_key_cache_seconds: float = Field(
+        default=2.0, ge=0, le=60, description="how long a checked API key is trusted without reading the store"
+    )
     cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     graphiql_enabled: bool = True
     introspection_enabled: bool = True

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from customer_credit.domain.api_keys import ADMIN, SCOPES
+from customer_credit.http.app import create_app
 from customer_credit.persistence.api_keys import ApiKeyRepository
+from customer_credit.settings import Settings
 from tests.support.accounts import CLOSE, OPEN_OR_CHANGE, close_account, fetch_account, open_account, open_or_change
 from tests.support.clients import http_client, make_key
 from tests.support.documents import CNPJ, CPF, CPF_COMPACT
 from tests.support.graphql import error_codes, graphql
+from tests.support.waiting import eventually
 
 ACCOUNTS = """
 query Accounts { accounts { totalCount nodes { id email document } } }
@@ -71,11 +76,32 @@ async def test_revoked_key_is_refused(app, database, a1):
     assert (response.status_code, response.content) == (401, b"")
 
 
-async def test_key_works_until_it_is_revoked(app, database, a1):
+async def test_a_key_revoked_by_another_process_is_refused_once_its_check_expires(database, a1):
+    """A checked key is trusted for API_KEY_CACHE_SECONDS without reading the store (one read per key,
+    not per request); a revocation made elsewhere (the CLI, another replica) holds after at most that."""
+    app = create_app(Settings(mongodb_uri="mongodb://unused", api_key_cache_seconds=1.0), database=database)
     secret = await make_key(database, "soon-gone", {"accounts:read"})
     async with http_client(app, secret) as caller:
         before = await caller.post("/graphql", json={"query": ACCOUNT_ID, "variables": {"id": "a1"}})
+        revoked_at = time.monotonic()
         await ApiKeyRepository(database).revoke("soon-gone")
+        still_trusted = await caller.post("/graphql", json={"query": ACCOUNT_ID, "variables": {"id": "a1"}})
+
+        async def refused() -> None:
+            response = await caller.post("/graphql", json={"query": ACCOUNT_ID, "variables": {"id": "a1"}})
+            assert response.status_code == 401
+
+        await eventually(refused, timeout=3.0)
+
+    assert (before.status_code, still_trusted.status_code) == (200, 200)
+    assert time.monotonic() - revoked_at < 1.0 + 0.5
+
+
+async def test_a_key_revoked_by_the_service_itself_is_refused_at_once(app, database, a1):
+    secret = await make_key(database, "soon-gone", {"accounts:read"})
+    async with http_client(app, secret) as caller:
+        before = await caller.post("/graphql", json={"query": ACCOUNT_ID, "variables": {"id": "a1"}})
+        await app.state.services.api_keys.revoke("soon-gone")
         after = await caller.post("/graphql", json={"query": ACCOUNT_ID, "variables": {"id": "a1"}})
 
     assert (before.status_code, after.status_code) == (200, 401)

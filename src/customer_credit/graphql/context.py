@@ -43,7 +43,7 @@ class Services:
             settings=settings,
             database=database,
             accounts=AccountRepository(database),
-            api_keys=ApiKeyRepository(database),
+            api_keys=ApiKeyRepository(database, settings.api_key_cache_seconds),
             imports=ImportRunRepository(database),
             account_batches=AccountBatchRepository(database),
             store_settings=StoreSettingsRepository(database),

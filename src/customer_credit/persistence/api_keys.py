@@ -15,9 +15,20 @@ class KeyNameTaken(Exception):
     pass
 
 
+# The most keys whose checks one process keeps (the oldest checked is dropped first).
+MAX_CACHED_KEYS = 1_000
+
+
 class ApiKeyRepository:
-    def __init__(self, database: Database):
+    """`cache_seconds`: how long a successful check of a secret is reused without reading the store, so
+    a request costs no read for its key; a key revoked by another process (the CLI, another replica) is
+    refused at most that long after. Revoking through this repository drops its checks at once. Failed
+    checks are never reused."""
+
+    def __init__(self, database: Database, cache_seconds: float = 0.0):
         self.keys = database.collection(API_KEYS)
+        self.cache_seconds = cache_seconds
+        self._checked: dict[str, tuple[float, Caller]] = {}
 
     async def create(self, name: str, scopes: frozenset[str]) -> str:
         """Store a new key and return its secret, which is not kept."""
@@ -36,10 +47,22 @@ class ApiKeyRepository:
         return secret
 
     async def authenticate(self, secret: str) -> Caller | None:
-        document = await self.keys.find_one({"secret_hash": hash_secret(secret), "revoked": False})
+        secret_hash = hash_secret(secret)
+        checked = self._checked.get(secret_hash)
+        if checked is not None and time.monotonic() - checked[0] < self.cache_seconds:
+            return checked[1]
+        read_at = time.monotonic()
+        document = await self.keys.find_one({"secret_hash": secret_hash, "revoked": False})
         if document is None:
+            self._checked.pop(secret_hash, None)
             return None
-        return Caller(name=document["_id"], scopes=frozenset(document["scopes"]))
+        caller = Caller(name=document["_id"], scopes=frozenset(document["scopes"]))
+        if self.cache_seconds > 0:
+            self._checked.pop(secret_hash, None)
+            self._checked[secret_hash] = (read_at, caller)
+            if len(self._checked) > MAX_CACHED_KEYS:
+                del self._checked[next(iter(self._checked))]
+        return caller
 
     async def authenticate_pair(self, name: str, secret: str) -> Caller | None:
         """The AppKey/AppToken style: the key's name and its secret."""
@@ -51,6 +74,7 @@ class ApiKeyRepository:
         return [api_key_from_document(document) async for document in cursor]
 
     async def revoke(self, name: str) -> bool:
+        self._checked = {key: entry for key, entry in self._checked.items() if entry[1].name != name}
         result = await self.keys.update_one({"_id": name, "revoked": False}, {"$set": {"revoked": True}})
         return result.modified_count == 1
 
