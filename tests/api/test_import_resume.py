@@ -87,6 +87,7 @@ def make_worker(
     return ImportWorker(
         runs or services.imports,
         accounts or services.account_batches,
+        services.ledgers,
         batch_size=batch_size,
         lease_seconds=lease_seconds,
         default_credit_limit_cents=100_00,
