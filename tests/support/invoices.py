@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import httpx
 
-from tests.support.credit import credit_account, settled
+from tests.support.accounts import OPEN_OR_CHANGE
+from tests.support.credit import AUTHORIZE, LEDGER, SETTLE, credit_account, key, settled
 from tests.support.csv_files import csv_file
+from tests.support.graphql import gql_data
 from tests.support.imports import import_and_wait, upload_csv
 
 INVOICE_EXPORT_URL = "/invoices/export.csv"
@@ -66,3 +68,25 @@ async def import_invoices(client: httpx.AsyncClient, content: bytes, **options) 
 async def upload_invoices(client: httpx.AsyncClient, content: bytes, mode: str = "UPDATE", **options) -> dict:
     """The importCsv payload of an invoice upload."""
     return (await upload_csv(client, content, mode, kind="INVOICES", **options))["data"]["importCsv"]
+
+
+# --- over HTTP, to a service running as a process ---------------------------------------------------
+
+
+def invoices_at(url: str, secret: str, email: str, amounts: Sequence[str]) -> tuple[str, list[str]]:
+    """A new account with one settled transaction per amount; its id and its invoices' ids."""
+    opened = gql_data(url, secret, OPEN_OR_CHANGE, {"input": {"email": email, "creditLimit": "1000.00"}})
+    account_id = opened["openOrChangeAccount"]["account"]["id"]
+    invoice_ids = []
+    for amount in amounts:
+        held = {"accountId": account_id, "amount": amount, "idempotencyKey": key()}
+        transaction = gql_data(url, secret, AUTHORIZE, {"input": held})["authorizeCredit"]["transaction"]
+        settle = {"transactionId": transaction["id"], "amount": amount, "idempotencyKey": key()}
+        settled_transaction = gql_data(url, secret, SETTLE, {"input": settle})["settleCredit"]["transaction"]
+        invoice_ids.extend(invoice["id"] for invoice in settled_transaction["invoices"])
+    return account_id, invoice_ids
+
+
+def invoice_statuses_at(url: str, secret: str, account_id: str) -> dict[str, str]:
+    account = gql_data(url, secret, LEDGER, {"id": account_id})["account"]
+    return {invoice["id"]: invoice["status"] for invoice in account["invoices"]["nodes"]}
