@@ -120,6 +120,7 @@ async def worker(app):
     services.import_worker = ImportWorker(
         services.imports,
         services.account_batches,
+        services.ledgers,
         batch_size=3,
         lease_seconds=30,
         default_credit_limit_cents=100_00,

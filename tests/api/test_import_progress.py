@@ -84,6 +84,7 @@ def live(backend: str, request: pytest.FixtureRequest, settings):
         worker = ImportWorker(
             services.imports,
             services.account_batches,
+            services.ledgers,
             batch_size=3,
             lease_seconds=30,
             default_credit_limit_cents=100_00,

@@ -16,12 +16,10 @@ from pymongo.errors import AutoReconnect, OperationFailure
 from customer_credit.persistence.account_batches import AccountBatchRepository
 from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, IMPORT_ROW_ERRORS, IMPORT_RUNS
 from customer_credit.persistence.imports import ImportRunRepository
-from customer_credit.worker.import_worker import ImportWorker
 from tests.support.accounts import account_with_history, open_account
+from tests.support.crashes import BATCH, crash, crash_on_call, make_worker, queue, resume
 from tests.support.csv_files import csv_file, row
-from tests.support.imports import counts, error_triples, upload_csv, wait_for_run
-
-BATCH = 3
+from tests.support.imports import counts, error_triples
 
 # Ten data rows in four batches of three (rows 2-4, 5-7, 8-10, 11). Failures sit in several batches, and the
 # duplicates refer to rows of earlier batches, so the resumed run must rebuild what it had seen.
@@ -60,61 +58,6 @@ UPDATE_COUNTS = {
     "unchangedCount": 0,
     "failedCount": 2,
 }
-
-
-class Crash(BaseException):
-    """The process dies here."""
-
-
-def crash_on_call(n: int, original, error: BaseException | None = None):
-    """Wrap an async callable so that its n-th call crashes (or raises `error`) before doing anything."""
-    calls = 0
-
-    async def wrapper(*args, **kwargs):
-        nonlocal calls
-        calls += 1
-        if calls == n:
-            raise error or Crash(f"call {n}")
-        return await original(*args, **kwargs)
-
-    return wrapper
-
-
-def make_worker(
-    app, *, runs=None, accounts=None, batch_size=BATCH, lease_seconds=30.0, after_batch=None
-) -> ImportWorker:
-    services = app.state.services
-    return ImportWorker(
-        runs or services.imports,
-        accounts or services.account_batches,
-        batch_size=batch_size,
-        lease_seconds=lease_seconds,
-        default_credit_limit_cents=100_00,
-        poll_seconds=0.02,
-        after_batch=after_batch,
-    )
-
-
-async def queue(client, content: bytes, mode: str) -> str:
-    payload = (await upload_csv(client, content, mode))["data"]["importCsv"]
-    assert payload["errors"] == [], payload
-    return payload["importRun"]["id"]
-
-
-async def crash(worker: ImportWorker) -> None:
-    """Run the worker until its crash."""
-    worker.start()
-    with pytest.raises(Crash):
-        await asyncio.wait_for(worker.task, 30)
-
-
-async def resume(client, app, run_id: str, **options) -> dict:
-    fresh = make_worker(app, **options)
-    fresh.start()
-    try:
-        return await wait_for_run(client, run_id)
-    finally:
-        await fresh.stop()
 
 
 async def stored_run(database, run_id: str) -> dict:

@@ -14,6 +14,7 @@ OPENAPI_URL = "/api/creditcontrol/openapi.json"
 ACCOUNT_URL = "/api/creditcontrol/accounts/{}"
 ACCOUNTS_URL = "/api/creditcontrol/accounts"
 EXPORT_URL = "/accounts/export.csv"
+INVOICE_EXPORT_URL = "/invoices/export.csv"
 
 OPEN_BODY = b'{"email": "open@example.com", "creditLimit": 1500.10}'
 TAKEN_EMAIL_BODY = b'{"email": "taken@example.com"}'
@@ -123,6 +124,11 @@ SCENARIOS = {
     ("exportAccounts", 401): lambda c: c.anonymous.get(EXPORT_URL),
     ("exportAccounts", 403): lambda c: c.reader.get(EXPORT_URL),
     ("exportAccounts", 503): lambda c: c.down(c.key.get(EXPORT_URL)),
+    ("exportInvoices", 200): lambda c: c.key.get(INVOICE_EXPORT_URL, params={"status": "Open", "overdue": "false"}),
+    ("exportInvoices", 400): lambda c: c.key.get(INVOICE_EXPORT_URL, params={"dueFrom": "tomorrow"}),
+    ("exportInvoices", 401): lambda c: c.anonymous.get(INVOICE_EXPORT_URL),
+    ("exportInvoices", 403): lambda c: c.reader.get(INVOICE_EXPORT_URL),
+    ("exportInvoices", 503): lambda c: c.down(c.key.get(INVOICE_EXPORT_URL), "ledger"),
 }
 
 
@@ -378,7 +384,7 @@ async def test_document_lists_exactly_the_apps_rest_and_export_routes(app, docum
         (route.path, method.lower())
         for route in app.routes
         if isinstance(route, Route)
-        and (route.path.startswith("/api/creditcontrol/") or route.path == EXPORT_URL)
+        and (route.path.startswith("/api/creditcontrol/") or route.path in (EXPORT_URL, INVOICE_EXPORT_URL))
         and "{rest:path}" not in route.path
         for method in route.methods - {"HEAD"}
     }

@@ -15,9 +15,9 @@ import httpx
 from .graphql import gql_data, graphql, payload_of
 
 IMPORT_CSV = """
-mutation Import($file: Upload!, $mode: ImportMode!, $dryRun: Boolean! = false) {
-  importCsv(file: $file, mode: $mode, dryRun: $dryRun) {
-    importRun { id status totalRows fileName fileSize fileSha256 dryRun mode }
+mutation Import($file: Upload!, $mode: ImportMode!, $dryRun: Boolean! = false, $kind: ImportKind) {
+  importCsv(file: $file, mode: $mode, dryRun: $dryRun, kind: $kind) {
+    importRun { id status totalRows fileName fileSize fileSha256 dryRun mode kind }
     errors { code message }
   }
 }
@@ -26,7 +26,7 @@ mutation Import($file: Upload!, $mode: ImportMode!, $dryRun: Boolean! = false) {
 IMPORT_RUN = """
 query Run($id: ID!) {
   importRun(id: $id) {
-    id status mode dryRun totalRows processedRows createdCount updatedCount unchangedCount failedCount
+    id status mode kind dryRun totalRows processedRows createdCount updatedCount unchangedCount failedCount
     createdAt startedAt finishedAt errorReportUrl
     errors(first: 100) { totalCount nodes { row column code message accountId } }
   }
@@ -65,11 +65,17 @@ def error_triples(run: dict) -> list[tuple[int, str | None, str]]:
 
 
 def upload_request(
-    content: bytes, mode: str = "CREATE", *, dry_run: bool = False, filename: str = "accounts.csv"
+    content: bytes,
+    mode: str = "CREATE",
+    *,
+    dry_run: bool = False,
+    filename: str = "accounts.csv",
+    kind: str | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments of an httpx POST to /graphql that uploads `content` (the GraphQL
-    multipart request spec, with the CSRF preflight header)."""
-    operations = {"query": IMPORT_CSV, "variables": {"file": None, "mode": mode, "dryRun": dry_run}}
+    multipart request spec, with the CSRF preflight header); `kind` None sends null: an account import."""
+    variables = {"file": None, "mode": mode, "dryRun": dry_run, "kind": kind}
+    operations = {"query": IMPORT_CSV, "variables": variables}
     return {
         "data": {"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
         "files": {"0": (filename, content, "text/csv")},
@@ -87,9 +93,11 @@ async def upload_csv(
     *,
     dry_run: bool = False,
     filename: str = "accounts.csv",
+    kind: str | None = None,
 ) -> dict:
     """The JSON answer to the upload."""
-    response = await client.post("/graphql", **upload_request(content, mode, dry_run=dry_run, filename=filename))
+    request = upload_request(content, mode, dry_run=dry_run, filename=filename, kind=kind)
+    response = await client.post("/graphql", **request)
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -18,7 +18,7 @@ def test_schema_keeps_the_contract_names():
     for name in (
         "openOrChangeAccount(input: OpenOrChangeAccountInput!): OpenOrChangeAccountPayload!",
         "closeAccount(id: ID!): CloseAccountPayload!",
-        "importCsv(file: Upload!, mode: ImportMode!, dryRun: Boolean! = false): ImportCsvPayload!",
+        "importCsv(file: Upload!, mode: ImportMode!, dryRun: Boolean! = false, kind: ImportKind = ACCOUNTS): ImportCsvPayload!",
         "importRunProgress(id: ID!): ImportRun!",
         "enum AccountOrderField",
         "scalar Decimal",

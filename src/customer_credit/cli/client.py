@@ -24,8 +24,8 @@ EXIT_REFUSED = 2  # a RemoteError's exit status: nothing was done
 ERROR_PAGE_SIZE = 100  # the service's largest page
 
 IMPORT_CSV = """
-mutation ImportCsv($file: Upload!, $mode: ImportMode!, $dryRun: Boolean!) {
-  importCsv(file: $file, mode: $mode, dryRun: $dryRun) {
+mutation ImportCsv($file: Upload!, $mode: ImportMode!, $dryRun: Boolean!, $kind: ImportKind) {
+  importCsv(file: $file, mode: $mode, dryRun: $dryRun, kind: $kind) {
     importRun { id totalRows }
     errors { code message }
   }
@@ -53,6 +53,7 @@ query ImportRowErrors($id: ID!, $first: Int!, $after: String) {
 """
 
 EXPORT_PATH = "/accounts/export.csv"
+INVOICE_EXPORT_PATH = "/invoices/export.csv"
 
 
 def printable(text: Any) -> str:
@@ -204,11 +205,12 @@ class ServiceClient:
 
     # --- import ---------------------------------------------------------------------------------
 
-    def start_import(self, path: Path, mode: str, dry_run: bool) -> dict[str, Any]:
+    def start_import(self, path: Path, mode: str, dry_run: bool, kind: str = "ACCOUNTS") -> dict[str, Any]:
         """Upload the file (GraphQL multipart request spec); the new run's `{id, totalRows}`.
 
         A file-level refusal (NOT_CSV, UNKNOWN_COLUMN, ...) raises RemoteError with the codes."""
-        operations = {"query": IMPORT_CSV, "variables": {"file": None, "mode": mode.upper(), "dryRun": dry_run}}
+        variables = {"file": None, "mode": mode.upper(), "dryRun": dry_run, "kind": kind.upper()}
+        operations = {"query": IMPORT_CSV, "variables": variables}
         try:
             stream = path.open("rb")
         except OSError as exc:
@@ -268,20 +270,16 @@ class ServiceClient:
 
     # --- export ---------------------------------------------------------------------------------
 
-    def export(self, target: IO[bytes], params: dict[str, str]) -> int:
-        """Stream the export into `target`; the number of accounts (data rows) written."""
+    def export(self, target: IO[bytes], params: dict[str, str], path: str = EXPORT_PATH) -> int:
+        """Stream the export at `path` into `target`; the number of data rows written."""
         counter = CsvRecordCounter()
         try:
-            with self.http.stream(
-                "GET", EXPORT_PATH, params=params, timeout=httpx.Timeout(120.0, connect=10.0)
-            ) as response:
+            with self.http.stream("GET", path, params=params, timeout=httpx.Timeout(120.0, connect=10.0)) as response:
                 if response.status_code != 200:
                     response.read()
                     raise RemoteError(refusal_message(response))
                 if not response.headers.get("content-type", "").startswith("text/csv"):
-                    raise RemoteError(
-                        f"{self.url}{EXPORT_PATH} did not answer with CSV (is it a Customer Credit service?)"
-                    )
+                    raise RemoteError(f"{self.url}{path} did not answer with CSV (is it a Customer Credit service?)")
                 for chunk in response.iter_bytes():
                     counter.feed(chunk)
                     target.write(chunk)

@@ -32,27 +32,56 @@ def remote_command(action):
     return handler
 
 
+ACCOUNT_STATUSES = ("OPEN", "CLOSED")
+INVOICE_STATUSES = ("OPEN", "PAID", "CANCELLED")
+ACCOUNT_FILTERS = ("search", "email", "document", "document_type")
+INVOICE_FILTERS = ("account_id", "due_from", "due_to")
+
+
 @remote_command
 def import_command(args: argparse.Namespace) -> int:
     from customer_credit.cli.transfer import import_file
 
+    invoices = args.kind == "INVOICES"
+    if args.mode is None and not invoices:
+        raise CommandError("--mode is required for an account import (create or update)", 2)
     return import_file(
-        path=args.file, mode=args.mode, dry_run=args.dry_run, url=args.url, key=args.key, show_errors=args.show_errors
+        path=args.file,
+        mode=args.mode or "UPDATE",
+        kind=args.kind,
+        dry_run=args.dry_run,
+        url=args.url,
+        key=args.key,
+        show_errors=args.show_errors,
     )
 
 
 @remote_command
 def export_command(args: argparse.Namespace) -> int:
+    """Accounts, or with --invoices the invoices; each with the filters of its export."""
     from customer_credit.cli.transfer import export_file
 
-    params = {
-        "status": args.status,
-        "search": args.search,
-        "email": args.email,
-        "document": args.document,
-        "documentType": args.document_type,
+    statuses, filters, other = (
+        (INVOICE_STATUSES, INVOICE_FILTERS, ACCOUNT_FILTERS)
+        if args.invoices
+        else (ACCOUNT_STATUSES, ACCOUNT_FILTERS, INVOICE_FILTERS)
+    )
+    misplaced = [f"--{name.replace('_', '-')}" for name in other if getattr(args, name)]
+    if misplaced:
+        raise CommandError(f"{', '.join(misplaced)}: not a filter of this export", 2)
+    if args.status is not None and args.status not in statuses:
+        raise CommandError(f"--status must be one of {', '.join(s.lower() for s in statuses)}", 2)
+    names = {
+        "search": "search",
+        "email": "email",
+        "document": "document",
+        "document_type": "documentType",
+        "account_id": "accountId",
+        "due_from": "dueFrom",
+        "due_to": "dueTo",
     }
-    return export_file(path=args.file, params=params, url=args.url, key=args.key)
+    params = {"status": args.status, **{names[name]: getattr(args, name) for name in filters}}
+    return export_file(path=args.file, params=params, url=args.url, key=args.key, invoices=args.invoices)
 
 
 def add_remote_options(command: argparse.ArgumentParser) -> None:
@@ -142,10 +171,18 @@ def parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("file", metavar="FILE")
     import_cmd.add_argument(
         "--mode",
-        required=True,
         type=upper_choice(("CREATE", "UPDATE")),
         metavar="{create,update}",
-        help="create: every row opens an account; update: every row changes one",
+        help="create: every row opens an account; update: every row changes one (required for accounts; "
+        "an invoice import is always update)",
+    )
+    import_cmd.add_argument(
+        "--kind",
+        type=upper_choice(("ACCOUNTS", "INVOICES")),
+        default="ACCOUNTS",
+        metavar="{accounts,invoices}",
+        help="accounts (default), or invoices: Status Paid/Cancelled (Paga/Cancelada) pays or cancels each "
+        "invoice (an invoice export edited); needs invoices:write",
     )
     import_cmd.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     import_cmd.add_argument(
@@ -160,13 +197,24 @@ def parser() -> argparse.ArgumentParser:
 
     export_cmd = commands.add_parser(
         "export",
-        help="export accounts from a running service to a CSV file",
+        help="export accounts (or invoices) from a running service to a CSV file",
         description="Download GET /accounts/export.csv to FILE ('-': stdout), in the import template's columns, "
         "so the file can be edited and imported back with --mode update. Needs accounts:read and pii:read. "
+        "With --invoices, GET /invoices/export.csv instead (needs credit:read; Email masked without pii:read), "
+        "to mark invoices Paid or Cancelled and import back with --kind invoices. "
         "Exit status: 0 written, 2 refused (nothing is left at FILE).",
     )
     export_cmd.add_argument("file", metavar="FILE")
-    export_cmd.add_argument("--status", type=upper_choice(("OPEN", "CLOSED")), metavar="{open,closed}")
+    export_cmd.add_argument("--invoices", action="store_true", help="export invoices rather than accounts")
+    export_cmd.add_argument(
+        "--status",
+        type=upper_choice(tuple(dict.fromkeys((*ACCOUNT_STATUSES, *INVOICE_STATUSES)))),
+        metavar="STATUS",
+        help="accounts: open or closed; invoices: open, paid or cancelled",
+    )
+    export_cmd.add_argument("--account-id", help="invoices: only this account's")
+    export_cmd.add_argument("--due-from", help="invoices: due on or after this day (YYYY-MM-DD)")
+    export_cmd.add_argument("--due-to", help="invoices: due on or before this day (YYYY-MM-DD)")
     export_cmd.add_argument("--search", help="case-insensitive prefix of id, email or document")
     export_cmd.add_argument("--email", help="exact email, case-insensitive")
     export_cmd.add_argument("--document", help="exact document, punctuation ignored")

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from customer_credit.cli.client import RemoteError, ServiceClient, api_key, printable
+from customer_credit.cli.client import EXPORT_PATH, INVOICE_EXPORT_PATH, RemoteError, ServiceClient, api_key, printable
 from customer_credit.cli.progress import BarProgress, PlainProgress, follow, make_console
 
 EXIT_OK = 0
@@ -72,6 +72,7 @@ def import_file(
     dry_run: bool,
     url: str,
     key: str | None,
+    kind: str = "ACCOUNTS",
     show_errors: int = DEFAULT_SHOWN_ERRORS,
     console=None,
 ) -> int:
@@ -82,9 +83,9 @@ def import_file(
     if not file.is_file():
         raise RemoteError(f"{path}: no such file" if not file.exists() else f"{path} is not a file")
     with ServiceClient(url, key) as client:
-        started = client.start_import(file, mode, dry_run)
+        started = client.start_import(file, mode, dry_run, kind)
         run_id = started["id"]
-        what = f"{'dry run of ' if dry_run else ''}{mode.upper()} import"
+        what = f"{'dry run of ' if dry_run else ''}{mode.upper()}{' invoice' if kind == 'INVOICES' else ''} import"
         console.print(
             f"Uploaded {printable(file.name)} ({started['totalRows']} rows): {what}, run {run_id}", markup=False
         )
@@ -109,16 +110,20 @@ def import_file(
         return EXIT_ROWS_FAILED if run["failedCount"] else EXIT_OK
 
 
-def export_file(*, path: str, params: dict[str, str | None], url: str, key: str | None, console=None) -> int:
-    """The `export` command: the file is written whole or not at all (`-`: stdout)."""
+def export_file(
+    *, path: str, params: dict[str, str | None], url: str, key: str | None, invoices: bool = False, console=None
+) -> int:
+    """The `export` command (accounts, or `invoices`): the file is written whole or not at all (`-`: stdout)."""
     key = api_key(key)
     console = console or make_console()
     query = {name: value for name, value in params.items() if value}
+    what = "invoices" if invoices else "accounts"
+    export_path = INVOICE_EXPORT_PATH if invoices else EXPORT_PATH
     with ServiceClient(url, key) as client:
         if path == "-":
-            count = client.export(sys.stdout.buffer, query)
+            count = client.export(sys.stdout.buffer, query, export_path)
             sys.stdout.flush()
-            make_console(sys.stderr).print(f"Exported {count} accounts.", markup=False)
+            make_console(sys.stderr).print(f"Exported {count} {what}.", markup=False)
             return EXIT_OK
         target = Path(path)
         directory = target.parent
@@ -132,12 +137,12 @@ def export_file(*, path: str, params: dict[str, str | None], url: str, key: str 
             raise RemoteError(f"cannot write {path}: {exc.strerror or exc}") from None
         try:
             with handle:
-                count = client.export(handle, query)
+                count = client.export(handle, query, export_path)
             os.replace(handle.name, target)
         except OSError as exc:
             raise RemoteError(f"cannot write {path}: {exc.strerror or exc}") from None
         finally:
             if os.path.exists(handle.name):
                 os.unlink(handle.name)
-    console.print(f"Exported {count} accounts to {path}", markup=False)
+    console.print(f"Exported {count} {what} to {path}", markup=False)
     return EXIT_OK

@@ -21,6 +21,7 @@ class Column(str, enum.Enum):
     TOLERANCE = "tolerance"
     STATUS = "status"
     DESCRIPTION = "description"
+    INVOICE_ID = "invoice_id"
 
 
 TEMPLATE_HEADER: tuple[str, ...] = (
@@ -34,13 +35,25 @@ TEMPLATE_HEADER: tuple[str, ...] = (
     "Description",
 )
 EXPORT_ONLY_HEADERS: tuple[str, ...] = ("Created At", "Updated At")
+# The invoice export's columns; an invoice import reads only Invoice Id and Status, and ignores the others.
+INVOICE_HEADER: tuple[str, ...] = (
+    "Invoice Id",
+    "Account Id",
+    "Email",
+    "Transaction Id",
+    "Order Id",
+    "Installment",
+    "Amount",
+    "Due Date",
+    "Status",
+)
 # The columns the error report adds after the uploaded ones: ignored on import, so that a report whose
 # cells were fixed can be uploaded again as it is.
 REPORT_HEADERS: tuple[str, ...] = ("Row", "Error")
 # A data row whose Id starts with this is a note (the template's example row), skipped on import.
 NOTE_MARK = "#"
 
-_TEMPLATE_LABEL: dict[Column, str] = dict(zip(Column, TEMPLATE_HEADER))
+_TEMPLATE_LABEL: dict[Column, str] = {**dict(zip(Column, TEMPLATE_HEADER)), Column.INVOICE_ID: INVOICE_HEADER[0]}
 
 
 def fold(text: str) -> str:
@@ -73,14 +86,36 @@ _ALIASES: dict[Column, tuple[str, ...]] = {
     Column.STATUS: ("Status", "Situação"),
     Column.DESCRIPTION: ("Description", "Descrição"),
 }
-_BY_KEY: dict[str, Column] = {_header_key(alias): column for column, aliases in _ALIASES.items() for alias in aliases}
+_INVOICE_ALIASES: dict[Column, tuple[str, ...]] = {
+    Column.INVOICE_ID: ("Invoice Id", "Invoice", "Fatura", "Id da Fatura"),
+    Column.STATUS: _ALIASES[Column.STATUS],
+}
 _IGNORED_KEYS = frozenset(_header_key(h) for h in (*EXPORT_ONLY_HEADERS, "Criado em", "Atualizado em"))
 _REPORT_KEYS = frozenset(_header_key(h) for h in REPORT_HEADERS)
-_ACCEPTED = ", ".join(TEMPLATE_HEADER)
 
 
-def column_for_header(header: str) -> Column | None:
-    return _BY_KEY.get(_header_key(header))
+@dataclass(frozen=True)
+class Vocabulary:
+    """The columns one kind of import reads, by every header that names them. `strict`: any other
+    header is UNKNOWN_COLUMN (an account file); else it is ignored (the invoice export's read-only
+    columns)."""
+
+    by_key: dict[str, Column]
+    template: tuple[str, ...]
+    strict: bool
+
+
+def _vocabulary(aliases: dict[Column, tuple[str, ...]], template: tuple[str, ...], *, strict: bool) -> Vocabulary:
+    by_key = {_header_key(alias): column for column, names in aliases.items() for alias in names}
+    return Vocabulary(by_key=by_key, template=template, strict=strict)
+
+
+ACCOUNT_COLUMNS = _vocabulary(_ALIASES, TEMPLATE_HEADER, strict=True)
+INVOICE_COLUMNS = _vocabulary(_INVOICE_ALIASES, INVOICE_HEADER, strict=False)
+
+
+def column_for_header(header: str, vocabulary: Vocabulary = ACCOUNT_COLUMNS) -> Column | None:
+    return vocabulary.by_key.get(_header_key(header))
 
 
 def is_report_header(header: str) -> bool:
@@ -120,7 +155,7 @@ class HeaderMap:
         return index is not None and index < len(cells) and cells[index].lstrip(" \t").startswith(NOTE_MARK)
 
 
-def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
+def map_header(cells: list[str], *, required: Iterable[Column], vocabulary: Vocabulary = ACCOUNT_COLUMNS) -> HeaderMap:
     headers = [cell.replace("\ufeff", "").strip() for cell in cells]
     while headers and not headers[-1]:
         headers.pop()  # spreadsheets often save empty trailing columns
@@ -135,7 +170,9 @@ def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
             continue
         if _header_key(header) in _IGNORED_KEYS or is_report_header(header):
             continue
-        column = column_for_header(header)
+        column = column_for_header(header, vocabulary)
+        if column is None and not vocabulary.strict:
+            continue
         if column is None:
             unknown.append(message("COLUMN.unknown", header=header, column=where))
         elif column in columns:
@@ -155,7 +192,10 @@ def map_header(cells: list[str], *, required: Iterable[Column]) -> HeaderMap:
 
     if unknown:
         key = "UNKNOWN_COLUMN.one" if len(unknown) == 1 else "UNKNOWN_COLUMN"
-        raise CsvFileError(ImportCsvErrorCode.UNKNOWN_COLUMN, message(key, columns=tuple(unknown), accepted=_ACCEPTED))
+        raise CsvFileError(
+            ImportCsvErrorCode.UNKNOWN_COLUMN,
+            message(key, columns=tuple(unknown), accepted=", ".join(vocabulary.template)),
+        )
     if duplicates:
         raise CsvFileError(
             ImportCsvErrorCode.DUPLICATE_COLUMN,

@@ -11,7 +11,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from customer_credit.csv.columns import TEMPLATE_HEADER, Column, HeaderMap, column_for_header, map_header
+from customer_credit.csv.columns import (
+    ACCOUNT_COLUMNS,
+    Column,
+    HeaderMap,
+    Vocabulary,
+    column_for_header,
+    map_header,
+)
 from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
 from customer_credit.domain.messages import message
 
@@ -287,19 +294,25 @@ def _header_delimiter(text: str, *, final: bool) -> str | None:
     return None
 
 
-def _header(cells: tuple[str, ...], encoding: str, required: tuple[Column, ...]) -> HeaderMap:
+def _header(cells: tuple[str, ...], encoding: str, required: tuple[Column, ...], vocabulary: Vocabulary) -> HeaderMap:
     # Cells were read as Latin-1, which maps bytes to characters one to one; this recovers the real text.
     decoded = [cell.encode("latin-1").decode(encoding, "replace") for cell in cells]
-    if not any(column_for_header(cell) for cell in decoded):
+    if not any(column_for_header(cell, vocabulary) for cell in decoded):
         shown = ", ".join(f'"{cell.strip()[:40]}"' for cell in decoded[:3] if cell.strip())
         raise CsvFileError(
             ImportCsvErrorCode.NOT_CSV,
-            message("NOT_CSV.noHeader", shown=f" ({shown})" if shown else "", template=",".join(TEMPLATE_HEADER)),
+            message("NOT_CSV.noHeader", shown=f" ({shown})" if shown else "", template=",".join(vocabulary.template)),
         )
-    return map_header(decoded, required=required)
+    return map_header(decoded, required=required, vocabulary=vocabulary)
 
 
-def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: int) -> CsvScan:
+def scan_csv(
+    chunks: Iterable[bytes],
+    *,
+    required: Iterable[Column],
+    max_rows: int,
+    vocabulary: Vocabulary = ACCOUNT_COLUMNS,
+) -> CsvScan:
     """One pass over the whole file: its format, its header and how many data rows it has.
 
     `chunks` is read once, so a one-shot iterator is fine. The structure is read as Latin-1 while the
@@ -332,7 +345,7 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
         nonlocal header, header_cells, header_encoding, total_rows, notes
         if header is None and records:
             header_cells, header_encoding = records[0].cells, checks.encoding
-            header = _header(header_cells, header_encoding, required)
+            header = _header(header_cells, header_encoding, required, vocabulary)
             records = records[1:]
         if header is not None and Column.ID in header.columns:
             skipped = sum(1 for record in records if header.is_note(record.cells))
@@ -380,7 +393,7 @@ def scan_csv(chunks: Iterable[bytes], *, required: Iterable[Column], max_rows: i
         raise CsvFileError(ImportCsvErrorCode.EMPTY_FILE, message("EMPTY_FILE"))
     encoding = checks.encoding
     if encoding != header_encoding:
-        header = _header(header_cells, encoding, required)
+        header = _header(header_cells, encoding, required, vocabulary)
     if total_rows == 0 and notes:
         raise CsvFileError(
             ImportCsvErrorCode.EMPTY_FILE,

@@ -41,8 +41,12 @@ class ImportRowErrorCode(str, enum.Enum):
     DUPLICATE_IN_FILE = "DUPLICATE_IN_FILE"
     INVALID_STATUS = "INVALID_STATUS"
     MALFORMED_ROW = "MALFORMED_ROW"
+    INVOICE_NOT_OPEN = "INVOICE_NOT_OPEN"
+    INVOICE_PAID = "INVOICE_PAID"
 
 
+# The codes of an invoice row that payInvoice and cancelInvoice answer (the same rules).
+INVOICE_CODES = (ImportRowErrorCode.INVOICE_NOT_OPEN, ImportRowErrorCode.INVOICE_PAID)
 FILE_ONLY_CODES = (
     ImportRowErrorCode.ACCOUNT_EXISTS,
     ImportRowErrorCode.DUPLICATE_IN_FILE,

@@ -6,8 +6,9 @@ import re
 from decimal import Decimal
 
 from customer_credit.csv.columns import fold
-from customer_credit.csv.vocabulary import DOCUMENT_TYPE_WORDS, STATUS_WORDS
+from customer_credit.csv.vocabulary import DOCUMENT_TYPE_WORDS, INVOICE_STATUS_WORDS, STATUS_WORDS
 from customer_credit.domain.accounts import AccountStatus, DocumentType
+from customer_credit.domain.credit import InvoiceStatus
 from customer_credit.domain.messages import Message, message
 
 _MAX_NUMBER_LENGTH = 64
@@ -101,6 +102,13 @@ def parse_status(text: str) -> AccountStatus:
     status = STATUS_WORDS.get(fold(text))
     if status is None:
         raise CellError(message("INVALID_STATUS.cell", value=_shown(text)))
+    return status
+
+
+def parse_invoice_status(text: str) -> InvoiceStatus:
+    status = INVOICE_STATUS_WORDS.get(fold(text))
+    if status is None:
+        raise CellError(message("INVALID_STATUS.invoiceCell", value=_shown(text)))
     return status
 
 

@@ -13,6 +13,13 @@ class ImportMode(str, enum.Enum):
     UPDATE = "UPDATE"
 
 
+class ImportKind(str, enum.Enum):
+    """What the rows of a file change: accounts, or the status of invoices."""
+
+    ACCOUNTS = "ACCOUNTS"
+    INVOICES = "INVOICES"
+
+
 class ImportStatus(str, enum.Enum):
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
@@ -87,6 +94,7 @@ class ImportRun:
     lease_until_ms: int = 0
     batch_size: int | None = None
     failure: str | None = None
+    kind: ImportKind = ImportKind.ACCOUNTS
 
 
 @dataclass(frozen=True)

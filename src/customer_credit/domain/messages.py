@@ -120,6 +120,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Document type is required with a document.",
         "O tipo de documento é obrigatório quando há um documento.",
     ),
+    "REQUIRED.invoiceId": (
+        "The Invoice Id is required: it names the invoice to change.",
+        "A Fatura é obrigatória: ela indica qual fatura alterar.",
+    ),
     "REQUIRED.updateKey": (
         "An update row needs an Id or an Email.",
         "Uma linha de atualização precisa de Id ou E-mail.",
@@ -253,6 +257,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     "INVALID_STATUS.cell": (
         '"{value}" is not a status; write Open or Closed (Aberta or Fechada)',
         '"{value}" não é um status; escreva Aberta ou Fechada (Open ou Closed)',
+    ),
+    "INVALID_STATUS.invoiceCell": (
+        '"{value}" is not an invoice status; write Paid or Cancelled (Paga or Cancelada)',
+        '"{value}" não é uma situação de fatura; escreva Paga ou Cancelada (Paid ou Cancelled)',
+    ),
+    "INVALID_STATUS.reopen": (
+        "An invoice that is {status} cannot be made Open again.",
+        "Uma fatura {status} não pode voltar a ficar em aberto.",
     ),
     "INVALID_STATUS.create": (
         "A new account opens as Open; close it with an Update import.",
@@ -473,6 +485,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The file has more than {max:,} data rows; split it into smaller files.",
         "O arquivo tem mais de {max:,} linhas de dados; divida-o em arquivos menores.",
     ),
+    "UNSUPPORTED_MODE": (
+        "An invoice import only changes existing invoices: use mode UPDATE.",
+        "Uma importação de faturas só altera faturas existentes: use o modo UPDATE.",
+    ),
     "MISSING_REQUIRED_COLUMN": (
         "The required columns are missing from the header row: {names}.",
         "Faltam colunas obrigatórias na linha de cabeçalho: {names}.",
@@ -585,6 +601,8 @@ CATALOG: dict[str, tuple[str, str]] = {
         "{name} must be an ISO-8601 date (2026-05-01).",
         "{name} deve ser uma data ISO-8601 (2026-05-01).",
     ),
+    "INVALID_PARAMETER.dueRange": ("dueTo must not be before dueFrom.", "dueTo não pode ser anterior a dueFrom."),
+    "INVALID_PARAMETER.boolean": ("{name} must be true or false.", "{name} deve ser true ou false."),
     "INVALID_PARAMETER.dayRange": ("to must not be before from.", "to não pode ser anterior a from."),
     "INVALID_PARAMETER.accountId": (
         "creditAccountId is not a valid account id.",

@@ -51,6 +51,10 @@ class Services:
             metrics=metrics or Metrics(),
         )
 
+    async def ledgers(self) -> Ledgers:
+        """What a credit operation needs, with the store's settings as they are now."""
+        return Ledgers(self.ledger, self.accounts, await self.store_settings.get())
+
 
 @dataclass
 class RequestContext:

@@ -23,6 +23,7 @@ from customer_credit.http.lifespan import lifespan
 from customer_credit.http.ops import ops_routes
 from customer_credit.http.rest import errors as rest_errors
 from customer_credit.http.rest.export import export_routes
+from customer_credit.http.rest.invoice_export import invoice_export_routes
 from customer_credit.http.rest.routes import is_rest_path, rest_routes
 from customer_credit.observability.metrics import Metrics
 from customer_credit.persistence.database import Database
@@ -56,6 +57,7 @@ def create_app(
         *admin_routes(),
         *rest_routes(),
         *export_routes(),
+        *invoice_export_routes(),
     ]
     middleware = [
         Middleware(AccessLogMiddleware, metrics=metrics),

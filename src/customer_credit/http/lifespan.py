@@ -27,6 +27,7 @@ def import_worker(services: Services) -> ImportWorker:
     return ImportWorker(
         services.imports,
         services.account_batches,
+        services.ledgers,
         batch_size=settings.import_batch_size,
         lease_seconds=settings.import_lease_seconds,
         default_credit_limit_cents=decimal_to_cents(settings.default_credit_limit),

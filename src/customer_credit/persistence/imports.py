@@ -19,6 +19,7 @@ from pymongo.errors import BulkWriteError
 from customer_credit.domain.imports import (
     CsvLayout,
     ImportCounters,
+    ImportKind,
     ImportMode,
     ImportRowError,
     ImportRun,
@@ -41,6 +42,7 @@ def run_document(run: ImportRun) -> dict[str, Any]:
     return {
         "_id": run.id,
         "mode": run.mode.value,
+        "kind": run.kind.value,
         "dry_run": run.dry_run,
         "file_name": run.file_name,
         "file_size": run.file_size,
@@ -90,6 +92,7 @@ def run_from_document(document: dict[str, Any]) -> ImportRun:
         lease_until_ms=get("lease_until", 0),
         batch_size=get("batch_size"),
         failure=get("failure"),
+        kind=ImportKind(get("kind") or ImportKind.ACCOUNTS.value),
     )
 
 
@@ -156,11 +159,12 @@ class ImportRunRepository:
         *,
         status: ImportStatus | None,
         mode: ImportMode | None,
+        kind: ImportKind | None = None,
         limit: int,
         after: tuple[int, str] | None,
     ) -> list[ImportRun]:
         """Newest first, by (created_at, _id) keyset."""
-        conditions = run_conditions(status, mode)
+        conditions = run_conditions(status, mode, kind)
         if after is not None:
             created_at, run_id = after
             keyset = {"$or": [{"created_at": {"$lt": created_at}}, {"created_at": created_at, "_id": {"$lt": run_id}}]}
@@ -168,8 +172,15 @@ class ImportRunRepository:
         cursor = self.runs.find(conditions, {"header": 0}).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
         return [run_from_document(document) for document in await cursor.limit(limit).to_list(length=limit)]
 
-    async def count(self, *, status: ImportStatus | None, mode: ImportMode | None, limit: int | None = None) -> int:
-        return await count(self.runs, run_conditions(status, mode), limit)
+    async def count(
+        self,
+        *,
+        status: ImportStatus | None,
+        mode: ImportMode | None,
+        kind: ImportKind | None = None,
+        limit: int | None = None,
+    ) -> int:
+        return await count(self.runs, run_conditions(status, mode, kind), limit)
 
     async def claim(self, owner: str, *, now_ms: int, lease_ms: int) -> ImportRun | None:
         """Take the oldest queued run, or a running one whose worker's lease expired."""
@@ -258,10 +269,15 @@ class ImportRunRepository:
             yield row_error_from_document(document)
 
 
-def run_conditions(status: ImportStatus | None, mode: ImportMode | None) -> dict[str, Any]:
+def run_conditions(status: ImportStatus | None, mode: ImportMode | None, kind: ImportKind | None) -> dict[str, Any]:
+    """Runs stored before kinds existed have no `kind`: they are account imports."""
     conditions: dict[str, Any] = {}
     if status is not None:
         conditions["status"] = status.value
     if mode is not None:
         conditions["mode"] = mode.value
+    if kind is ImportKind.ACCOUNTS:
+        conditions["kind"] = {"$in": [ImportKind.ACCOUNTS.value, None]}
+    elif kind is not None:
+        conditions["kind"] = kind.value
     return conditions

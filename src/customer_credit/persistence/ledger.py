@@ -461,6 +461,13 @@ class LedgerRepository:
             existing = await self.keys.find_one({"_id": key_id})
             return existing if existing is not None else document
 
+    async def known_keys(self, key_ids: set[str]) -> set[str]:
+        """Which of these idempotency keys have been claimed (and not yet forgotten)."""
+        if not key_ids:
+            return set()
+        cursor = self.keys.find({"_id": {"$in": sorted(key_ids)}}, {"_id": 1})
+        return {document["_id"] async for document in cursor}
+
     async def expire_keys(self, before_ms: int) -> None:
         await self.keys.delete_many({"at": {"$lt": before_ms}})
 
@@ -511,6 +518,20 @@ class LedgerRepository:
             conditions["due_sort"] = {"$gt": after}
         cursor = self.invoices.find(conditions).sort("due_sort", ASCENDING).limit(limit)
         return [(d["due_sort"], invoice_from_document(d)) async for d in cursor]
+
+    async def account_emails(self, account_ids: set[str]) -> dict[str, str]:
+        """The email of each account (an invoice export's page names a few accounts)."""
+        if not account_ids:
+            return {}
+        cursor = self.accounts.find({"_id": {"$in": sorted(account_ids)}}, {"email": 1})
+        return {d["_id"]: d.get("email", "") async for d in cursor}
+
+    async def invoices_by_ids(self, ids: set[str]) -> dict[str, Invoice]:
+        """Many invoices in one query (an invoice import's batch)."""
+        if not ids:
+            return {}
+        cursor = self.invoices.find({"_id": {"$in": sorted(ids)}})
+        return {d["_id"]: invoice_from_document(d) async for d in cursor}
 
     async def count_invoices(self, query: InvoiceQuery, *, today: date, limit: int | None = None) -> int:
         return await count(self.invoices, invoice_conditions(query, today), limit)

@@ -13,11 +13,11 @@ import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from customer_credit.csv.columns import Column
+from customer_credit.csv.columns import ACCOUNT_COLUMNS, INVOICE_COLUMNS, Column
 from customer_credit.csv.errors import CsvFileError, ImportCsvErrorCode
 from customer_credit.csv.reader import CsvScan, scan_csv
 from customer_credit.domain.clock import now_ms
-from customer_credit.domain.imports import CsvLayout, ImportCounters, ImportMode, ImportRun, ImportStatus
+from customer_credit.domain.imports import CsvLayout, ImportCounters, ImportKind, ImportMode, ImportRun, ImportStatus
 from customer_credit.domain.messages import message
 from customer_credit.persistence.imports import ImportRunRepository
 
@@ -54,8 +54,14 @@ def file_size(stream: BinaryIO) -> int:
     return size
 
 
-def scan(upload: UploadedFile, mode: ImportMode, max_rows: int) -> CsvScan:
-    result = scan_csv(pieces(upload.stream), required=REQUIRED_COLUMNS[mode], max_rows=max_rows)
+def scan(upload: UploadedFile, mode: ImportMode, kind: ImportKind, max_rows: int) -> CsvScan:
+    if kind is ImportKind.INVOICES:
+        return scan_csv(
+            pieces(upload.stream), required=(Column.INVOICE_ID,), max_rows=max_rows, vocabulary=INVOICE_COLUMNS
+        )
+    result = scan_csv(
+        pieces(upload.stream), required=REQUIRED_COLUMNS[mode], max_rows=max_rows, vocabulary=ACCOUNT_COLUMNS
+    )
     if mode is ImportMode.UPDATE and not ({Column.ID, Column.EMAIL} & set(result.header.columns)):
         raise CsvFileError(
             ImportCsvErrorCode.MISSING_REQUIRED_COLUMN,
@@ -73,12 +79,15 @@ async def start_import(
     actor: str,
     max_bytes: int,
     max_rows: int,
+    kind: ImportKind = ImportKind.ACCOUNTS,
 ) -> ImportRun:
     """Store the file and queue its run; raises CsvFileError for a file that cannot be imported."""
+    if kind is ImportKind.INVOICES and mode is not ImportMode.UPDATE:
+        raise CsvFileError(ImportCsvErrorCode.UNSUPPORTED_MODE, message("UNSUPPORTED_MODE"))
     size = file_size(upload.stream)
     if size > max_bytes:
         raise CsvFileError(ImportCsvErrorCode.TOO_LARGE, message("TOO_LARGE", size=size, max=max_bytes))
-    result = await asyncio.to_thread(scan, upload, mode, max_rows)
+    result = await asyncio.to_thread(scan, upload, mode, kind, max_rows)
     run_id = str(uuid.uuid4())
     sha256 = hashlib.sha256()
     buffer: list[bytes] = []
@@ -94,6 +103,7 @@ async def start_import(
     run = ImportRun(
         id=run_id,
         mode=mode,
+        kind=kind,
         dry_run=dry_run,
         file_name=upload.name,
         file_size=size,

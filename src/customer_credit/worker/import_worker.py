@@ -23,6 +23,7 @@ from customer_credit.observability.metrics import Metrics
 from customer_credit.persistence.account_batches import AccountBatchRepository
 from customer_credit.persistence.database import ConnectionLost, DatabaseError
 from customer_credit.persistence.imports import ImportRunRepository
+from customer_credit.usecases.credit import Ledgers
 from customer_credit.worker.runner import ImportRunner, LeaseLost, RunInterrupted
 
 logger = logging.getLogger("customer_credit.imports")
@@ -37,6 +38,7 @@ class ImportWorker:
         self,
         runs: ImportRunRepository,
         accounts: AccountBatchRepository,
+        ledgers: Callable[[], Awaitable[Ledgers]],
         *,
         batch_size: int,
         lease_seconds: float,
@@ -53,6 +55,7 @@ class ImportWorker:
         self.runner = ImportRunner(
             runs,
             accounts,
+            ledgers,
             owner=self.owner,
             batch_size=batch_size,
             lease_ms=self.lease_ms,

@@ -24,13 +24,19 @@ class ImportQueries:
     ) -> Connection[ImportRun]:
         context = info.context
         first = check_page_size(first, context.settings.max_page_size)
-        status, mode = (filter.status, filter.mode) if filter else (None, None)
-        query_id = fingerprint("importRuns", {"status": status and status.value, "mode": mode and mode.value})
+        status, mode, kind = (filter.status, filter.mode, filter.kind) if filter else (None, None, None)
+        query_id = fingerprint(
+            "importRuns", {"status": status and status.value, "mode": mode and mode.value, "kind": kind and kind.value}
+        )
         position = decode_cursor(after, query_id, int, str) if after is not None else None
         runs = context.services.imports
         found = (
             await runs.find_page(
-                status=status, mode=mode, limit=first + 1, after=(position[0], position[1]) if position else None
+                status=status,
+                mode=mode,
+                kind=kind,
+                limit=first + 1,
+                after=(position[0], position[1]) if position else None,
             )
             if first
             else []
@@ -38,6 +44,6 @@ class ImportQueries:
         page = [(encode_cursor(query_id, [run.created_at_ms, run.id]), ImportRun.of(run)) for run in found[:first]]
 
         async def counter(limit: int | None) -> int:
-            return await runs.count(status=status, mode=mode, limit=limit)
+            return await runs.count(status=status, mode=mode, kind=kind, limit=limit)
 
         return Connection.of(page, has_next_page=len(found) > first, after=after, counter=counter)

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from customer_credit.csv.errors import ImportCsvErrorCode
 from customer_credit.csv.rows import ImportRowErrorCode
+from customer_credit.domain.imports import ImportKind as DomainImportKind
 from customer_credit.domain.imports import ImportMode as DomainImportMode
 from customer_credit.domain.imports import ImportRun as ImportRunRecord
 from customer_credit.domain.imports import ImportStatus
@@ -26,6 +27,8 @@ ImportRowErrorCodeEnum = ImportRowErrorCode
 
 strawberry.enum(DomainImportMode, name="ImportMode")
 ImportMode = DomainImportMode
+strawberry.enum(DomainImportKind, name="ImportKind", description="What the rows of a file change.")
+ImportKind = DomainImportKind
 strawberry.enum(ImportStatus, name="ImportRunStatus")
 ImportRunStatus = ImportStatus
 
@@ -51,6 +54,7 @@ def optional_time(value: int | None) -> datetime | None:
 class ImportRun:
     id: strawberry.ID
     mode: ImportMode
+    kind: ImportKind = strawberry.field(description="Runs stored before kinds existed read as ACCOUNTS.")
     dry_run: bool
     file_name: str
     file_size: int
@@ -73,6 +77,7 @@ class ImportRun:
         return cls(
             id=strawberry.ID(run.id),
             mode=run.mode,
+            kind=run.kind,
             dry_run=run.dry_run,
             file_name=run.file_name,
             file_size=run.file_size,
@@ -122,6 +127,7 @@ class ImportRun:
 class ImportRunFilter:
     status: ImportRunStatus | None = None
     mode: ImportMode | None = None
+    kind: ImportKind | None = None
 
 
 @strawberry.type

@@ -16,12 +16,12 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from customer_credit.csv.export import iso_datetime
+from customer_credit.csv.vocabulary import INVOICE_STATUS_TEXT
 from customer_credit.domain.credit import (
     MAX_AMOUNT_CENTS,
     MAX_INSTALLMENTS,
     CreditErrorCode,
     CreditTransactionStatus,
-    InvoiceStatus,
     StatementEntryKind,
 )
 from customer_credit.domain.credit_records import CreditTransaction, Invoice, StatementEntry
@@ -39,11 +39,6 @@ TRANSACTION_STATUS_TEXT = {
     CreditTransactionStatus.SETTLED: "Settled",
     CreditTransactionStatus.CANCELLED: "Cancelled",
     CreditTransactionStatus.EXPIRED: "Expired",
-}
-INVOICE_STATUS_TEXT = {
-    InvoiceStatus.OPEN: "Open",
-    InvoiceStatus.PAID: "Paid",
-    InvoiceStatus.CANCELLED: "Cancelled",
 }
 INVOICE_STATUS_FROM_TEXT = {word: status for status, word in INVOICE_STATUS_TEXT.items()}
 ENTRY_KIND_TEXT = {

@@ -41,6 +41,7 @@ from customer_credit.http.rest.credit_routes import CREDIT_OPERATIONS
 from customer_credit.http.rest.errors import METHOD_NOT_ALLOWED, NOT_FOUND, ROUTE_ERRORS, ApiError, invalid_parameter
 from customer_credit.http.rest.exact_json import json_response
 from customer_credit.http.rest.export import EXPORT_OPERATION, EXPORT_PATH
+from customer_credit.http.rest.invoice_export import INVOICE_EXPORT_OPERATION, INVOICE_EXPORT_PATH
 from customer_credit.http.rest.openapi import openapi_operation
 from customer_credit.http.rest.requests import (
     ACCOUNT_ID_PARAMETER,
@@ -368,14 +369,14 @@ def not_found_or_not_allowed(routes: list[BaseRoute]):
 
 
 def is_rest_path(path: str) -> bool:
-    """Whether a path belongs to the REST API (its prefix, and the export, an operation of its own)."""
-    return path.startswith(PREFIX + "/") or path == EXPORT_PATH
+    """Whether a path belongs to the REST API (its prefix, and the exports, operations of their own)."""
+    return path.startswith(PREFIX + "/") or path in (EXPORT_PATH, INVOICE_EXPORT_PATH)
 
 
 def rest_routes() -> list[BaseRoute]:
     """The Starlette routes: every registered operation, the OpenAPI document, and JSON 404/405."""
     served = [*ACCOUNT_OPERATIONS, *CREDIT_OPERATIONS, *SETTINGS_OPERATIONS]
-    operations = [*served, openapi_operation([*served, EXPORT_OPERATION])]
+    operations = [*served, openapi_operation([*served, EXPORT_OPERATION, INVOICE_EXPORT_OPERATION])]
     routes: list[BaseRoute] = [operation.route() for operation in operations]
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
     fallback = Route(
