@@ -11,6 +11,7 @@ import pytest
 from tests.support.admin_credit import authorize, make_overdue, settled
 from tests.support.browser import expect, sign_in
 from tests.support.csv_files import accounts_with_a_bad_email
+from tests.support.invoices import invoice_file
 
 pytestmark = pytest.mark.e2e
 
@@ -168,3 +169,18 @@ def test_the_page_is_public_and_safe_but_the_api_is_not(service):
     assert httpx.get(f"{service.url}/admin/static/..%2F..%2Fapp.py").status_code == 404
     assert httpx.post(f"{service.url}/graphql", json={"query": "{ __typename }"}).status_code == 401
     assert httpx.get(f"{service.url}/imports/template.csv").status_code == 401
+
+
+def test_axe_on_an_invoice_import_result(page, service, check_accessibility):
+    account = service.open_account(creditLimit="300.00")
+    invoice = settled(service, account["id"], "60.00")["invoices"][0]
+    content = invoice_file([[invoice["id"], "Paga"], ["no-such-invoice", "Paga"]], header=("Invoice Id", "Status"))
+
+    sign_in(page, service, hash_="#/import")
+    page.get_by_role("radio", name="Faturas").check()
+    page.locator("#import-file").set_input_files({"name": "axe-faturas.csv", "mimeType": "text/csv", "buffer": content})
+    page.get_by_role("button", name="Importar arquivo").click()
+    result = page.locator("#import-result .run")
+    expect(result).to_have_attribute("data-status", "COMPLETED_WITH_ERRORS", timeout=60_000)
+    expect(result.locator("table.errors tbody tr")).to_have_count(1)
+    check_accessibility(page, "an invoice import's result, with a row error")

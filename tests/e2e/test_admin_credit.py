@@ -9,9 +9,8 @@ import uuid
 
 import pytest
 
-from tests.e2e.test_admin_permissions import create_key
 from tests.support.admin_credit import authorize, settled
-from tests.support.browser import expect, sign_in
+from tests.support.browser import create_key, expect, sign_in
 
 pytestmark = pytest.mark.e2e
 

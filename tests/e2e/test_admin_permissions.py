@@ -3,18 +3,11 @@ key sees no Novo, Importar, Editar or Fechar conta, and a screen it may not use 
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.support.browser import Service, expect, sign_in
+from tests.support.browser import create_key, expect, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def create_key(service: Service, scopes: str) -> str:
-    name = f"e2e-{uuid.uuid4().hex[:8]}"
-    return service.cli("api-keys", "create", "--name", name, "--scopes", scopes).strip().splitlines()[-1]
 
 
 def test_a_read_only_key_sees_no_new_import_edit_or_close(page, service, shoot):

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from .browser import Service
-from .credit import AUTHORIZE, SETTLE, UPDATE_SETTINGS
+from .credit import AUTHORIZE, LEDGER, SETTLE, UPDATE_SETTINGS
 from .processes import embedded_uri, mongo
 
 
@@ -36,6 +36,12 @@ def settle(service: Service, transaction: dict, amount: str | None = None) -> di
 def settled(service: Service, account_id: str, amount: str, installments: int = 1) -> dict:
     """A transaction authorized and settled in full: its invoices."""
     return settle(service, authorize(service, account_id, amount, installments=installments))
+
+
+def invoice_statuses(service: Service, account_id: str) -> dict[str, str]:
+    """The status of each of the account's invoices, by id."""
+    invoices = service.api(LEDGER, id=account_id)["account"]["invoices"]["nodes"]
+    return {invoice["id"]: invoice["status"] for invoice in invoices}
 
 
 def update_settings(service: Service, **values) -> None:

@@ -46,8 +46,8 @@ mutation OpenAccount($input: OpenOrChangeAccountInput!) {
 }
 """
 
-UPLOAD = """mutation($file: Upload!, $mode: ImportMode!) {
-  importCsv(file: $file, mode: $mode) { importRun { id } errors { code message } }
+UPLOAD = """mutation($file: Upload!, $mode: ImportMode!, $kind: ImportKind) {
+  importCsv(file: $file, mode: $mode, kind: $kind) { importRun { id } errors { code message } }
 }"""
 RUN_STATUS = "query($id: ID!) { importRun(id: $id) { status } }"
 
@@ -97,6 +97,12 @@ class Service:
         return result.stdout
 
 
+def create_key(service: Service, scopes: str) -> str:
+    """A new API key with these scopes (comma-separated), made with the CLI; its secret."""
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    return service.cli("api-keys", "create", "--name", name, "--scopes", scopes).strip().splitlines()[-1]
+
+
 def wait_for_service(process: subprocess.Popen, url: str, output: list[str], timeout: float = 90) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -130,9 +136,10 @@ def sign_in(page, service: Service, key: str | None = None, hash_: str = "#/acco
     page.locator("#view-signin").wait_for(state="hidden")
 
 
-def import_and_wait(service: Service, name: str, content: bytes, mode: str) -> str:
-    """Upload a file (a GraphQL multipart request) and wait for its run to end; its id."""
-    operations = {"query": UPLOAD, "variables": {"file": None, "mode": mode}}
+def import_and_wait(service: Service, name: str, content: bytes, mode: str, kind: str | None = None) -> str:
+    """Upload a file (a GraphQL multipart request) and wait for its run to end; its id. `kind` None
+    is an account import."""
+    operations = {"query": UPLOAD, "variables": {"file": None, "mode": mode, "kind": kind}}
     response = httpx.post(
         f"{service.url}/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},

@@ -1,12 +1,14 @@
-// "Importar": what (Contas or Faturas), mode, template, drop zone, upload (GraphQL multipart), live progress over the
-// `importRunProgress` subscription (polling `importRun` if the socket fails), the result with
-// its row errors and error report; "Histórico de importação" and one run's page.
+// "Importar": what (Contas or Faturas), mode, template or the invoice export, drop zone, upload (GraphQL
+// multipart), live progress over the `importRunProgress` subscription (polling `importRun` if the
+// socket fails), the result with its row errors and error report; "Histórico de importação" (filtered
+// by kind) and one run's page.
 
 import { download, gql, gqlUpload, subscribe } from './api.js';
 import { fmtBytes, fmtDate, fmtInt, has, t } from './i18n.js';
 import { $, announce, badge, errorText, h, row, showMessage, showView } from './ui.js';
+import { can } from './viewer.js';
 
-const RUN = `id mode dryRun fileName fileSize status totalRows processedRows
+const RUN = `id kind mode dryRun fileName fileSize status totalRows processedRows
   createdCount updatedCount unchangedCount failedCount createdAt startedAt finishedAt errorReportUrl`;
 
 const IMPORT = `mutation Import($file: Upload!, $mode: ImportMode!, $dryRun: Boolean!) {
@@ -40,8 +42,8 @@ const ONE = `query Run($id: ID!, $after: String) {
 
 const STATUS_ONLY = `query RunStatus($id: ID!) { importRun(id: $id) { ${RUN} } }`;
 
-const HISTORY = `query Runs($after: String) {
-  importRuns(first: 20, after: $after) {
+const HISTORY = `query Runs($after: String, $filter: ImportRunFilter) {
+  importRuns(first: 20, after: $after, filter: $filter) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes { ${RUN} }
@@ -58,6 +60,10 @@ let historyCursor = null;
 function statusBadge(status) {
   const kind = { SUCCEEDED: 'ok', COMPLETED_WITH_ERRORS: 'warn', FAILED: 'error' }[status] || 'info';
   return badge(t(`runStatus.${status}`), kind);
+}
+
+function kindText(run) {
+  return t(`kind.${run.kind}`);
 }
 
 function modeText(run) {
@@ -82,16 +88,21 @@ export function initImports() {
     zone.classList.remove('over');
     choose(event.dataTransfer.files[0] || null);
   });
-  $('#import-template').addEventListener('click', async () => {
-    try {
-      await download('/imports/template.csv', 'customer-credit-template.csv');
-    } catch (error) {
-      showMessage($('#import-message'), errorText(error) || t('download.failed'));
-    }
-  });
+  $('#import-template').addEventListener('click', () => save('/imports/template.csv', 'customer-credit-template.csv'));
+  $('#import-invoices-export').addEventListener('click', () => save('/invoices/export.csv', 'invoices.csv'));
   for (const radio of form.elements.kind) radio.addEventListener('change', showKind);
   form.addEventListener('submit', submitImport);
   $('#imports-more').addEventListener('click', () => loadHistory(historyCursor));
+  $('#imports-kind').addEventListener('change', showImportHistory);
+}
+
+/** Download a file with the key (a Blob URL); a failure shows in the form's message. */
+async function save(path, fallbackName) {
+  try {
+    await download(path, fallbackName);
+  } catch (error) {
+    showMessage($('#import-message'), errorText(error) || t('download.failed'));
+  }
 }
 
 function choose(file) {
@@ -101,15 +112,22 @@ function choose(file) {
   $('#import-file-name').textContent = file ? t('import.chosen', { name: file.name, size: fmtBytes(file.size) }) : '';
 }
 
-/** Faturas: no mode to choose (status updates only) and no accounts' template. */
+/** Faturas: no mode to choose (status updates only); the invoice export to edit (for a key that may
+ * read invoices) instead of the accounts' template. */
 function showKind() {
   const invoices = $('#import-form').elements.kind.value === 'INVOICES';
   $('#import-modes').hidden = invoices;
   $('#import-template-row').hidden = invoices;
   $('#import-invoices-hint').hidden = !invoices;
-  const title = $('#import-title');
-  title.dataset.i18n = invoices ? 'import.titleInvoices' : 'import.title';
-  title.textContent = t(title.dataset.i18n);
+  $('#import-invoices-export-row').hidden = !invoices || !can('credit:read'); // the export needs it
+  for (const [selector, accounts, invoiceKey] of [
+    ['#import-title', 'import.title', 'import.titleInvoices'],
+    ['#import-dry-run-label', 'import.dryRun', 'import.dryRunInvoices'],
+  ]) {
+    const element = $(selector);
+    element.dataset.i18n = invoices ? invoiceKey : accounts;
+    element.textContent = t(element.dataset.i18n);
+  }
 }
 
 export function showImport() {
@@ -224,7 +242,7 @@ function renderRun(run, container) {
   const progress = h('progress', { id: `${uid}-progress`, max: 1, value: 0 });
   const progressText = h('p', { class: 'progress-text', 'aria-live': 'polite', id: `${uid}-progress-text` });
   const counts = h('dl', { class: 'counts' });
-  const note = h('p', { class: 'notice', hidden: true }, t('run.dryRunNote'));
+  const note = h('p', { class: 'notice', hidden: true }, t(run.kind === 'INVOICES' ? 'run.dryRunNoteInvoices' : 'run.dryRunNote'));
   const message = h('div', { class: 'form-message', role: 'alert' });
   const errorsSection = h('section', { class: 'run-errors', 'aria-labelledby': `${uid}-errors-title`, hidden: true });
   const card = h('section', { class: 'card run stack', 'aria-labelledby': title.id, dataset: { runId: run.id } },
@@ -239,7 +257,8 @@ function renderRun(run, container) {
   const view = {
     update(current) {
       card.dataset.status = current.status;
-      meta.textContent = `${t('run.details', { name: current.fileName, size: fmtBytes(current.fileSize), mode: modeText(current) })} · ${fmtDate(current.createdAt)}`;
+      meta.textContent = `${t('run.details', { kind: kindText(current), size: fmtBytes(current.fileSize), mode: modeText(current) })} · ${fmtDate(current.createdAt)}`;
+      meta.dataset.kind = current.kind;
       statusSlot.replaceChildren(statusBadge(current.status));
       const total = current.totalRows;
       const done = current.processedRows;
@@ -253,12 +272,13 @@ function renderRun(run, container) {
       }
       const dry = current.dryRun;
       note.hidden = !dry;
+      // An invoice import only changes invoices: it has no count of created ones to show.
       counts.replaceChildren(...[
-        [dry ? 'run.wouldCreate' : 'run.created', current.createdCount, 'created'],
+        current.kind === 'INVOICES' ? null : [dry ? 'run.wouldCreate' : 'run.created', current.createdCount, 'created'],
         [dry ? 'run.wouldUpdate' : 'run.updated', current.updatedCount, 'updated'],
         ['run.unchanged', current.unchangedCount, 'unchanged'],
         ['run.failedRows', current.failedCount, 'failed'],
-      ].map(([key, n, name]) => h('div', { class: `count count-${name}`, dataset: { count: name } },
+      ].filter(Boolean).map(([key, n, name]) => h('div', { class: `count count-${name}`, dataset: { count: name } },
         h('dt', {}, t(key)), h('dd', {}, fmtInt(n)))));
     },
     message(text) {
@@ -355,17 +375,19 @@ export async function showImportHistory() {
 async function loadHistory(after) {
   let data;
   try {
-    data = await gql(HISTORY, { after });
+    const kind = $('#imports-kind').value;
+    data = await gql(HISTORY, { after, filter: kind ? { kind } : null });
   } catch (error) {
     $('#imports-total').textContent = errorText(error);
     return;
   }
   const { nodes, totalCount, pageInfo } = data.importRuns;
-  const headers = ['run.fileName', 'run.createdAt', 'run.mode', 'run.status', 'run.rows', 'run.created', 'run.updated', 'run.unchanged', 'run.failed'].map((k) => t(k));
+  const headers = ['run.fileName', 'run.createdAt', 'run.kind', 'run.mode', 'run.status', 'run.rows', 'run.created', 'run.updated', 'run.unchanged', 'run.failed'].map((k) => t(k));
   const count = (n, name) => ({ content: h('span', { dataset: { count: name } }, fmtInt(n)), className: 'num' });
   $('#imports-table tbody').append(...nodes.map((run) => row([
     h('a', { href: `#/imports/${encodeURIComponent(run.id)}`, class: 'break' }, run.fileName),
     fmtDate(run.createdAt),
+    h('span', { dataset: { kind: run.kind } }, kindText(run)),
     modeText(run),
     statusBadge(run.status),
     { content: run.totalRows == null ? fmtInt(run.processedRows) : `${fmtInt(run.processedRows)} / ${fmtInt(run.totalRows)}`, className: 'num' },
