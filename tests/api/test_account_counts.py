@@ -121,21 +121,6 @@ async def test_an_account_matching_in_two_ways_is_listed_and_counted_once(client
     assert connection["count"] == {"count": 1, "precision": "EXACT"}
 
 
-async def test_a_frequent_search_prefix_gives_the_same_page_as_a_rare_one(client, monkeypatch):
-    """A prefix that many accounts match is read along the order's index instead of from its own range;
-    `MANY_MATCHES` lowered to 2 makes these few accounts "many"."""
-    for n in range(6):
-        await open_account(client, id=f"freq-{n}", email=f"freq{n}@x.com")
-    await open_account(client, id="other", email="o@x.com")
-    rare = await counts(client, filter={"search": "freq"})
-
-    monkeypatch.setattr("customer_credit.persistence.accounts.MANY_MATCHES", 2)
-    frequent = await counts(client, filter={"search": "freq"})
-
-    assert frequent == rare
-    assert [node["id"] for node in frequent["nodes"]] == [f"freq-{n}" for n in reversed(range(6))]
-
-
 async def test_rest_summary_counts_the_closed_accounts(client, four_kinds):
     response = await client.get(REST_LIST, params={"status": "Closed"})
 
