@@ -56,10 +56,10 @@ async def test_accounts_opened_before_id_keys_get_theirs_once(client, database):
     await open_account(client, id="Upper-1", email="u@x.com")
     await open_account(client, id="lower-2", email="l@x.com")
     accounts = database.collection(ACCOUNTS)
-    await accounts.update_one({"_id": "Upper-1"}, {"$unset": {"id_key": ""}})
+    await accounts.update_many({}, {"$unset": {"id_key": ""}})
     repository = AccountRepository(database)
 
-    assert await repository.add_id_keys() == 1
+    assert await repository.add_id_keys() == 2
     assert await repository.add_id_keys() == 0
     assert (await accounts.find_one({"_id": "Upper-1"}))["id_key"] == "upper-1"
-    assert "id_key" not in await accounts.find_one({"_id": "lower-2"})
+    assert (await accounts.find_one({"_id": "lower-2"}))["id_key"] == "lower-2"

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from customer_credit.domain.account_planner import AccountChange, in_use
@@ -56,6 +56,9 @@ SORT_FIELDS = {
 
 # Strings that start with a prefix sort below prefix + this (the last code point; UTF-8 and code point order agree).
 LAST_CHARACTER = chr(0x10FFFF)
+
+# Documents an upgrade changes per bulk write.
+UPGRADE_BATCH = 1_000
 
 # What the embedded server takes for a date at the start of a string (neosqlite's DATETIME_PATTERNS).
 DATE_LIKE = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}|\d{2}[-/]\d{2}[-/]\d{4}")
@@ -186,11 +189,9 @@ def account_document(change: AccountChange) -> dict[str, Any]:
 
 
 def id_key(account_id: str) -> dict[str, str]:
-    """An id with upper-case letters also stored lower-cased, so that a case-insensitive search by id is
-    two index ranges (`_id` for the rest). Only those ids carry it: the sparse index costs nothing to an
-    import of generated (lower-case) ids."""
-    lowered = account_id.lower()
-    return {"id_key": lowered} if lowered != account_id else {}
+    """The id lower-cased: a search by id prefix in any case is one range of its index (the embedded
+    server answers no range of `_id` from an index: a prefix of `_id` read the whole collection)."""
+    return {"id_key": account_id.lower()}
 
 
 def update_operation(change: AccountChange) -> dict[str, Any]:
@@ -295,7 +296,6 @@ def search_prefixes(query: AccountQuery) -> list[tuple[str, str]]:
         return []
     lowered = text.lower()
     pairs = [
-        ("_id", lowered),
         ("id_key", lowered),
         ("email_sort", email_key(text)),
         ("document", compact_document(text)),
@@ -406,9 +406,14 @@ class AccountRepository:
     async def add_id_keys(self) -> int:
         """The lower-cased id (`id_key`) for accounts opened before it was kept; returns how many."""
         added = 0
-        async for document in self.accounts.find({"_id": {"$regex": "[A-Z]"}, "id_key": {"$exists": False}}, ["_id"]):
-            result = await self.accounts.update_one({"_id": document["_id"]}, {"$set": id_key(document["_id"])})
-            added += result.modified_count
+        batch: list[UpdateOne] = []
+        async for document in self.accounts.find({"id_key": {"$exists": False}}, ["_id"]):
+            batch.append(UpdateOne({"_id": document["_id"]}, {"$set": id_key(document["_id"])}))
+            if len(batch) == UPGRADE_BATCH:
+                added += (await self.accounts.bulk_write(batch, ordered=False)).modified_count
+                batch = []
+        if batch:
+            added += (await self.accounts.bulk_write(batch, ordered=False)).modified_count
         return added
 
     async def add_missing_ledgers(self) -> int:

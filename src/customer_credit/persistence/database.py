@@ -36,8 +36,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("email_key", ASCENDING)], unique=True, sparse=True, name="email_key_open_unique"),
         IndexModel([("document_key", ASCENDING)], unique=True, sparse=True, name="document_key_open_unique"),
         IndexModel([("document", ASCENDING)], name="document"),
-        # The lower-cased id, kept only for ids with upper-case letters: a search by id in any case.
-        IndexModel([("id_key", ASCENDING)], sparse=True, name="id_key"),
+        # The lower-cased id: a search by id prefix in any case (persistence/accounts.py: id_key).
+        IndexModel([("id_key", ASCENDING)], name="id_key"),
         # One unique-per-account key per order (see persistence/accounts.py: SORT_FIELDS).
         IndexModel([("created_sort", ASCENDING)], name="created_sort"),
         IndexModel([("updated_sort", ASCENDING)], name="updated_sort"),
