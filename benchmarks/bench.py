@@ -13,6 +13,8 @@
    idempotency key per call, spread over many accounts), against a bare Starlette route making
    the same database writes through the service's ledger repository.
 6. Contention: authorizations/s on one account with 50 concurrent clients against 1 client.
+7. Lists at scale: p50 of each list with the total it asks for, on a large store against a store
+   of 10,000 accounts (benchmarks/lists.py).
 
 Settings (environment or `make bench VAR=...`):
   MONGODB_URI          use this server instead of starting the embedded nx-27017 one
@@ -29,6 +31,8 @@ Settings (environment or `make bench VAR=...`):
   BENCH_CREDIT_ACCOUNTS  row 5: accounts per target, used in turn (default 500)
   BENCH_CREDIT_CALLS   row 6: authorizations per round (default 500; quick 150)
   BENCH_CREDIT_CLIENTS row 6: concurrent clients (default 50)
+  BENCH_LIST_ROWS      row 7: accounts in the large store (default 1000000; quick 100000), timed
+                       against a store of 10,000; loading 1,000,000 takes 15-30 minutes
   BENCH_STEPS          the rows to measure, e.g. 5,6 (default all; 2 and 4 need 1's accounts)
   BENCH_KEEP=1         keep the temporary directory (logs, CSV files) and print its path
 Exit status 0 whether goals are met or not: this is a measurement, not a test.
@@ -58,11 +62,11 @@ from pymongo import monitoring
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import csvgen  # noqa: E402
+import documents  # noqa: E402
 import harness  # noqa: E402
+import lists  # noqa: E402
 from customer_credit.domain.account_planner import Origin, plan_open  # noqa: E402
-from customer_credit.domain.accounts import AccountQuery, AccountRequest, EventSource  # noqa: E402
-from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal  # noqa: E402
-from customer_credit.persistence.accounts import account_document  # noqa: E402
+from customer_credit.domain.accounts import AccountQuery, AccountRequest  # noqa: E402
 from customer_credit.persistence.database import ACCOUNTS, connect  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -92,7 +96,9 @@ READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS") or (2 if QUICK else 5)
 MEMORY_MAX_SECONDS = float(os.environ.get("BENCH_MEMORY_MAX_SECONDS") or (60 if QUICK else 150))
 WARMUP_SECONDS = 1.0 if QUICK else 2.0
 # Which measurements to make, by row number (2 and 4 read the accounts that step 1 imports; 5 and 6 are one step).
-STEPS = {x.strip() for x in (os.environ.get("BENCH_STEPS") or "1,2,3,4,5,6").split(",") if x.strip()}
+STEPS = {x.strip() for x in (os.environ.get("BENCH_STEPS") or "1,2,3,4,5,6,7").split(",") if x.strip()}
+LIST_ROWS = env_int("BENCH_LIST_ROWS", 100_000 if QUICK else 1_000_000)  # row 7: the large store
+LIST_ROWS_SMALL = 10_000  # row 7: the store it is compared with
 
 
 def memory_sizes() -> list[int]:
@@ -139,30 +145,8 @@ def cpu_delta(before: float | None, after: float | None) -> str:
 
 
 def floor_documents(count: int) -> list[dict]:
-    """The account documents the service would write for the generated file (same shape, same values):
-    each row planned by the service's own `plan_open` (as the import's BatchPlanner does) and turned
-    into a document by its own `account_document`."""
-    now = int(time.time() * 1000)  # about two rows per millisecond, as an import writes them
-    documents = []
-    for index, row in enumerate(csvgen.rows(count, tag="imp")):
-        request = AccountRequest(
-            email=row.email,
-            document_type=row.document_type,
-            document=row.document,
-            credit_limit=cents_to_decimal(row.credit_limit_cents),
-            tolerance=tolerance_units_to_decimal(row.tolerance_units),
-            description=row.description,
-        )
-        origin = Origin(
-            actor="bench",
-            at_ms=now + index // 2,
-            source=EventSource.IMPORT,
-            import_run_id="floor",
-            import_row=index + 2,
-        )
-        account_id = f"00000000-0000-4000-8000-{index:012d}"
-        documents.append(account_document(plan_open(account_id, request, origin)))
-    return documents
+    """The account documents the service would write for the generated file (same shape, same values)."""
+    return list(documents.account_documents(csvgen.rows(count, tag="imp")))
 
 
 async def measure_floor(server: harness.DatabaseServer, documents: list[dict], name: str) -> dict:
@@ -749,6 +733,40 @@ class Bench:
         )
         log(f"reads: GraphQL {g['rps']:,.0f} req/s vs bare {b['rps']:,.0f} req/s -> {ratio:.2f}×")
 
+    # 7 -------------------------------------------------------------------------------------------
+    async def lists_step(self) -> None:
+        timings: dict[int, dict[str, float]] = {}
+        for rows in (LIST_ROWS_SMALL, LIST_ROWS):
+            database = self.server.database(f"{PREFIX}_lists{rows}")
+            log(f"lists: loading {rows:,} accounts (outside the timing)")
+            seconds = await lists.load_store(self.server.uri, database, rows, log)
+            self.notes.append(f"Lists: {rows:,} accounts loaded and indexed in {seconds:.0f} s (not timed).")
+            key = await harness.create_admin_key(self.server.uri, database)
+            service = await self.start_service(database, 1, 0, name=f"service-lists{rows}")
+            log(f"lists: {len(lists.CALLS) + len(lists.EXACT_INFO)} lists × {lists.TIMED_CALLS} calls on {rows:,}")
+            timings[rows] = await lists.time_calls(service.base_url, key, lists.CALLS + lists.EXACT_INFO)
+            await service.stop()
+            self.processes.remove(service)
+        small, large = timings[LIST_ROWS_SMALL], timings[LIST_ROWS]
+        for call in lists.CALLS + lists.EXACT_INFO:
+            growth = large[call.number] / small[call.number]
+            graded = call in lists.CALLS
+            self.rows.append(
+                Row(
+                    call.number,
+                    f"{call.name}, with `{call.total}`: p50 at {LIST_ROWS:,} accounts",
+                    f"{large[call.number]:.1f} ms",
+                    f"{LIST_ROWS_SMALL:,} accounts: {small[call.number]:.1f} ms",
+                    f"{growth:.2f}×",
+                    f"≤ {lists.GOAL_GROWTH}× and ≤ {lists.GOAL_MS} ms" if graded else "(info)",
+                    verdict(lists.within_goal(large[call.number], small[call.number])) if graded else "–",
+                )
+            )
+        self.notes.append(
+            f"Lists: each list called over HTTP by one sequential client, {lists.WARMUP_CALLS} warm-up calls then "
+            f"{lists.TIMED_CALLS} timed, median; the same service version on both stores, one after the other."
+        )
+
     # 5, 6 ----------------------------------------------------------------------------------------
     async def credit_step(self) -> None:
         server = self.server
@@ -1040,6 +1058,7 @@ async def run(work: Path) -> Report:
             ("4", "Projection", bench.projection_step),
             ("5", "Authorizations", bench.credit_step),  # rows 5 and 6
             ("3", "Memory", bench.memory_step),
+            ("7", "Lists", bench.lists_step),
         ]
         for number, name, action in steps:
             if number in STEPS or (number == "5" and "6" in STEPS):
