@@ -16,6 +16,7 @@ from customer_credit.domain.credit import CreditRuleViolation, InvoiceStatus, ca
 from customer_credit.domain.credit_records import Invoice
 from customer_credit.domain.imports import ImportRowError, RowOutcome
 from customer_credit.domain.messages import message
+from customer_credit.worker.planning import stored_row_errors
 from customer_credit.worker.seen import SeenKeys
 
 TRANSITIONS = {InvoiceStatus.PAID: pay_invoice, InvoiceStatus.CANCELLED: cancel_invoice}
@@ -48,20 +49,7 @@ class InvoicePlan:
         return bool(self.command.errors)
 
     def row_errors(self, run_id: str) -> list[ImportRowError]:
-        """The row's errors as the history keeps them; the first carries the row's cells for the report."""
-        return [
-            ImportRowError(
-                run_id=run_id,
-                row=self.row,
-                seq=seq,
-                column=error.column,
-                code=error.code.value,
-                message=error.message,
-                account_id=error.account_id or self.account_id,
-                cells=self.cells if seq == 0 else None,
-            )
-            for seq, error in enumerate(self.command.errors)
-        ]
+        return stored_row_errors(run_id, self.row, self.command.errors, self.cells, self.account_id)
 
     def refuse(self, header: HeaderMap, violation: CreditRuleViolation) -> None:
         """A refusal of the payInvoice / cancelInvoice rules, under the Status column."""

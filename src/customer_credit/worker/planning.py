@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from customer_credit.csv.columns import Column, HeaderMap
-from customer_credit.csv.rows import ImportRowErrorCode, RowCommand, column_label
+from customer_credit.csv.rows import ImportRowErrorCode, RowCommand, RowError, column_label
 from customer_credit.domain.account_planner import AccountChange, Origin, in_use, plan_change, plan_open
 from customer_credit.domain.accounts import (
     Account,
@@ -83,20 +84,26 @@ class RowPlan:
         return self.change is not None and self.outcome is not None and not self.failed
 
     def row_errors(self, run_id: str) -> list[ImportRowError]:
-        """The row's errors as the history keeps them; the first carries the row's cells for the report."""
-        return [
-            ImportRowError(
-                run_id=run_id,
-                row=self.row,
-                seq=seq,
-                column=error.column,
-                code=error.code.value,
-                message=error.message,
-                account_id=error.account_id,
-                cells=self.cells if seq == 0 else None,
-            )
-            for seq, error in enumerate(self.command.errors)
-        ]
+        return stored_row_errors(run_id, self.row, self.command.errors, self.cells)
+
+
+def stored_row_errors(
+    run_id: str, row: int, errors: Sequence[RowError], cells: tuple[str, ...], account_id: str | None = None
+) -> list[ImportRowError]:
+    """A row's errors as the history keeps them; the first carries the row's cells for the report."""
+    return [
+        ImportRowError(
+            run_id=run_id,
+            row=row,
+            seq=seq,
+            column=error.column,
+            code=error.code.value,
+            message=error.message,
+            account_id=error.account_id or account_id,
+            cells=cells if seq == 0 else None,
+        )
+        for seq, error in enumerate(errors)
+    ]
 
 
 class BatchPlanner:

@@ -103,6 +103,13 @@ async def export_accounts(request: Request, caller: Caller) -> Response:
     )
 
 
+STREAMED_CSV = Outcome(
+    "The CSV file, streamed.",
+    media_type="text/csv",
+    schema={"type": "string"},
+    headers={"Content-Disposition": {"schema": {"type": "string"}}},
+)
+
 EXPORT_OPERATION = Operation(
     method="GET",
     path=EXPORT_PATH,
@@ -128,12 +135,7 @@ EXPORT_OPERATION = Operation(
         Parameter("status", "query", {"type": "string", "enum": list(STATUS_PARAMETER)}, "Account status (any case)."),
     ),
     responses={
-        200: Outcome(
-            "The CSV file, streamed.",
-            media_type="text/csv",
-            schema={"type": "string"},
-            headers={"Content-Disposition": {"schema": {"type": "string"}}},
-        ),
+        200: STREAMED_CSV,
         400: Outcome("A parameter is not one of its values (INVALID_PARAMETER).", "Error"),
     },
 )

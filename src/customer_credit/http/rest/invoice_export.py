@@ -26,7 +26,7 @@ from customer_credit.domain.messages import message
 from customer_credit.domain.pii import mask_email
 from customer_credit.http.rest.credit_routes import day_of
 from customer_credit.http.rest.errors import invalid_parameter
-from customer_credit.http.rest.export import EXPORT_PAGE_SIZE, choice
+from customer_credit.http.rest.export import EXPORT_PAGE_SIZE, STREAMED_CSV, choice
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.persistence.ledger import LedgerRepository
 from customer_credit.usecases.credit import today_utc
@@ -134,12 +134,7 @@ INVOICE_EXPORT_OPERATION = Operation(
         Parameter("orderId", "query", {"type": "string"}, "Only the invoices of this order."),
     ),
     responses={
-        200: Outcome(
-            "The CSV file, streamed.",
-            media_type="text/csv",
-            schema={"type": "string"},
-            headers={"Content-Disposition": {"schema": {"type": "string"}}},
-        ),
+        200: STREAMED_CSV,
         400: Outcome("A parameter is not one of its values, or not a day (INVALID_PARAMETER).", "Error"),
     },
 )
