@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import ExternalMongo, Launcher
+from tests.support.processes import ExternalMongo, Launcher, Serve, cli_env
 
 
 @pytest.fixture
@@ -28,3 +28,17 @@ def external_db(tmp_path: Path) -> Iterator[ExternalMongo]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
+    """One `serve` per module on its own embedded store. Small import batches: a run has several
+    checkpoints to follow."""
+    tmp_path = tmp_path_factory.mktemp("service")
+    launcher = Launcher(tmp_path)
+    try:
+        serve = launcher.serve(tmp_path / "data", env=cli_env(IMPORT_BATCH_SIZE="3"))
+        assert serve.admin_secret is not None
+        yield serve
+    finally:
+        launcher.cleanup()

@@ -12,32 +12,18 @@ import csv
 import re
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.graphql import gql
-from tests.support.processes import CLI, Launcher, Serve, cli_env, free_port
+from tests.support.processes import CLI, Serve, cli_env, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
 # Variables that would make rich colour or size a captured output.
 TERMINAL_VARIABLES = {"FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES", "CLICOLOR_FORCE"}
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    tmp_path = tmp_path_factory.mktemp("cli-import-export")
-    launcher = Launcher(tmp_path)
-    try:
-        # Small batches: a run has several checkpoints to follow.
-        serve = launcher.serve(tmp_path / "data", env=cli_env(IMPORT_BATCH_SIZE="3"))
-        assert serve.admin_secret is not None
-        yield serve
-    finally:
-        launcher.cleanup()
 
 
 @pytest.fixture

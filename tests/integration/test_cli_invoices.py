@@ -6,27 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.invoices import exported_rows, invoice_statuses_at, invoices_at, marked
-from tests.support.processes import CLI, Launcher, Serve, cli_env
+from tests.support.processes import CLI, Serve, cli_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    tmp_path = tmp_path_factory.mktemp("cli-invoices")
-    launcher = Launcher(tmp_path)
-    try:
-        serve = launcher.serve(tmp_path / "data", env=cli_env(IMPORT_BATCH_SIZE="3"))
-        assert serve.admin_secret is not None
-        yield serve
-    finally:
-        launcher.cleanup()
 
 
 def cli(service: Serve, *args: str) -> subprocess.CompletedProcess[str]:

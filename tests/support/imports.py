@@ -127,9 +127,16 @@ async def import_runs_total(client: httpx.AsyncClient) -> int:
 # --- over HTTP, to a service running as a process ---------------------------------------------------
 
 
-def upload_to(url: str, secret: str, content: bytes, mode: str = "CREATE", filename: str = "accounts.csv") -> str:
+def upload_to(
+    url: str,
+    secret: str,
+    content: bytes,
+    mode: str = "CREATE",
+    filename: str = "accounts.csv",
+    kind: str | None = None,
+) -> str:
     """Upload a file that must be queued; the run's id."""
-    request = upload_request(content, mode, filename=filename)
+    request = upload_request(content, mode, filename=filename, kind=kind)
     request["headers"]["Authorization"] = f"Bearer {secret}"
     response = httpx.post(url + "/graphql", **request, timeout=60)
     assert response.status_code == 200, response.text

@@ -8,7 +8,7 @@ import httpx
 
 from .credit import AUTHORIZE, SETTLE, UPDATE_SETTINGS, key
 from .graphql import gql_data
-from .imports import upload_request
+from .imports import upload_to
 from .invoices import INVOICE_EXPORT_URL
 
 MAX_INSTALLMENTS = 48  # the most the store settings allow
@@ -49,13 +49,7 @@ def export_invoices_at(url: str, secret: str) -> str:
 
 def upload_invoices_to(url: str, secret: str, content: bytes, filename: str = "invoices.csv") -> str:
     """Upload an invoice file that must be queued; the run's id."""
-    request = upload_request(content, "UPDATE", filename=filename, kind="INVOICES")
-    request["headers"]["Authorization"] = f"Bearer {secret}"
-    response = httpx.post(url + "/graphql", **request, timeout=60)
-    assert response.status_code == 200, response.text
-    payload = response.json()["data"]["importCsv"]
-    assert payload["errors"] == [], payload
-    return payload["importRun"]["id"]
+    return upload_to(url, secret, content, "UPDATE", filename=filename, kind="INVOICES")
 
 
 def statement_at(url: str, secret: str, account_id: str) -> tuple[str, list[dict]]:
