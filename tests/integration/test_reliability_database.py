@@ -192,7 +192,7 @@ def test_rest_and_plain_routes_during_an_outage_answer_503_in_their_own_envelope
     secret = create_key(external_db)
     serve = launcher.serve(tmp_path / "unused", env=service_env(external_db, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS)))
     headers = {"Authorization": f"Bearer {secret}"}
-    paths = ("/api/creditcontrol/accounts/acc-1", "/imports/template.csv", "/imports/run-1/errors.csv")
+    paths = ("/api/creditcontrol/accounts/acc-1", "/accounts/export.csv", "/imports/run-1/errors.csv")
     assert httpx.get(serve.url + paths[0], headers=headers).status_code == 404
 
     external_db.stop()
