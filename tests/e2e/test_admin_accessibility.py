@@ -92,8 +92,10 @@ def test_axe_on_the_credit_screens(page, service, check_accessibility):
 
 def test_dialogs_trap_focus_close_on_escape_and_give_focus_back(page, service):
     sign_in(page, service)
+    expect(page.locator("#accounts-total")).not_to_be_empty()  # the list has loaded: nothing moves focus later
     new = page.get_by_role("button", name="Novo")
     new.focus()
+    expect(new).to_be_focused()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Nova conta")
     expect(dialog).to_be_visible()
