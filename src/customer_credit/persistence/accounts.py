@@ -468,12 +468,13 @@ class AccountRepository:
         if after is not None:
             conditions.append({key: {"$lt" if query.descending else "$gt": after}})
         keep = projection(fields, key)
-        if query.search is None or not query.search.strip():
+        prefixes = search_prefixes(query)
+        if not prefixes:
             return await self.find_matches(query, conditions, limit, keep)
         pages = await asyncio.gather(
             *(
                 self.find_matches(query, [*conditions, {field: prefix_range(prefix)}], limit, keep)
-                for field, prefix in search_prefixes(query)
+                for field, prefix in prefixes
             )
         )
         merged = {account.id: (position, account) for page in pages for position, account in page}
@@ -492,17 +493,15 @@ class AccountRepository:
     async def count(self, query: AccountQuery, limit: int | None = None) -> int:
         """How many accounts the filter matches, or `limit` if at least that many."""
         conditions = counted_conditions(query)
-        if query.search is None or not query.search.strip():
+        prefixes = search_prefixes(query)
+        if not prefixes:
             if query.status is AccountStatus.CLOSED and len(conditions) == 1:
                 # Closed accounts are in no index; all of them less the open ones are two index counts.
                 closed = await count(self.accounts, {}) - await count(self.accounts, OPEN_BY_INDEX)
                 return closed if limit is None else min(closed, limit)
             return await count(self.accounts, all_of(conditions), limit)
         matches = await asyncio.gather(
-            *(
-                self.matching_ids([*conditions, {field: prefix_range(prefix)}], limit)
-                for field, prefix in search_prefixes(query)
-            )
+            *(self.matching_ids([*conditions, {field: prefix_range(prefix)}], limit) for field, prefix in prefixes)
         )
         if limit is not None and any(len(ids) >= limit for ids in matches):
             return limit
