@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from customer_credit.persistence.database import ACCOUNT_EVENTS
 from tests.support.accounts import (
     account_by_email,
     account_with_history,
@@ -153,6 +154,19 @@ async def test_created_accounts_have_an_import_event_with_the_run_id(client, wor
             "tester",
         )
         assert {"field": "email", "from": None, "to": account["email"]} in event["changes"]
+
+
+async def test_a_created_accounts_first_event_is_stored_apart_by_its_first_change(client, database, worker):
+    await import_and_wait(client, csv_text([row("imp-1", "ana@example.com")]).encode())
+    stored = database.collection(ACCOUNT_EVENTS)
+    assert await stored.count_documents({"account_id": "imp-1"}) == 0  # the import keeps it in the account
+
+    await open_account(client, id="imp-1", email="ana@example.com", description="changed")
+
+    assert sorted(event["version"] for event in await stored.find({"account_id": "imp-1"}).to_list(None)) == [1, 2]
+    history = (await account_with_history(client, "imp-1"))["history"]
+    assert [node["version"] for node in history["nodes"]] == [2, 1]
+    assert history["totalCount"] == 2
 
 
 async def test_generated_ids_are_uuids(client, worker):

@@ -84,9 +84,10 @@ async def assert_create_run_exact(client, database, run: dict) -> None:
     assert run["status"] == "COMPLETED_WITH_ERRORS"
     assert counts(run) == CREATE_COUNTS
     assert error_triples(run) == CREATE_ERRORS
-    # Before any history read (which would repair a missing event): one stored event per created row.
-    events = await database.collection(ACCOUNT_EVENTS).find({"import_run_id": run["id"]}).to_list(None)
-    assert sorted(e["import_row"] for e in events) == [2, 3, 5, 6, 8, 9, 11]
+    # Before any history read (which stores it): each created row's event is kept in its account only.
+    accounts = await database.collection(ACCOUNTS).find({}).to_list(None)
+    assert sorted(a["last_event"]["import_row"] for a in accounts) == [2, 3, 5, 6, 8, 9, 11]
+    assert await database.collection(ACCOUNT_EVENTS).count_documents({"import_run_id": run["id"]}) == 0
     await assert_applied_once(client, database, run["id"], expected_accounts=7)
 
 
@@ -117,16 +118,21 @@ async def test_crash_after_the_writes_before_the_checkpoint_counts_each_row_once
     await assert_create_run_exact(client, database, run)
 
 
-async def test_crash_between_the_account_writes_and_their_events(client, app, database):
-    run_id = await queue(client, CREATE_FILE, "CREATE")
+async def test_crash_between_the_account_updates_and_their_events(client, app, database):
+    for i in range(8):
+        await open_account(client, id=f"u-{i}", email=f"u{i}@example.com")
+    run_id = await queue(client, UPDATE_FILE, "UPDATE")
     accounts = AccountBatchRepository(database)
     accounts.record_events = crash_on_call(2, accounts.record_events)
     await crash(make_worker(app, accounts=accounts, lease_seconds=0.001))
-    assert await database.collection(ACCOUNT_EVENTS).count_documents({}) == 2
+    # The first batch's events are stored; the second batch's accounts changed, their events not stored.
+    assert await database.collection(ACCOUNT_EVENTS).count_documents({"import_run_id": run_id}) == 3
+    assert await database.collection(ACCOUNTS).count_documents({"last_event.import_run_id": run_id}) == 6
 
     run = await resume(client, app, run_id)
 
-    await assert_create_run_exact(client, database, run)
+    assert counts(run) == UPDATE_COUNTS
+    await assert_applied_once(client, database, run_id, expected_accounts=8)
 
 
 async def test_a_resumed_run_with_another_batch_size_still_recognises_written_rows(client, app, database):

@@ -64,8 +64,8 @@ class AccountBatchRepository:
         """Rows of this run already applied (row -> the version it wrote), found after a crash.
 
         The account document carries its latest event, and older ones are in the
-        events collection, so both are asked. A latest event whose insert into the
-        events collection was cut off by the crash is inserted now (idempotently).
+        events collection, so both are asked. A latest event not yet in the events
+        collection stays where it is: a history read or the next change stores it.
         """
         if not rows:
             return {}
@@ -78,13 +78,9 @@ class AccountBatchRepository:
         cursor = self.accounts.find(
             {"last_event.import_run_id": run_id, "last_event.import_row": {"$in": rows}}, {"last_event": 1}
         )
-        unrecorded = []
         async for account in cursor:
             event = account["last_event"]
-            if event["import_row"] not in applied:
-                unrecorded.append(event)
             applied[event["import_row"]] = event["version"]
-        await self.record_events(unrecorded)
         return applied
 
     async def claim(self, changes: list[AccountChange]) -> dict[int, str | None]:
@@ -99,7 +95,11 @@ class AccountBatchRepository:
 
     async def insert(self, changes: list[AccountChange]) -> dict[int, str | None]:
         """Open accounts, unordered, their emails claimed first; the failed positions with the field
-        each clashed on."""
+        each clashed on.
+
+        An opened account's first event stays in the account (`last_event`) and is not inserted into
+        the events collection here: its first change or history read stores it (the repair that covers
+        a lost event insert), so an import writes accounts and email claims only."""
         if not changes:
             return {}
         failures = await self.claim(changes)
@@ -113,8 +113,6 @@ class AccountBatchRepository:
                 refused = {positions[index]: field for index, field in clashes(exc).items()}
         await self.undo_claims(changes, set(refused))
         failures.update(refused)
-        opened = [d for i, d in zip(positions, documents, strict=True) if i not in refused]
-        await self.record_events([d["last_event"] for d in opened])
         return failures
 
     async def update(self, changes: list[AccountChange]) -> tuple[dict[int, str | None], set[int]]:

@@ -7,6 +7,8 @@ event inside the document as `last_event`. The event is then inserted into
 process dies between the two writes, the event is still in the account: the
 next change of the account and every history read insert it again (a
 duplicate key is a no-op), so `history.totalCount == version` always holds.
+An import relies on that repair for the accounts it opens: their first event
+stays in the account until then (account_batches.py), one write fewer per row.
 """
 
 from __future__ import annotations
