@@ -13,8 +13,9 @@ A. CPU profile (py-spy, 100 Hz, GIL-holding samples) of the `customer-credit ser
    (innermost frame that belongs to a known package) and by function.
 B. Wall-clock phases of the import runner, run in this process with timers wrapped around
    the runner's steps and repository calls (monkeypatched here; src/ is not touched).
-C. The import's database writes without the service: the floor, then the same documents
-   into the indexed `accounts` collection, plus the events, plus the lookups and checkpoints.
+C. The import's database writes without the service (`write_set.py`): the floor, then the same
+   documents into the indexed `accounts` collection, plus the email claims, the lease and checkpoint;
+   and the cost of each index of `accounts`.
 D. CPU profile of the service during `accounts(first: 50)` reads (one sequential client),
    and of the bare Starlette route for comparison.
 E. The read path in process, as is and with candidate changes applied by monkeypatching
@@ -49,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
 import csvgen  # noqa: E402
 import harness  # noqa: E402
+import write_set  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "PROFILE.md"
 PY_SPY = Path(os.environ.get("PY_SPY") or Path(sys.executable).with_name("py-spy"))
@@ -460,80 +462,47 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
 # --- C: the database's share of the service's write set ---------------------------------------------------
 
 
-async def write_set(uri: str, database: str, rows: int) -> list[tuple[str, float, float | None]]:
-    """The same documents written in steps closer and closer to what the import writes."""
-    from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, INDEXES, connect
-
-    documents = bench.floor_documents(rows)
-    events = [{"_id": f"{d['_id']}:1", **d["last_event"]} for d in documents]
-    db = connect(uri, database)
-    results = []
-    try:
-
-        async def timed(label: str, action) -> None:
-            cpu = harness.cpu_seconds(db_pid)
-            t0 = time.perf_counter()
-            await action()
-            seconds = time.perf_counter() - t0
-            after = harness.cpu_seconds(db_pid)
-            results.append((label, seconds, (after - cpu) if cpu is not None and after is not None else None))
-            print(f"C: {label}: {seconds:.1f} s", flush=True)
-
-        async def plain() -> None:
-            collection = db.db["d1_accounts"]
-            for start in range(0, rows, 1000):
-                await collection.insert_many([dict(d) for d in documents[start : start + 1000]])
-
-        async def indexed(name: str, with_events: bool, with_run: bool, batch: int = 2000) -> None:
-            accounts, account_events, runs = db.db[f"{name}_accounts"], db.db[f"{name}_events"], db.db[f"{name}_runs"]
-            await accounts.create_indexes(INDEXES[ACCOUNTS])
-            await account_events.create_indexes(INDEXES[ACCOUNT_EVENTS])
-            await runs.insert_one({"_id": "run", "processed_rows": 0, "lease_until": 0})
-            for start in range(0, rows, batch):
-                part = documents[start : start + batch]
-                if with_run:  # the runner renews its lease before it writes a batch
-                    await runs.update_one({"_id": "run"}, {"$set": {"lease_until": start}})
-                await accounts.insert_many([dict(d) for d in part], ordered=False)
-                if with_events:
-                    await account_events.insert_many([dict(e) for e in events[start : start + batch]], ordered=False)
-                if with_run:
-                    await runs.update_one({"_id": "run"}, {"$set": {"processed_rows": start + len(part)}})
-
-        await timed("insert_many ×1,000 into a fresh collection (the bench floor)", plain)
-        await timed(
-            f"…into `accounts` with the service's {len(INDEXES[ACCOUNTS])} indexes, ×2,000 unordered",
-            lambda: indexed("d2", False, False),
-        )
-        await timed("…plus the events into `account_events` with its indexes", lambda: indexed("d3", True, False))
-        await timed(
-            "…plus the lease renewal and the checkpoint per batch (the import's whole write set: a CREATE "
-            "looks no email or document up)",
-            lambda: indexed("d4", True, True),
-        )
-    finally:
-        db.close()
-    return results
-
-
 db_pid: int | None = None
 
 
-def write_set_table(results, rows: int) -> str:
-    base = results[0][1]
+def write_set_table(steps: list[write_set.WriteStep], costs: dict[str, write_set.WriteStep], rows: int) -> str:
+    base = steps[0]
     lines = [
-        f"Database work alone, for the same {rows:,} account documents (no service involved), from the bench",
-        "process with Motor:",
+        f"Database work alone, for the same {rows:,} account documents (no service involved), from the profiling",
+        "process with Motor (`benchmarks/write_set.py`):",
         "",
-        "| writes | wall s | × floor | database server CPU s |",
+        "| writes | wall s | × floor | database server CPU s | × floor |",
+        "|---|---|---|---|---|",
+    ]
+    for step in steps:
+        lines.append(
+            f"| {step.label} | {step.seconds:.1f} | {step.seconds / base.seconds:.2f}× | {cpu_ratio(step, base)} |"
+        )
+    lines += [
+        "",
+        "What each secondary index of `accounts` costs the insert: the documents inserted with every index, then",
+        "without each one in turn (the difference is that index's share).",
+        "",
+        "| left out | wall s | database server CPU s | CPU saved |",
         "|---|---|---|---|",
     ]
-    for label, seconds, cpu in results:
-        lines.append(
-            f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | {cpu:.1f} |"
-            if cpu is not None
-            else f"| {label} | {seconds:.1f} | {seconds / base:.2f}× | n/a |"
+    every = costs["all"]
+    for name, step in costs.items():
+        saved = (
+            "" if step.server_cpu is None or every.server_cpu is None else f"{every.server_cpu - step.server_cpu:.1f} s"
         )
+        lines.append(f"| {name} | {step.seconds:.1f} | {fmt_cpu(step)} | {saved} |")
     return "\n".join(lines) + "\n"
+
+
+def fmt_cpu(step: write_set.WriteStep) -> str:
+    return "n/a" if step.server_cpu is None else f"{step.server_cpu:.1f}"
+
+
+def cpu_ratio(step: write_set.WriteStep, base: write_set.WriteStep) -> str:
+    if step.server_cpu is None or not base.server_cpu:
+        return "n/a | n/a"
+    return f"{step.server_cpu:.1f} | {step.server_cpu / base.server_cpu:.2f}×"
 
 
 # --- E: what-if variants of the read path, in process ---------------------------------------------------
@@ -916,9 +885,16 @@ async def main_async(args) -> str:
         # C: the write set without the service
         if "C" in only:
             print("C: the import's writes without the service", flush=True)
-            results = await write_set(uri, server.database(f"{prefix}_d"), args.rows)
+            documents = bench.floor_documents(args.rows)
+            batch = write_set.IMPORT_BATCH
+            steps = await write_set.write_set(
+                uri, server.database(f"{prefix}_d"), documents, batch=batch, db_pid=db_pid
+            )
+            costs = await write_set.index_costs(
+                uri, server.database(f"{prefix}_x"), documents, batch=batch, db_pid=db_pid
+            )
             sections.append(
-                "## C. The import's database writes without the service\n\n" + write_set_table(results, args.rows)
+                "## C. The import's database writes without the service\n\n" + write_set_table(steps, costs, args.rows)
             )
 
         # D: reads under py-spy
