@@ -15,6 +15,8 @@
 6. Contention: authorizations/s on one account with 50 concurrent clients against 1 client.
 7. Lists at scale: p50 of each list with the total it asks for, on a large store against a store
    of 10,000 accounts (benchmarks/lists.py).
+8. Lists on a grown store: the same kind of lists on one store grown through `importCsv` over HTTP,
+   after its first tenth was imported and again after the rest (benchmarks/grown.py).
 
 Settings (environment or `make bench VAR=...`):
   MONGODB_URI          use this server instead of starting the embedded nx-27017 one
@@ -33,6 +35,8 @@ Settings (environment or `make bench VAR=...`):
   BENCH_CREDIT_CLIENTS row 6: concurrent clients (default 50)
   BENCH_LIST_ROWS      row 7: accounts in the large store (default 1000000; quick 100000), timed
                        against a store of 10,000; loading 1,000,000 takes 15-30 minutes
+  BENCH_GROWN_ROWS     row 8: accounts of the grown store (default 100000; quick 20000), imported
+                       as a tenth then the rest; at 300-1,200 rows/s, 100000 takes 2-6 minutes
   BENCH_STEPS          the rows to measure, e.g. 5,6 (default all; 2 and 4 need 1's accounts)
   BENCH_KEEP=1         keep the temporary directory (logs, CSV files) and print its path
 Exit status 0 whether goals are met or not: this is a measurement, not a test.
@@ -63,6 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import csvgen  # noqa: E402
 import documents  # noqa: E402
+import grown  # noqa: E402
 import harness  # noqa: E402
 import lists  # noqa: E402
 from customer_credit.domain.account_planner import Origin, plan_open  # noqa: E402
@@ -96,9 +101,10 @@ READ_SECONDS = float(os.environ.get("BENCH_READ_SECONDS") or (2 if QUICK else 5)
 MEMORY_MAX_SECONDS = float(os.environ.get("BENCH_MEMORY_MAX_SECONDS") or (60 if QUICK else 150))
 WARMUP_SECONDS = 1.0 if QUICK else 2.0
 # Which measurements to make, by row number (2 and 4 read the accounts that step 1 imports; 5 and 6 are one step).
-STEPS = {x.strip() for x in (os.environ.get("BENCH_STEPS") or "1,2,3,4,5,6,7").split(",") if x.strip()}
+STEPS = {x.strip() for x in (os.environ.get("BENCH_STEPS") or "1,2,3,4,5,6,7,8").split(",") if x.strip()}
 LIST_ROWS = env_int("BENCH_LIST_ROWS", 100_000 if QUICK else 1_000_000)  # row 7: the large store
 LIST_ROWS_SMALL = 10_000  # row 7: the store it is compared with
+GROWN_ROWS = env_int("BENCH_GROWN_ROWS", 20_000 if QUICK else 100_000)  # row 8: the grown store
 
 
 def memory_sizes() -> list[int]:
@@ -172,6 +178,50 @@ async def measure_floor(server: harness.DatabaseServer, documents: list[dict], n
         }
     finally:
         db.close()
+
+
+@dataclass
+class ServiceImport:
+    """An import through the service, with the CPU the service process and the database server spent on it."""
+
+    result: harness.ImportResult
+    service_cpu: float
+    db_cpu: float | None
+
+
+async def import_through_service(
+    server: harness.DatabaseServer, service: harness.Process, key: str, path: Path
+) -> ServiceImport:
+    """`importCsv` of the file over HTTP (mode CREATE), followed to its end. One query goes first, so that the
+    service's set-up on its first request is not in the import's time."""
+    async with httpx.AsyncClient(base_url=service.base_url, headers={"Authorization": f"Bearer {key}"}) as client:
+        await harness.graphql(client, "{ accounts(first: 1) { nodes { id } } }")
+    service_cpu, db_cpu = harness.cpu_seconds(service.pid), harness.cpu_seconds(server.pid)
+    result = await harness.import_csv(service.base_url, key, path)
+    return ServiceImport(
+        result=result,
+        service_cpu=harness.cpu_seconds(service.pid) - service_cpu,
+        db_cpu=(harness.cpu_seconds(server.pid) - db_cpu) if db_cpu is not None else None,
+    )
+
+
+def import_shortfall(result: harness.ImportResult, rows: int) -> str | None:
+    """How an import fell short of creating every row of its file; None when it created them all."""
+    if result.status == "SUCCEEDED" and result.created == rows:
+        return None
+    return (
+        f"{result.status}, created {result.created:,} of {rows:,}, failed {result.failed:,}; "
+        f"first errors {result.first_errors}"
+    )
+
+
+def describe_import(imported: ServiceImport, rows: int) -> str:
+    """The import's time, rate and CPU, for the notes."""
+    result = imported.result
+    return (
+        f"{result.seconds:.0f} s, {rows / result.seconds:,.0f} rows/s (upload request {result.upload_seconds:.1f} s; "
+        f"CPU: service {imported.service_cpu:.0f} s, database server {cpu_delta(0, imported.db_cpu)})"
+    )
 
 
 # --- 2. reads -------------------------------------------------------------------------------------------
@@ -262,6 +312,36 @@ async def alternate_rounds(targets: dict, pids: dict, db_pid: int | None, *, che
         }
         for name in targets
     }
+
+
+# --- 7 and 8. lists -------------------------------------------------------------------------------------
+
+
+def list_rows(
+    graded: list[lists.ListCall],
+    info: list[lists.ListCall],
+    timings: tuple[dict[str, float], dict[str, float]],
+    stores: tuple[str, str],
+) -> list[Row]:
+    """One row per list: its p50 on the large store against the small one (`timings` and `stores` in that
+    order: small, large); the `info` lists have no goal."""
+    small, large = timings
+    small_store, large_store = stores
+    rows = []
+    for call in graded + info:
+        growth = large[call.number] / small[call.number]
+        rows.append(
+            Row(
+                call.number,
+                f"{call.name}, with `{call.total}`: p50 at {large_store}",
+                f"{large[call.number]:.1f} ms",
+                f"{small_store}: {small[call.number]:.1f} ms",
+                f"{growth:.2f}×",
+                f"≤ {lists.GOAL_GROWTH}× and ≤ {lists.GOAL_MS} ms" if call in graded else "(info)",
+                verdict(lists.within_goal(large[call.number], small[call.number])) if call in graded else "–",
+            )
+        )
+    return rows
 
 
 # --- 5 and 6. authorizations ------------------------------------------------------------------------------
@@ -630,13 +710,9 @@ class Bench:
         database = server.database(f"{PREFIX}_main")
         key = await harness.create_admin_key(server.uri, database)
         service = await self.start_service(database, ROWS_IMPORT, size)
-        async with httpx.AsyncClient(base_url=service.base_url, headers={"Authorization": f"Bearer {key}"}) as client:
-            await harness.graphql(client, "{ accounts(first: 1) { nodes { id } } }")
         log(f"import: {ROWS_IMPORT:,} rows ({size / 1e6:.1f} MB) through importCsv")
-        service_cpu, db_cpu = harness.cpu_seconds(service.pid), harness.cpu_seconds(server.pid)
-        result = await harness.import_csv(service.base_url, key, csv_path)
-        service_cpu = harness.cpu_seconds(service.pid) - service_cpu
-        db_cpu = (harness.cpu_seconds(server.pid) - db_cpu) if db_cpu is not None else None
+        imported = await import_through_service(server, service, key, csv_path)
+        result, service_cpu, db_cpu = imported.result, imported.service_cpu, imported.db_cpu
         await service.stop()
         csv_path.unlink(missing_ok=True)
         self.database, self.key = database, key
@@ -645,11 +721,9 @@ class Bench:
         del documents
 
         floor = (before["seconds"] + after["seconds"]) / 2
-        if result.status != "SUCCEEDED" or result.created != ROWS_IMPORT:
-            self.notes.append(
-                f"**The import did not create every row**: {result.status}, created {result.created:,}, "
-                f"failed {result.failed:,}; first errors {result.first_errors}."
-            )
+        shortfall = import_shortfall(result, ROWS_IMPORT)
+        if shortfall:
+            self.notes.append(f"**The import did not create every row**: {shortfall}.")
         ratio = result.seconds / floor
         self.rows.append(
             Row(
@@ -747,24 +821,54 @@ class Bench:
             timings[rows] = await lists.time_calls(service.base_url, key, lists.CALLS + lists.EXACT_INFO)
             await service.stop()
             self.processes.remove(service)
-        small, large = timings[LIST_ROWS_SMALL], timings[LIST_ROWS]
-        for call in lists.CALLS + lists.EXACT_INFO:
-            growth = large[call.number] / small[call.number]
-            graded = call in lists.CALLS
-            self.rows.append(
-                Row(
-                    call.number,
-                    f"{call.name}, with `{call.total}`: p50 at {LIST_ROWS:,} accounts",
-                    f"{large[call.number]:.1f} ms",
-                    f"{LIST_ROWS_SMALL:,} accounts: {small[call.number]:.1f} ms",
-                    f"{growth:.2f}×",
-                    f"≤ {lists.GOAL_GROWTH}× and ≤ {lists.GOAL_MS} ms" if graded else "(info)",
-                    verdict(lists.within_goal(large[call.number], small[call.number])) if graded else "–",
-                )
-            )
+        self.rows += list_rows(
+            lists.CALLS,
+            lists.EXACT_INFO,
+            (timings[LIST_ROWS_SMALL], timings[LIST_ROWS]),
+            (f"{LIST_ROWS_SMALL:,} accounts", f"{LIST_ROWS:,} accounts"),
+        )
         self.notes.append(
             f"Lists: each list called over HTTP by one sequential client, {lists.WARMUP_CALLS} warm-up calls then "
             f"{lists.TIMED_CALLS} timed, median; the same service version on both stores, one after the other."
+        )
+
+    # 8 -------------------------------------------------------------------------------------------
+    async def grown_step(self) -> None:
+        first, second = grown.parts(GROWN_ROWS)
+        parts = [(self.work / "grown-1.csv", 0, first), (self.work / "grown-2.csv", first, second)]
+        log(f"grown: generating {first:,} + {second:,} rows")
+        sizes = [grown.write_part(path, start, count) for path, start, count in parts]
+        database = self.server.database(f"{PREFIX}_grown")
+        key = await harness.create_admin_key(self.server.uri, database)
+        service = await self.start_service(database, second, max(sizes), name="service-grown")
+        calls = grown.CALLS + grown.EXACT_INFO
+        timings: list[dict[str, float]] = []
+        imports: list[ServiceImport] = []
+        for (path, start, count), size in zip(parts, sizes):
+            log(f"grown: importing {count:,} rows ({size / 1e6:.1f} MB) into a store of {start:,}")
+            imported = await import_through_service(self.server, service, key, path)
+            path.unlink()
+            shortfall = import_shortfall(imported.result, count)
+            if shortfall:
+                raise RuntimeError(f"the import of {count:,} rows into a store of {start:,}: {shortfall}")
+            imports.append(imported)
+            log(f"grown: {count / imported.result.seconds:,.0f} rows/s; {len(calls)} lists × {lists.TIMED_CALLS} calls")
+            timings.append(await lists.time_calls(service.base_url, key, calls))
+        self.rows += list_rows(
+            grown.CALLS,
+            grown.EXACT_INFO,
+            (timings[0], timings[1]),
+            (f"{first:,} accounts (first import)", f"{GROWN_ROWS:,} accounts grown by import"),
+        )
+        described = [
+            f"{count:,} rows ({size / 1e6:.1f} MB) into a store of {start:,}: {describe_import(imported, count)}"
+            for (_, start, count), size, imported in zip(parts, sizes, imports)
+        ]
+        self.notes.append(
+            f"Grown store (row 8): one database and one `customer-credit serve` process; generated CSV files "
+            f"imported through `importCsv` over HTTP (mode CREATE, upload to SUCCEEDED), the lists timed after each: "
+            f"{'; then '.join(described)}. Each list called over HTTP by one sequential client, "
+            f"{lists.WARMUP_CALLS} warm-up calls then {lists.TIMED_CALLS} timed, median."
         )
 
     # 5, 6 ----------------------------------------------------------------------------------------
@@ -1059,6 +1163,7 @@ async def run(work: Path) -> Report:
             ("5", "Authorizations", bench.credit_step),  # rows 5 and 6
             ("3", "Memory", bench.memory_step),
             ("7", "Lists", bench.lists_step),
+            ("8", "Grown store", bench.grown_step),
         ]
         for number, name, action in steps:
             if number in STEPS or (number == "5" and "6" in STEPS):
@@ -1134,6 +1239,11 @@ server, because the machines here are noisy:
 6. **Contention**: authorizations/s on one account (fresh for each round) with 50 concurrent
    asyncio clients, against the same client code with 1 client; the ratio is concurrent ÷
    sequential.
+7. **Lists at scale**: p50 of each list over HTTP with the total it asks for, on a large store
+   loaded outside the timing, against the same call on a store of 10,000 accounts.
+8. **Lists on a grown store**: p50 of the account lists over HTTP with their totals, on one
+   store grown through `importCsv` over HTTP, after its first tenth and again after the rest;
+   the notes give each import's rows/s.
 
 The service runs as `customer-credit serve` with `MONGODB_URI` pointing at the benchmark's
 server (a fresh database per service process) and `MAX_UPLOAD_BYTES` / `MAX_IMPORT_ROWS`

@@ -96,11 +96,13 @@ class Row:
     cells: tuple[str, ...]  # as written in the file
 
 
-def rows(count: int, *, seed: int = 27017, tag: str = "b") -> Iterator[Row]:
+def rows(count: int, *, seed: int = 27017, tag: str = "b", start: int = 0) -> Iterator[Row]:
+    """Rows numbered from `start`: files of the same seed and tag with disjoint numbers share no email
+    and no document, so they can be imported one after the other into one store."""
     rng = random.Random(seed)
     # Strides coprime with 10**9 / 10**12 make the bases distinct for every i below the modulus.
     cpf_start, cnpj_start = rng.randrange(10**9), rng.randrange(10**12)
-    for i in range(count):
+    for i in range(start, start + count):
         first, last, domain = rng.choice(_FIRST), rng.choice(_LAST), rng.choice(_DOMAINS)
         email = f"{first}.{last}.{tag}{i}@{domain}"
         kind = rng.random()
@@ -140,12 +142,12 @@ def rows(count: int, *, seed: int = 27017, tag: str = "b") -> Iterator[Row]:
         )
 
 
-def write_csv(path: Path, count: int, *, seed: int = 27017, tag: str = "b") -> int:
+def write_csv(path: Path, count: int, *, seed: int = 27017, tag: str = "b", start: int = 0) -> int:
     """Write `count` data rows (plus the header); returns the file's size in bytes."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(HEADER)
-        writer.writerows(row.cells for row in rows(count, seed=seed, tag=tag))
+        writer.writerows(row.cells for row in rows(count, seed=seed, tag=tag, start=start))
     return path.stat().st_size
 
 

@@ -41,49 +41,52 @@ class ListCall:
 
 
 COUNTED = "count(limit: 1000) { count precision }"
+REST_OPEN_PAGE = "/api/creditcontrol/accounts?status=Open&from=1&to=50"
+
+
+def accounts_page(total: str, arguments: str = "") -> str:
+    """`accounts(first: 50)` with `arguments` (filter, order) and the total asked for: the admin page's list
+    query, shared by rows 7 and 8."""
+    listed = f"first: 50, {arguments}" if arguments else "first: 50"
+    return f"{{ accounts({listed}) {{ {total} {NODES} }} }}"
+
+
+def email_in_other_case(count: int, index: int, tag: str) -> str:
+    """The email of generated row `index` (of `csvgen.rows(count, tag=tag)`) in upper case: an exact-email
+    filter that matches one account only through the case-insensitive key."""
+    return next(islice(csvgen.rows(count, tag=tag), index, None)).email.upper()
+
 
 # Each list as the admin page asks for it: count(limit: 1000) on the accounts list; the exact total where an
 # index answers it (one email) or where the contract asks for it (REST summary.count).
 CALLS = [
-    ListCall("7a", "`accounts(first: 50)`, no filter", COUNTED, f"{{ accounts(first: 50) {{ {COUNTED} {NODES} }} }}"),
-    ListCall(
-        "7b",
-        "`accounts` by status CLOSED (10%)",
-        COUNTED,
-        f"{{ accounts(first: 50, filter: {{status: CLOSED}}) {{ {COUNTED} {NODES} }} }}",
-    ),
+    ListCall("7a", "`accounts(first: 50)`, no filter", COUNTED, accounts_page(COUNTED)),
+    ListCall("7b", "`accounts` by status CLOSED (10%)", COUNTED, accounts_page(COUNTED, "filter: {status: CLOSED}")),
     ListCall(
         "7c",
         "`accounts` by status OPEN, ordered by credit limit",
         COUNTED,
-        "{ accounts(first: 50, filter: {status: OPEN}, orderBy: {field: CREDIT_LIMIT, direction: DESC}) "
-        f"{{ {COUNTED} {NODES} }} }}",
+        accounts_page(COUNTED, "filter: {status: OPEN}, orderBy: {field: CREDIT_LIMIT, direction: DESC}"),
     ),
     ListCall(
         "7d",
         '`accounts` by search "marina" (5% of accounts)',
         COUNTED,
-        f'{{ accounts(first: 50, filter: {{search: "marina"}}) {{ {COUNTED} {NODES} }} }}',
+        accounts_page(COUNTED, 'filter: {search: "marina"}'),
     ),
     ListCall(
         "7e",
         '`accounts` by search "marina.silva.lst1" (about 0.05%)',
         COUNTED,
-        f'{{ accounts(first: 50, filter: {{search: "marina.silva.lst1"}}) {{ {COUNTED} {NODES} }} }}',
+        accounts_page(COUNTED, 'filter: {search: "marina.silva.lst1"}'),
     ),
     ListCall(
         "7f",
         "`accounts` by exact email (in another case)",
         "totalCount",
-        f'{{ accounts(first: 50, filter: {{email: "{next(islice(csvgen.rows(20, tag="lst"), 12, None)).email.upper()}"}}) '
-        f"{{ totalCount {NODES} }} }}",
+        accounts_page("totalCount", f'filter: {{email: "{email_in_other_case(20, 12, "lst")}"}}'),
     ),
-    ListCall(
-        "7g",
-        "REST `GET /accounts?status=Open`, positions 1–50",
-        "summary.count",
-        path="/api/creditcontrol/accounts?status=Open&from=1&to=50",
-    ),
+    ListCall("7g", "REST `GET /accounts?status=Open`, positions 1–50", "summary.count", path=REST_OPEN_PAGE),
     ListCall(
         "7h", "`importRuns(first: 20)`", "totalCount", "{ importRuns(first: 20) { totalCount nodes { id status } } }"
     ),
@@ -98,23 +101,18 @@ CALLS = [
 # Exact totals that read every matching account (or index entry) on the embedded server: measured for the
 # record, no goal (README, Performance).
 EXACT_INFO = [
-    ListCall(
-        "7j",
-        "`accounts`, no filter, exact `totalCount`",
-        "totalCount",
-        f"{{ accounts(first: 50) {{ totalCount {NODES} }} }}",
-    ),
+    ListCall("7j", "`accounts`, no filter, exact `totalCount`", "totalCount", accounts_page("totalCount")),
     ListCall(
         "7k",
         "`accounts` by status CLOSED, exact `totalCount`",
         "totalCount",
-        f"{{ accounts(first: 50, filter: {{status: CLOSED}}) {{ totalCount {NODES} }} }}",
+        accounts_page("totalCount", "filter: {status: CLOSED}"),
     ),
     ListCall(
         "7l",
         '`accounts` by search "marina", exact `totalCount`',
         "totalCount",
-        f'{{ accounts(first: 50, filter: {{search: "marina"}}) {{ totalCount {NODES} }} }}',
+        accounts_page("totalCount", 'filter: {search: "marina"}'),
     ),
 ]
 
