@@ -121,6 +121,23 @@ async def test_an_account_matching_in_two_ways_is_listed_and_counted_once(client
     assert connection["count"] == {"count": 1, "precision": "EXACT"}
 
 
+async def test_accounts_matching_by_id_email_and_document_in_any_combination_are_each_counted_once(client):
+    await open_account(client, id="12-a", email="12a@x.com")  # id and email
+    await open_account(client, id="12-b", email="b@x.com")  # id
+    await open_account(client, id="c-1", email="12c@x.com")  # email
+    await open_account(client, id="d-1", email="d@x.com", documentType="OTHER", document="12-999")  # document
+    await open_account(client, id="12-e", email="12e@x.com", documentType="OTHER", document="12-888")  # all three
+    await open_account(client, id="f-1", email="f@x.com", documentType="OTHER", document="999")  # none
+
+    connection = await counts(client, filter={"search": "12"}, limit=10)
+    bounded = await counts(client, filter={"search": "12"}, limit=3)
+
+    assert {node["id"] for node in connection["nodes"]} == {"12-a", "12-b", "c-1", "d-1", "12-e"}
+    assert connection["totalCount"] == 5
+    assert connection["count"] == {"count": 5, "precision": "EXACT"}
+    assert bounded["count"] == {"count": 3, "precision": "AT_LEAST"}
+
+
 async def test_rest_summary_counts_the_closed_accounts(client, four_kinds):
     response = await client.get(REST_LIST, params={"status": "Closed"})
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from itertools import combinations
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
@@ -526,19 +527,28 @@ class AccountRepository:
                 closed = await count(self.accounts, {}) - await count(self.accounts, OPEN_BY_INDEX)
                 return closed if limit is None else min(closed, limit)
             return await count(self.accounts, all_of(conditions), limit)
-        matches = await asyncio.gather(
-            *(self.matching_ids([*conditions, {field: prefix_range(prefix)}], limit) for field, prefix in prefixes)
-        )
-        if limit is not None and any(len(ids) >= limit for ids in matches):
-            return limit
-        union = len(set().union(*matches))
-        return union if limit is None else min(union, limit)
+        return await self.count_union(conditions, [{field: prefix_range(prefix)} for field, prefix in prefixes], limit)
 
-    async def matching_ids(self, conditions: list[dict[str, Any]], limit: int | None) -> set[str]:
-        cursor = self.accounts.find(all_of(conditions), ["_id"])
-        if limit is not None:
-            cursor = cursor.limit(limit)
-        return {document["_id"] async for document in cursor}
+    async def count_union(
+        self, conditions: list[dict[str, Any]], branches: list[dict[str, Any]], limit: int | None
+    ) -> int:
+        """The accounts that match the conditions and any of the branches, by inclusion-exclusion of counts
+        (the branches alone, then together): every count is answered from an index range and no account
+        is read, where collecting the matching ids to merge them read every match. An account matching
+        two branches (an id and an email that start alike) is counted once."""
+
+        async def counted(parts: tuple[dict[str, Any], ...], bound: int | None) -> int:
+            return await count(self.accounts, all_of([*conditions, *parts]), bound)
+
+        alone = await asyncio.gather(*(counted((branch,), limit) for branch in branches))
+        if limit is not None and max(alone) >= limit:
+            return limit
+        present = [branch for branch, found in zip(branches, alone, strict=True) if found]
+        total = sum(alone)
+        for size in range(2, len(present) + 1):
+            overlaps = await asyncio.gather(*(counted(parts, None) for parts in combinations(present, size)))
+            total += (-1) ** (size + 1) * sum(overlaps)
+        return total if limit is None else min(total, limit)
 
     async def history(self, account: Account, *, limit: int, before_version: int | None) -> list[AccountEvent]:
         """Newest first. A latest event whose insert was lost is taken from the account and stored again.
