@@ -502,9 +502,13 @@ class AccountRepository:
         """One way of matching a search. Its range costs the embedded server every match (read whole, then
         sorted); once a bounded count finds `walk_from_matches` of them, walking the page's order and
         testing the prefix on each account stops after `limit` matches, which for a frequent prefix reads
-        far fewer documents (README, Performance). The same accounts either way."""
+        far fewer documents (README, Performance). The same accounts either way; none is asked for when
+        the count finds none."""
         ranged = [*conditions, {field: prefix_range(prefix)}]
-        if await count(self.accounts, all_of(ranged), self.walk_from_matches) == self.walk_from_matches:
+        matches = await count(self.accounts, all_of(ranged), self.walk_from_matches)
+        if matches == 0:
+            return []
+        if matches == self.walk_from_matches:
             return await self.find_matches(query, [*conditions, {field: prefix_test(prefix)}], limit, keep)
         return await self.find_matches(query, ranged, limit, keep)
 
