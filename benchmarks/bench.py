@@ -70,6 +70,7 @@ import documents  # noqa: E402
 import grown  # noqa: E402
 import harness  # noqa: E402
 import lists  # noqa: E402
+import write_set  # noqa: E402
 from customer_credit.domain.account_planner import Origin, plan_open  # noqa: E402
 from customer_credit.domain.accounts import AccountQuery, AccountRequest  # noqa: E402
 from customer_credit.persistence.database import ACCOUNTS, connect  # noqa: E402
@@ -83,6 +84,8 @@ READ_QUERY = "query Accounts { accounts(first: 50) { nodes { %s } } }" % ACCOUNT
 PROJECTION_IDS = "query Ids { accounts(first: 100) { nodes { id } } }"
 PROJECTION_ALL = "query All { accounts(first: 100) { nodes { %s } } }" % ACCOUNT_SCALARS
 FLOOR_BATCH = 1000
+IMPORT_GOAL = 1.5  # the import against the floor (issue 15)
+READS_GOAL = 1.3  # GraphQL reads against the bare route (issue 15)
 READ_ROUNDS = 3
 
 
@@ -718,6 +721,10 @@ class Bench:
         self.database, self.key = database, key
         log("floor: again, after the import")
         after = await measure_floor(server, documents, "floor2")
+        log("write set: the import's writes alone (accounts and their indexes, email claims, lease, checkpoint)")
+        writes = await write_set.import_write_set(
+            server.uri, server.database(f"{PREFIX}_writes"), documents, batch=write_set.IMPORT_BATCH, db_pid=server.pid
+        )
         del documents
 
         floor = (before["seconds"] + after["seconds"]) / 2
@@ -732,8 +739,31 @@ class Bench:
                 f"{result.seconds:.1f} s ({ROWS_IMPORT / result.seconds:,.0f} rows/s)",
                 f"insert_many ×{FLOOR_BATCH:,}: {floor:.1f} s ({ROWS_IMPORT / floor:,.0f} docs/s)",
                 f"{ratio:.2f}×",
-                "≤ 1.3×",
-                verdict(ratio <= 1.3),
+                f"≤ {IMPORT_GOAL}×",
+                verdict(ratio <= IMPORT_GOAL),
+            )
+        )
+        self.rows.append(
+            Row(
+                "1c",
+                "… its bound: the import's database writes alone (the same documents into `accounts` with its "
+                "indexes, the email claims, the lease renewal and checkpoint per batch), against the floor",
+                f"{writes.seconds:.1f} s",
+                f"{floor:.1f} s",
+                f"{writes.seconds / floor:.2f}×",
+                "(info)",
+                "–",
+            )
+        )
+        self.rows.append(
+            Row(
+                "1d",
+                "… the service's own share: the import against its write set",
+                f"{result.seconds:.1f} s",
+                f"{writes.seconds:.1f} s",
+                f"{result.seconds / writes.seconds:.2f}×",
+                "(info)",
+                "–",
             )
         )
         if db_cpu is not None and before["db_cpu"] is not None:
@@ -780,8 +810,8 @@ class Bench:
                 f"{g['rps']:,.0f} req/s (p50 {g['p50_ms']:.2f} ms)",
                 f"bare Starlette route: {b['rps']:,.0f} req/s (p50 {b['p50_ms']:.2f} ms)",
                 f"{ratio:.2f}× slower",
-                "≤ 1.5×",
-                verdict(ratio <= 1.5),
+                f"≤ {READS_GOAL}×",
+                verdict(ratio <= READS_GOAL),
             )
         )
         g_cpu = g["cpu_ms_per_request"] + (g["db_cpu_ms_per_request"] or 0)
