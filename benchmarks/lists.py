@@ -4,7 +4,7 @@ HTTP against a store of `large` accounts and against one of `small` (10,000) on 
 The stores are loaded outside the timing by the fastest honest path: the service's own account documents
 (`documents.account_documents`) written with `insert_many` in batches of 1,000, the indexes the service
 declares created after the load (as `serve` would create them on start). Every tenth account is closed the
-way a close leaves it: status CLOSED and no unique keys (`email_key`, `document_key`).
+way a close leaves it: status CLOSED, its `closed_key`, and no unique keys (`email_key`, `document_key`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import httpx
 import csvgen
 import documents
 import harness
+from customer_credit.persistence.accounts import CLOSED_KEY, CLOSED_MARK
 from customer_credit.persistence.database import ACCOUNTS, connect
 
 BATCH = 1_000
@@ -122,7 +123,7 @@ def store_documents(count: int) -> Iterator[list[dict]]:
     batch: list[dict] = []
     for index, document in enumerate(documents.account_documents(csvgen.rows(count, tag="lst"), run_id="lists")):
         if index % 10 == 3:
-            document["status"] = "CLOSED"
+            document.update(status="CLOSED", **{CLOSED_KEY: CLOSED_MARK})
             document.pop("email_key", None)
             document.pop("document_key", None)
         batch.append(document)

@@ -7,7 +7,7 @@ import pytest
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.persistence.database import ACCOUNTS
 from customer_credit.persistence.upgrades import run_once
-from tests.support.accounts import open_account
+from tests.support.accounts import close_account, open_account
 
 
 def counting_upgrade(calls: list[int], brought: int):
@@ -63,3 +63,17 @@ async def test_accounts_opened_before_id_keys_get_theirs_once(client, database):
     assert await repository.add_id_keys() == 0
     assert (await accounts.find_one({"_id": "Upper-1"}))["id_key"] == "upper-1"
     assert (await accounts.find_one({"_id": "lower-2"}))["id_key"] == "lower-2"
+
+
+async def test_accounts_closed_before_closed_keys_get_theirs_once(client, database):
+    await open_account(client, id="open-1", email="open@example.com")
+    await open_account(client, id="closed-2", email="closed@example.com")
+    await close_account(client, "closed-2")
+    accounts = database.collection(ACCOUNTS)
+    await accounts.update_many({}, {"$unset": {"closed_key": ""}})
+    repository = AccountRepository(database)
+
+    assert await repository.add_closed_keys() == 1
+    assert await repository.add_closed_keys() == 0
+    assert "closed_key" in await accounts.find_one({"_id": "closed-2"})
+    assert "closed_key" not in await accounts.find_one({"_id": "open-1"})

@@ -71,6 +71,7 @@ def lifespan(
             await run_once(connected, "account-ledgers", services.accounts.add_missing_ledgers)
             await run_once(connected, "email-claims", services.accounts.claim_unclaimed_emails)
             await run_once(connected, "id-keys", services.accounts.add_id_keys)
+            await run_once(connected, "closed-keys", services.accounts.add_closed_keys)
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)

@@ -72,6 +72,13 @@ WALK_FROM_MATCHES = 5_000
 
 # An open account has an `email_key` (removed on close): the open accounts as an index range.
 OPEN_BY_INDEX: dict[str, Any] = {"email_key": {"$gt": ""}}
+# A closed account (a close is final) has a `closed_key` under a sparse index, which holds the closed
+# accounts only: the closed accounts as an index range, at no cost to opening an account.
+CLOSED_KEY = "closed_key"
+CLOSED_MARK = "closed"
+CLOSED_BY_INDEX: dict[str, Any] = {CLOSED_KEY: {"$gt": ""}}
+# What a count asks instead of `status` (in no index), by status.
+BY_INDEX = {AccountStatus.OPEN.value: OPEN_BY_INDEX, AccountStatus.CLOSED.value: CLOSED_BY_INDEX}
 
 # Where each attribute of the Account record is stored, for projections.
 STORED_KEYS = {
@@ -166,6 +173,7 @@ def field_values(fields: AccountFields) -> tuple[dict[str, Any], list[str]]:
             removed.append("document_key")
     else:
         removed += ["email_key", "document_key"]
+        values[CLOSED_KEY] = CLOSED_MARK
     return values, removed
 
 
@@ -323,13 +331,10 @@ def all_of(conditions: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def counted_conditions(query: AccountQuery) -> list[dict[str, Any]]:
-    """`base_conditions` as a count wants them: an open account is one that has an `email_key` (it is
-    removed on close), and that is an index range; `status` is in no index. A page keeps `status`, so
-    that it walks its order's index instead of sorting every open account."""
-    return [
-        OPEN_BY_INDEX if condition == {"status": AccountStatus.OPEN.value} else condition
-        for condition in base_conditions(query)
-    ]
+    """`base_conditions` as a count wants them: `status` is in no index, but an open account is one that
+    has an `email_key` and a closed one one that has a `closed_key`, each an index range. A page keeps
+    `status`, so that it walks its order's index instead of sorting every account of that status."""
+    return [BY_INDEX.get(condition.get("status", ""), condition) for condition in base_conditions(query)]
 
 
 class AccountRepository:
@@ -430,6 +435,13 @@ class AccountRepository:
             added += (await self.accounts.bulk_write(batch, ordered=False)).modified_count
         return added
 
+    async def add_closed_keys(self) -> int:
+        """The `closed_key` for accounts closed before it was kept; returns how many."""
+        result = await self.accounts.update_many(
+            {"status": AccountStatus.CLOSED.value, CLOSED_KEY: {"$exists": False}}, {"$set": {CLOSED_KEY: CLOSED_MARK}}
+        )
+        return result.modified_count
+
     async def add_missing_ledgers(self) -> int:
         """Give accounts opened before the credit ledger existed their (empty) ledger; returns how many."""
         added = 0
@@ -526,10 +538,6 @@ class AccountRepository:
         conditions = counted_conditions(query)
         prefixes = search_prefixes(query)
         if not prefixes:
-            if query.status is AccountStatus.CLOSED and len(conditions) == 1:
-                # Closed accounts are in no index; all of them less the open ones are two index counts.
-                closed = await count(self.accounts, {}) - await count(self.accounts, OPEN_BY_INDEX)
-                return closed if limit is None else min(closed, limit)
             return await count(self.accounts, all_of(conditions), limit)
         return await self.count_union(conditions, [{field: prefix_range(prefix)} for field, prefix in prefixes], limit)
 

@@ -45,6 +45,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("limit_sort", ASCENDING)], name="limit_sort"),
         # Accounts with a money operation whose documents may not be written yet (persistence/ledger.py).
         IndexModel([("pending_at", ASCENDING)], sparse=True, name="pending_at"),
+        # Closed accounts only (sparse): what counts them (persistence/accounts.py, CLOSED_BY_INDEX).
+        IndexModel([("closed_key", ASCENDING)], sparse=True, name="closed_key"),
     ],
     ACCOUNT_EVENTS: [
         IndexModel([("account_id", ASCENDING), ("version", DESCENDING)], name="account_version"),
