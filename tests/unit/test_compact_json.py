@@ -23,6 +23,10 @@ JSON_VALUES = st.recursive(
 )
 
 
+# Text past ASCII, from Latin-1 to the astral planes (surrogates are not text).
+WIDE_TEXT = st.text(st.characters(min_codepoint=0x70, max_codepoint=0x10FFFF, exclude_categories=("Cs",)))
+
+
 class Code(str, enum.Enum):
     OK = "OK"
 
@@ -33,6 +37,11 @@ def standard(data: Any) -> str:
 
 @given(JSON_VALUES)
 def test_the_text_is_json_dumps_text(data: Any):
+    assert compact_json(data) == standard(data)
+
+
+@given(st.dictionaries(WIDE_TEXT, st.lists(WIDE_TEXT, max_size=4), max_size=4))
+def test_non_ascii_text_is_escaped_as_json_dumps_escapes_it(data: Any):
     assert compact_json(data) == standard(data)
 
 
@@ -48,7 +57,7 @@ def test_the_text_is_json_dumps_text(data: Any):
         [True, False, None, 0, -1, ""],
     ],
 )
-def test_what_orjson_writes_differently_or_refuses_is_left_to_json_dumps(data: Any):
+def test_what_orjson_writes_differently_or_refuses_comes_out_as_json_dumps_writes_it(data: Any):
     assert compact_json(data) == standard(data)
 
 
