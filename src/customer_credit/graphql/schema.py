@@ -23,6 +23,7 @@ from customer_credit.graphql.accounts.queries import AccountQueries
 from customer_credit.graphql.core.error_hiding import HideUnexpectedErrors
 from customer_credit.graphql.core.errors import RenderErrorMessages
 from customer_credit.graphql.core.operation_log import OperationLog
+from customer_credit.graphql.core.plain_fields import PlainFieldExecutor
 from customer_credit.graphql.credit.mutations import CreditMutations
 from customer_credit.graphql.credit.queries import CreditQueries
 from customer_credit.graphql.credit.settings import StoreSettingsMutations, StoreSettingsQueries
@@ -71,4 +72,10 @@ def build_schema(settings: Settings | None = None) -> Schema:
         partial(AddValidationRules, limit_rules(settings)),
         partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
     ]
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=PlainFieldExecutor,
+    )

@@ -17,6 +17,7 @@ import strawberry
 
 from customer_credit.domain.accounts import is_unicode_text
 from customer_credit.domain.messages import message
+from customer_credit.graphql.core.compact_json import compact_json
 from customer_credit.graphql.core.errors import RequestError
 
 
@@ -43,7 +44,7 @@ def fingerprint(*parts: Any) -> str:
 
 
 def encode_cursor(query_fingerprint: str, position: list[Any]) -> str:
-    raw = json.dumps([query_fingerprint, *position], separators=(",", ":"))
+    raw = compact_json([query_fingerprint, *position])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
