@@ -515,8 +515,11 @@ class AccountRepository:
         sorted); once a bounded count finds `walk_from_matches` of them, walking the page's order and
         testing the prefix on each account stops after `limit` matches, which for a frequent prefix reads
         far fewer documents (README, Performance). The same accounts either way; none is asked for when
-        the count finds none."""
+        the count finds none. A date-like prefix is a test already (`prefix_range`): counting it first
+        would read the collection twice."""
         ranged = [*conditions, {field: prefix_range(prefix)}]
+        if DATE_LIKE.match(prefix):
+            return await self.find_matches(query, ranged, limit, keep)
         matches = await count(self.accounts, all_of(ranged), self.walk_from_matches)
         if matches == 0:
             return []
