@@ -309,9 +309,11 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
     from customer_credit.domain import account_planner as planner_module
     from customer_credit.domain import accounts as domain_accounts
     from customer_credit.domain.imports import ImportMode
+    from customer_credit.graphql.context import Services
     from customer_credit.persistence import account_batches
     from customer_credit.persistence import imports as imports_persistence
     from customer_credit.persistence.database import connect
+    from customer_credit.settings import Settings
     from customer_credit.usecases.imports import UploadedFile, start_import
     from customer_credit.worker import planning as planning_module
     from customer_credit.worker import runner as runner_module
@@ -328,8 +330,8 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
     phases.wrap_async(batches, "by_ids", "db: lookup by _id ($in)")
     phases.wrap_async(batches, "open_by_email_keys", "db: lookup by email_key ($in)")
     phases.wrap_async(batches, "open_by_document_keys", "db: lookup by document_key ($in)")
-    phases.wrap_async(batches, "insert", "write: insert (accounts insert_many + events)")
-    phases.wrap_async(batches, "record_events", "write:   of which events insert_many")
+    phases.wrap_async(batches, "claim", "write:   of which email claims")
+    phases.wrap_async(batches, "insert", "write: insert (claims + accounts insert_many)")
     phases.wrap_sync(account_batches, "account_document", "cpu:   of which account_document")
     phases.wrap_sync(reader_module.RecordReader, "feed", "cpu: CSV reader feed (decode + csv.reader)")
     phases.wrap_sync(runner_module, "map_row", "cpu: map_row (cells -> request)")
@@ -339,8 +341,8 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
     phases.wrap_sync(domain_accounts, "normalize_email", "cpu:     of which normalize_email (email-validator)")
     phases.wrap_sync(domain_accounts, "normalize_document", "cpu:     of which normalize_document (stdnum)")
     phases.wrap_sync(planner_module, "diff", "cpu:   of which diff (the event's changes)")
-    phases.wrap_async(runner, "plan_creates", "plan_creates (planning + lookup of given ids)")
-    phases.wrap_async(runner, "write", "write (lease, documents, bulk writes)")
+    phases.wrap_async(runner_module.AccountRows, "plan_creates", "plan_creates (planning + lookup of given ids)")
+    phases.wrap_async(runner_module.AccountRows, "write", "write (lease, documents, bulk writes)")
     phases.wrap_async(runner, "record", "record (counters, row errors, checkpoint)")
 
     db = connect(uri, database)
@@ -358,7 +360,13 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
                 max_rows=rows + 1,
             )
         worker = runner(
-            runs_repo, batches(db), owner="profile", batch_size=2000, lease_ms=600_000, default_credit_limit_cents=10000
+            runs_repo,
+            batches(db),
+            Services.build(Settings(), db).ledgers,
+            owner="profile",
+            batch_size=2000,
+            lease_ms=600_000,
+            default_credit_limit_cents=10000,
         )
         claimed = await runs_repo.claim("profile", now_ms=runner_module.now_ms(), lease_ms=600_000)
         assert claimed is not None and claimed.id == run.id
@@ -400,9 +408,9 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "db: lookup by _id ($in)",
         "write (lease, documents, bulk writes)",
         "db: lease renewal (update_one import_runs)",
-        "write: insert (accounts insert_many + events)",
+        "write: insert (claims + accounts insert_many)",
         "cpu:   of which account_document",
-        "write:   of which events insert_many",
+        "write:   of which email claims",
         "db: lookup by email_key ($in)",
         "db: lookup by document_key ($in)",
         "record (counters, row errors, checkpoint)",
@@ -417,9 +425,9 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "cpu:   of which diff (the event's changes)": 2,
         "db: lookup by _id ($in)": 1,
         "db: lease renewal (update_one import_runs)": 1,
-        "write: insert (accounts insert_many + events)": 1,
+        "write: insert (claims + accounts insert_many)": 1,
         "cpu:   of which account_document": 2,
-        "write:   of which events insert_many": 2,
+        "write:   of which email claims": 2,
         "db: lookup by email_key ($in)": 1,
         "db: lookup by document_key ($in)": 1,
         "db: add_row_errors": 1,
@@ -445,8 +453,8 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "|---|" + "---|" * segments,
     ]
     for label in (
-        "write: insert (accounts insert_many + events)",
-        "write:   of which events insert_many",
+        "write: insert (claims + accounts insert_many)",
+        "write:   of which email claims",
         "db: lease renewal (update_one import_runs)",
         "db: checkpoint (update_one import_runs)",
     ):
