@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.accounts import open_account
+from tests.support.accounts import close_account, open_account
 from tests.support.graphql import graphql
 
 COUNTS = """
@@ -143,6 +143,28 @@ async def test_rest_summary_counts_the_closed_accounts(client, four_kinds):
 
     assert response.status_code == 200, response.text
     assert response.json()["summary"] == {"count": 1}
+
+
+async def test_totals_by_status_hold_with_more_accounts_of_each_status_than_are_counted_one_by_one(client):
+    """Enough open and closed accounts that every total is counted by the database, not from a few ids."""
+    for n in range(19):
+        await open_account(client, id=f"many-{n:02d}", email=f"many.{n}@example.com")
+    for n in range(9):
+        assert (await close_account(client, f"many-{n:02d}"))["errors"] == []
+
+    totals = {
+        status: (await counts(client, filter={"status": status} if status else None, limit=9))
+        for status in ("OPEN", "CLOSED", None)
+    }
+    rest = await client.get(REST_LIST, params={"status": "Open"})
+
+    assert {status: c["totalCount"] for status, c in totals.items()} == {"OPEN": 10, "CLOSED": 9, None: 19}
+    assert {status: c["count"]["precision"] for status, c in totals.items()} == {
+        "OPEN": "AT_LEAST",
+        "CLOSED": "EXACT",
+        None: "AT_LEAST",
+    }
+    assert rest.json()["summary"] == {"count": 10}
 
 
 async def test_search_by_a_date_like_id_prefix_finds_it(client):

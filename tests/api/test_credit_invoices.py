@@ -3,6 +3,7 @@ closeAccount's OPEN_BALANCE."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -154,7 +155,9 @@ async def test_an_adjustment_needs_an_amount_and_a_note(client, amount, note, co
 async def test_the_statement_can_be_read_between_two_moments(client):
     account_id = await credit_account(client)
     await succeed(client, ADJUST, "adjustBalance", accountId=account_id, amount="1.00", note="first")
+    await asyncio.sleep(0.005)  # entries are stamped to the millisecond: `middle` must fall in none of theirs
     middle = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.005)
     await succeed(client, ADJUST, "adjustBalance", accountId=account_id, amount="2.00", note="second")
 
     after = (await graphql(client, STATEMENT_BETWEEN, id=account_id, **{"from": middle}))["data"]["account"]
