@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from customer_credit.persistence.accounts import AccountRepository
-from customer_credit.persistence.database import ACCOUNTS
+from customer_credit.persistence.database import ACCOUNTS, STATEMENT_ENTRIES
+from customer_credit.persistence.ledger import LedgerRepository
 from customer_credit.persistence.upgrades import run_once
 from tests.support.accounts import close_account, open_account
+from tests.support.credit import ADJUST, credit_account, ledger, succeed
 
 
 def counting_upgrade(calls: list[int], brought: int):
@@ -77,3 +79,17 @@ async def test_accounts_closed_before_closed_keys_get_theirs_once(client, databa
     assert await repository.add_closed_keys() == 0
     assert "closed_key" in await accounts.find_one({"_id": "closed-2"})
     assert "closed_key" not in await accounts.find_one({"_id": "open-1"})
+
+
+async def test_statement_entries_written_before_entry_keys_get_theirs_once_and_are_listed_again(client, database):
+    account_id = await credit_account(client)
+    for amount in ("1.00", "2.00", "3.00"):
+        await succeed(client, ADJUST, "adjustBalance", accountId=account_id, amount=amount, note=amount)
+    entries = database.collection(STATEMENT_ENTRIES)
+    await entries.update_many({}, {"$unset": {"entry_key": ""}})
+    assert [e["note"] for e in (await ledger(client, account_id))["statement"]["nodes"]] == []
+    repository = LedgerRepository(database)
+
+    assert await repository.add_entry_keys() == 3
+    assert await repository.add_entry_keys() == 0
+    assert [e["note"] for e in (await ledger(client, account_id))["statement"]["nodes"]] == ["3.00", "2.00", "1.00"]

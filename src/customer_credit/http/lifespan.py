@@ -72,6 +72,7 @@ def lifespan(
             await run_once(connected, "email-claims", services.accounts.claim_unclaimed_emails)
             await run_once(connected, "id-keys", services.accounts.add_id_keys)
             await run_once(connected, "closed-keys", services.accounts.add_closed_keys)
+            await run_once(connected, "entry-keys", services.ledger.add_entry_keys)
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)

@@ -19,7 +19,7 @@ from itertools import combinations
 from typing import Any
 
 from motor.motor_asyncio import AsyncIOMotorCollection
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from customer_credit.domain.account_planner import AccountChange, in_use
@@ -46,6 +46,7 @@ from customer_credit.persistence.database import ACCOUNT_EVENTS, ACCOUNTS, Datab
 from customer_credit.persistence.email_claims import EmailClaims
 from customer_credit.persistence.errors import DUPLICATE_KEY
 from customer_credit.persistence.ledger import HEADROOM, HEADROOM_PLAIN, ledger_fields
+from customer_credit.persistence.upgrades import add_missing_field
 
 # Each order has one stored key that is unique per account (the value, then the id), so a keyset
 # page is a single range condition on one indexed field: `{key: {$gt: last}}`. A compound
@@ -59,9 +60,6 @@ SORT_FIELDS = {
 
 # Strings that start with a prefix sort below prefix + this (the last code point; UTF-8 and code point order agree).
 LAST_CHARACTER = chr(0x10FFFF)
-
-# Documents an upgrade changes per bulk write.
-UPGRADE_BATCH = 1_000
 
 # What the embedded server takes for a date at the start of a string (neosqlite's DATETIME_PATTERNS).
 DATE_LIKE = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}|\d{2}[-/]\d{2}[-/]\d{4}")
@@ -427,16 +425,7 @@ class AccountRepository:
 
     async def add_id_keys(self) -> int:
         """The lower-cased id (`id_key`) for accounts opened before it was kept; returns how many."""
-        added = 0
-        batch: list[UpdateOne] = []
-        async for document in self.accounts.find({"id_key": {"$exists": False}}, ["_id"]):
-            batch.append(UpdateOne({"_id": document["_id"]}, {"$set": id_key(document["_id"])}))
-            if len(batch) == UPGRADE_BATCH:
-                added += (await self.accounts.bulk_write(batch, ordered=False)).modified_count
-                batch = []
-        if batch:
-            added += (await self.accounts.bulk_write(batch, ordered=False)).modified_count
-        return added
+        return await add_missing_field(self.accounts, "id_key", id_key)
 
     async def add_closed_keys(self) -> int:
         """The `closed_key` for accounts closed before it was kept; returns how many."""

@@ -68,6 +68,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("transaction_id", ASCENDING)], name="transaction"),
     ],
     IDEMPOTENCY_KEYS: [IndexModel([("at", ASCENDING)], name="at")],
+    # An account's statement, one range (persistence/ledger.py: ENTRY_KEY).
+    STATEMENT_ENTRIES: [IndexModel([("entry_key", ASCENDING)], name="entry_key")],
 }
 
 

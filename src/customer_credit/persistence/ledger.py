@@ -55,6 +55,7 @@ from customer_credit.persistence.database import (
     Database,
 )
 from customer_credit.persistence.errors import DUPLICATE_KEY
+from customer_credit.persistence.upgrades import add_missing_field
 
 LEDGER_KEYS = [
     "status",
@@ -67,6 +68,9 @@ LEDGER_KEYS = [
     "pending",
     "done",
 ]
+# An entry's id again, under an index of its own: the embedded server answers no range of `_id` from an
+# index (a statement page read the whole collection: 0.5 s at 100,000 entries), any other field's it does.
+ENTRY_KEY = "entry_key"
 HEADROOM = "headroom_cents"  # with tolerance
 HEADROOM_PLAIN = "headroom_plain_cents"  # without: the store setting toleranceEnabled picks one
 
@@ -178,6 +182,7 @@ def invoice_from_document(d: dict[str, Any]) -> Invoice:
 def entry_document(e: StatementEntry) -> dict[str, Any]:
     return {
         "_id": e.id,
+        ENTRY_KEY: e.id,
         "account_id": e.account_id,
         "at": e.at_ms,
         "kind": e.kind.value,
@@ -559,8 +564,8 @@ class LedgerRepository:
         """Newest first: entry ids sort in the order the entries were applied."""
         conditions = entry_conditions(account_id, from_ms, to_ms)
         if after is not None:
-            conditions["_id"] = {**conditions["_id"], "$lt": after}
-        cursor = self.entries.find(conditions).sort("_id", DESCENDING).limit(limit)
+            conditions[ENTRY_KEY] = {**conditions[ENTRY_KEY], "$lt": after}
+        cursor = self.entries.find(conditions).sort(ENTRY_KEY, DESCENDING).limit(limit)
         return [entry_from_document(d) async for d in cursor]
 
     async def count_entries(
@@ -568,8 +573,12 @@ class LedgerRepository:
     ) -> int:
         return await count(self.entries, entry_conditions(account_id, from_ms, to_ms), limit)
 
+    async def add_entry_keys(self) -> int:
+        """The `entry_key` of entries written before it was kept; returns how many."""
+        return await add_missing_field(self.entries, ENTRY_KEY, lambda entry_id: {ENTRY_KEY: entry_id})
+
     async def all_entries(self, account_id: str) -> list[StatementEntry]:
-        cursor = self.entries.find(entry_conditions(account_id, None, None)).sort("_id", ASCENDING)
+        cursor = self.entries.find(entry_conditions(account_id, None, None)).sort(ENTRY_KEY, ASCENDING)
         return [entry_from_document(d) async for d in cursor]
 
     async def all_transactions(self, account_id: str) -> list[CreditTransaction]:
@@ -613,8 +622,8 @@ def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
 
 
 def entry_conditions(account_id: str, from_ms: int | None, to_ms: int | None) -> dict[str, Any]:
-    """An account's entries are the ids `e:<accountId>:…`: one range of the primary index."""
-    conditions: dict[str, Any] = {"_id": {"$gt": f"e:{account_id}:", "$lt": f"e:{account_id};"}}
+    """An account's entries are the ids `e:<accountId>:…`: one range of `entry_key`."""
+    conditions: dict[str, Any] = {ENTRY_KEY: {"$gt": f"e:{account_id}:", "$lt": f"e:{account_id};"}}
     at: dict[str, int] = {}
     if from_ms is not None:
         at["$gte"] = from_ms

@@ -8,9 +8,16 @@ Each upgrade is idempotent: two processes starting together may both run it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorCollection
+from pymongo import UpdateOne
 
 from customer_credit.domain.clock import now_ms
 from customer_credit.persistence.database import UPGRADES, Database
+
+# Documents an upgrade changes per bulk write.
+UPGRADE_BATCH = 1_000
 
 
 async def run_once(database: Database, name: str, upgrade: Callable[[], Awaitable[int]]) -> int | None:
@@ -21,3 +28,19 @@ async def run_once(database: Database, name: str, upgrade: Callable[[], Awaitabl
     brought = await upgrade()
     await done.update_one({"_id": name}, {"$set": {"at": now_ms(), "brought": brought}}, upsert=True)
     return brought
+
+
+async def add_missing_field(
+    collection: AsyncIOMotorCollection[Any], field: str, values_of: Callable[[str], dict[str, Any]]
+) -> int:
+    """`$set` `values_of(_id)` on each document without `field`, a batch at a time; returns how many."""
+    added = 0
+    batch: list[UpdateOne] = []
+    async for document in collection.find({field: {"$exists": False}}, ["_id"]):
+        batch.append(UpdateOne({"_id": document["_id"]}, {"$set": values_of(document["_id"])}))
+        if len(batch) == UPGRADE_BATCH:
+            added += (await collection.bulk_write(batch, ordered=False)).modified_count
+            batch = []
+    if batch:
+        added += (await collection.bulk_write(batch, ordered=False)).modified_count
+    return added
