@@ -12,8 +12,9 @@ key), so nothing is written or counted twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -43,6 +44,8 @@ logger = logging.getLogger("customer_credit.imports")
 
 MAX_RETRIES = 3
 MAX_BATCH_SIZE = 5000  # the setting's upper bound; what an attempt that did not record its batch size may have used
+SLICE = 250  # rows read or planned between two pauses of the read-ahead (about 4 and 18 ms of CPU)
+PAUSE_SECONDS = 0.001
 
 
 class LeaseLost(Exception):
@@ -71,13 +74,21 @@ class PlannedRow(Protocol):
 class RowKind(Protocol):
     """How one kind of import (accounts, invoices) reads, decides and writes its rows."""
 
+    # Whether `plan` may run while the previous batch is being written: only if it writes nothing and
+    # nothing it reads can be changed by that write. `read` never touches the database: it always may.
+    plans_ahead: bool
+
     def read(self, record: Record) -> PlannedRow | None:
         """The data row mapped and checked against the rows before it; None for a note."""
         ...
 
-    async def apply(self, batch: list[Any], recheck: list[int]) -> None:
-        """Decide the batch's rows and, unless the run is a dry run, write them. `recheck`: rows an
-        interrupted attempt may already have applied."""
+    async def plan(self, batch: list[Any], recheck: list[int]) -> None:
+        """Decide the batch's rows, looking up what they need. `recheck`: rows an interrupted attempt
+        may already have applied."""
+        ...
+
+    async def write(self, batch: list[Any]) -> None:
+        """Write the decided rows (never called for a dry run)."""
         ...
 
 
@@ -87,6 +98,31 @@ class RunState:
     rows: RowKind
     counters: ImportCounters
     recheck: int  # how many of the next rows an interrupted attempt may already have applied
+
+
+@dataclass
+class Batch:
+    rows: list[PlannedRow]
+    recheck: list[int]  # its rows an interrupted attempt may already have applied
+
+
+async def pause() -> None:
+    """Let the database driver's threads run between two slices of the read-ahead's CPU work.
+
+    The driver (motor) runs each operation in a thread, which needs the GIL several times to send a
+    command and take its answer. A thread busy with CPU hands the GIL over only every switch interval
+    (5 ms), and `asyncio.sleep(0)` does not block, so a write awaited beside the read-ahead would wait
+    for most of it; blocking a millisecond in the event loop lets those threads run."""
+    await asyncio.sleep(PAUSE_SECONDS)
+
+
+async def cancelled(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it has ended. What it raised is dropped: it ran ahead of a batch
+    whose own error is the one the run ends on."""
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()  # retrieved, so that asyncio does not log it as never retrieved
 
 
 class ImportRunner:
@@ -116,28 +152,68 @@ class ImportRunner:
         self.should_stop = should_stop
 
     async def run(self, run: ImportRun) -> ImportStatus:
-        """Process a claimed run to its end; returns the final status."""
+        """Process a claimed run to its end; returns the final status.
+
+        While a batch's writes are awaited, a task reads the next batch (and plans it, if its kind
+        `plans_ahead`): the planning is CPU of this process and the writes mostly the database server's,
+        so they overlap. The task only reads from the database, and a batch is still written, counted
+        and checkpointed only after the one before it, so a crash anywhere resumes as before. The task
+        never outlives `run`: an error in it surfaces here, in the batch's turn."""
         # An earlier attempt that got as far as starting may have written rows after its last checkpoint:
-        # at most one of its batches, which each kind recognises (see `RowKind.apply`).
+        # at most one of its batches, which each kind recognises (see `RowKind.plan`).
         recheck = (run.batch_size or MAX_BATCH_SIZE) if run.started_at_ms is not None else 0
         await self.runs.mark_started(run.id, self.owner, now_ms(), batch_size=self.batch_size)
         state = RunState(run=run, rows=await self.rows_of(run), counters=run.counters, recheck=recheck)
-        reader = RecordReader(CsvFormat(encoding=run.layout.encoding, delimiter=run.layout.delimiter))
-        batch: list[PlannedRow] = []
-        async for chunk in self.runs.file_chunks(run.id):
-            for record in reader.feed(chunk):
-                if self.admit(state, record, batch) and len(batch) >= self.batch_size:
-                    await self.apply(state, batch)
-                    batch = []
-        for record in reader.close():
-            self.admit(state, record, batch)
-        if batch:
-            await self.apply(state, batch)
+        batches = self.batches(state)
+        ahead = asyncio.create_task(self.prepare(state, batches))
+        try:
+            while (batch := await ahead) is not None:
+                ahead = asyncio.create_task(self.prepare(state, batches))
+                if not state.rows.plans_ahead:
+                    await state.rows.plan(batch.rows, batch.recheck)
+                if not run.dry_run:
+                    await state.rows.write(batch.rows)
+                await self.record(state, batch.rows)
+        finally:
+            await cancelled(ahead)
+            await batches.aclose()
         counters = state.counters
         status = ImportStatus.COMPLETED_WITH_ERRORS if counters.failed_count else ImportStatus.SUCCEEDED
         if not await self.runs.finish(run.id, self.owner, status=status, counters=counters, now_ms=now_ms()):
             raise LeaseLost(run.id)
         return status
+
+    async def batches(self, state: RunState) -> AsyncGenerator[list[PlannedRow], None]:
+        """The rows still to process, read and batched."""
+        run = state.run
+        reader = RecordReader(CsvFormat(encoding=run.layout.encoding, delimiter=run.layout.delimiter))
+        batch: list[PlannedRow] = []
+        async for chunk in self.runs.file_chunks(run.id):
+            for record in reader.feed(chunk):
+                if not self.admit(state, record, batch):
+                    continue
+                if len(batch) >= self.batch_size:
+                    yield batch
+                    batch = []
+                elif len(batch) % SLICE == 0:
+                    await pause()
+        for record in reader.close():
+            self.admit(state, record, batch)
+        if batch:
+            yield batch
+
+    async def prepare(self, state: RunState, batches: AsyncIterator[list[PlannedRow]]) -> Batch | None:
+        """The next batch, read, and planned if its kind plans ahead; None after the last."""
+        rows = await anext(batches, None)
+        if rows is None:
+            return None
+        recheck: list[int] = []
+        if state.recheck and not state.run.dry_run:
+            recheck = [plan.row for plan in rows[: state.recheck]]
+            state.recheck -= len(recheck)
+        if state.rows.plans_ahead:
+            await state.rows.plan(rows, recheck)
+        return Batch(rows=rows, recheck=recheck)
 
     async def rows_of(self, run: ImportRun) -> RowKind:
         seen = SeenKeys(3 * (run.total_rows or 1))
@@ -162,14 +238,6 @@ class ImportRunner:
             return False
         batch.append(plan)
         return True
-
-    async def apply(self, state: RunState, batch: list[PlannedRow]) -> None:
-        recheck: list[int] = []
-        if state.recheck and not state.run.dry_run:
-            recheck = [plan.row for plan in batch[: state.recheck]]
-            state.recheck -= len(recheck)
-        await state.rows.apply(batch, recheck)
-        await self.record(state, batch)
 
     async def record(self, state: RunState, batch: list[PlannedRow]) -> None:
         run = state.run
@@ -202,7 +270,15 @@ class ImportRunner:
 
 class AccountRows:
     """Account rows: decided by the `BatchPlanner`, looked up and written a batch at a time. The rows of
-    an interrupted batch already applied are recognised by the `(run, row)` their events carry."""
+    an interrupted batch already applied are recognised by the `(run, row)` their events carry.
+
+    A CREATE batch is planned ahead, while the batch before it is written: what its planning reads
+    cannot be changed by that write. It looks up only the ids the file gives (a row giving an id an
+    earlier row gave already failed as DUPLICATE_IN_FILE; one created meanwhile by someone else is
+    refused at the write by the unique index, as any clash is) and, for a dry run, which writes
+    nothing, the emails and documents in use. An UPDATE batch is planned only after the
+    batch before it is written: it finds accounts by the Email it gives, which that batch may just
+    have changed or released, and it must plan its change from the account as written."""
 
     def __init__(
         self,
@@ -216,6 +292,7 @@ class AccountRows:
         self.planner = planner
         self.accounts = accounts
         self.check_lease = check_lease
+        self.plans_ahead = run.mode is ImportMode.CREATE
 
     def read(self, record: Record) -> RowPlan | None:
         """Notes (the template's example row) are not data rows."""
@@ -225,18 +302,21 @@ class AccountRows:
         self.planner.check_duplicates(command)
         return RowPlan(command=command, cells=record.cells)
 
-    async def apply(self, batch: list[RowPlan], recheck: list[int]) -> None:
+    async def plan(self, batch: list[RowPlan], recheck: list[int]) -> None:
         applied = await self.accounts.applied_rows(self.run.id, recheck) if recheck else {}
         if self.run.mode is ImportMode.CREATE:
             await self.plan_creates(batch, applied)
         else:
             await self.plan_updates(batch, applied)
-        if not self.run.dry_run:
-            await self.write(batch)
 
     async def plan_creates(self, batch: list[RowPlan], applied: dict[int, int]) -> None:
         planner = self.planner
-        opening = planner.plan_creates(batch, applied, now_ms())
+        at_ms = now_ms()
+        opening: list[RowPlan] = []
+        for start in range(0, len(batch), SLICE):
+            # Planned ahead, this runs while the previous batch's writes are awaited (see `pause`).
+            opening += planner.plan_creates(batch[start : start + SLICE], applied, at_ms)
+            await pause()
         given = {plan.account_id for plan in opening if plan.command.account_id and plan.account_id}
         existing = await self.accounts.by_ids(given)
         planner.refuse_existing(opening, existing)

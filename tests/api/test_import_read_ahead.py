@@ -1,0 +1,201 @@
+"""A CREATE run reads and plans its next batch while the current one is written: the same result as one
+batch at a time, a batch still written and checkpointed only after the one before it, an error in the
+read-ahead raised by the run, and nothing left running once the run has ended either way."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from customer_credit.domain.clock import now_ms
+from customer_credit.persistence.account_batches import AccountBatchRepository
+from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
+from customer_credit.persistence.imports import ImportRunRepository
+from customer_credit.worker.runner import ImportRunner
+from tests.support.crashes import BATCH, crash, crash_on_call, make_worker, queue, resume
+from tests.support.csv_files import csv_file, row
+from tests.support.imports import counts, error_triples, wait_for_run
+
+# Nine data rows, three batches of three (rows 2-4, 5-7, 8-10); every batch gives ids, and the failures
+# (one bad cell, duplicates of rows of earlier batches) sit in the later batches.
+ROWS = [
+    row("ra-1", "ra1@example.com"),  # 2
+    row("", "ra2@example.com"),  # 3
+    row("ra-3", "ra3@example.com"),  # 4
+    row("ra-4", "ra4@example.com"),  # 5
+    row("", "not-an-email"),  # 6  INVALID_EMAIL
+    row("", "RA2@Example.com"),  # 7  DUPLICATE_IN_FILE (row 3)
+    row("ra-7", "ra7@example.com"),  # 8
+    row("ra-1", "ra8@example.com"),  # 9  DUPLICATE_IN_FILE (row 2)
+    row("", "ra9@example.com"),  # 10
+]
+FILE = csv_file(ROWS)
+COUNTS = {
+    "totalRows": 9,
+    "processedRows": 9,
+    "createdCount": 6,
+    "updatedCount": 0,
+    "unchangedCount": 0,
+    "failedCount": 3,
+}
+ERRORS = [(6, "Email", "INVALID_EMAIL"), (7, "Email", "DUPLICATE_IN_FILE"), (9, "Id", "DUPLICATE_IN_FILE")]
+CREATED_ROWS = [2, 3, 4, 5, 8, 10]
+BATCH_IDS = [{"ra-1", "ra-3"}, {"ra-4"}, {"ra-7"}]  # the given ids each batch looks up (row 9's failed)
+
+
+def runner_over(app, accounts: AccountBatchRepository, runs: ImportRunRepository | None = None) -> ImportRunner:
+    services = app.state.services
+    return ImportRunner(
+        runs or services.imports,
+        accounts,
+        services.ledgers,
+        owner="read-ahead-test",
+        batch_size=BATCH,
+        lease_ms=30_000,
+        default_credit_limit_cents=100_00,
+    )
+
+
+async def claimed(app, client, mode: str = "CREATE"):
+    run_id = await queue(client, FILE, mode)
+    run = await app.state.services.imports.claim("read-ahead-test", now_ms=now_ms(), lease_ms=30_000)
+    assert run is not None and run.id == run_id
+    return run
+
+
+async def assert_run_exact(client, database, run_id: str) -> None:
+    run = await wait_for_run(client, run_id)
+    assert (run["status"], counts(run), error_triples(run)) == ("COMPLETED_WITH_ERRORS", COUNTS, ERRORS)
+    accounts = await database.collection(ACCOUNTS).find({}).to_list(None)
+    assert sorted(a["last_event"]["import_row"] for a in accounts) == CREATED_ROWS
+    assert {a["_id"] for a in accounts} >= {"ra-1", "ra-3", "ra-4", "ra-7"}
+
+
+def stray_tasks(before: set[asyncio.Task]) -> set[asyncio.Task]:
+    return asyncio.all_tasks() - before - {asyncio.current_task()}
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 4, 50])
+async def test_any_batch_size_gives_the_same_accounts_counts_and_errors(client, app, database, batch_size):
+    run_id = await queue(client, FILE, "CREATE")
+
+    await resume(client, app, run_id, batch_size=batch_size)
+
+    await assert_run_exact(client, database, run_id)
+
+
+async def test_the_next_batch_is_planned_while_the_current_one_is_written(client, app, database):
+    events: list[tuple[str, object]] = []
+    next_batch_planned = asyncio.Event()
+    planned_during_the_first_write: list[bool] = []
+    accounts = AccountBatchRepository(database)
+    runs = ImportRunRepository(database)
+    by_ids, insert, checkpoint = accounts.by_ids, accounts.insert, runs.checkpoint
+
+    async def watched_by_ids(ids):
+        events.append(("lookup", set(ids)))
+        if ids == BATCH_IDS[1]:
+            next_batch_planned.set()
+        return await by_ids(ids)
+
+    async def slow_insert(changes):
+        events.append(("insert", sorted(change.account_id for change in changes)))
+        if not planned_during_the_first_write:
+            # The first batch's write holds here until the second batch has been planned: one batch at a
+            # time, that never happens, and the write gives up after a second.
+            try:
+                await asyncio.wait_for(next_batch_planned.wait(), 1.0)
+            except TimeoutError:
+                planned_during_the_first_write.append(False)
+            else:
+                planned_during_the_first_write.append(True)
+        return await insert(changes)
+
+    async def watched_checkpoint(run_id, owner, **fields):
+        events.append(("checkpoint", fields["position"]))
+        return await checkpoint(run_id, owner, **fields)
+
+    accounts.by_ids, accounts.insert, runs.checkpoint = watched_by_ids, slow_insert, watched_checkpoint
+    run = await claimed(app, client)
+
+    await runner_over(app, accounts, runs).run(run)
+
+    assert planned_during_the_first_write == [True]
+    kinds = [(kind, value) for kind, value in events if kind != "lookup" or value]
+    first_insert, second_insert, _ = (i for i, (kind, _) in enumerate(kinds) if kind == "insert")
+    assert kinds[first_insert + 1] == ("lookup", BATCH_IDS[1])  # planned during the write...
+    assert ("checkpoint", 4) in kinds[first_insert + 1 : second_insert]  # ...written after the checkpoint
+    assert [value for kind, value in kinds if kind == "checkpoint"] == [4, 7, 10]
+    await assert_run_exact(client, database, run.id)
+
+
+async def test_an_error_while_planning_ahead_is_raised_by_the_run_after_the_batch_before_it(client, app, database):
+    accounts = AccountBatchRepository(database)
+    by_ids = accounts.by_ids
+
+    async def failing_by_ids(ids):
+        if ids == BATCH_IDS[1]:
+            raise RuntimeError("lookup failed")
+        return await by_ids(ids)
+
+    accounts.by_ids = failing_by_ids
+    run = await claimed(app, client)
+    before = asyncio.all_tasks()
+
+    with pytest.raises(RuntimeError, match="lookup failed"):
+        await runner_over(app, accounts).run(run)
+
+    assert stray_tasks(before) == set()
+    # The batch written beside the failed read-ahead is checkpointed, as it was before its successor failed.
+    stored = await database.collection(IMPORT_RUNS).find_one({"_id": run.id})
+    assert (stored["status"], stored["processed_rows"]) == ("RUNNING", BATCH)
+    assert await database.collection(ACCOUNTS).count_documents({}) == 3
+
+
+async def test_an_error_in_a_write_cancels_the_read_ahead_and_leaves_nothing_running(client, app, database):
+    read_ahead_waiting = asyncio.Event()
+    cancelled: list[bool] = []
+    accounts = AccountBatchRepository(database)
+    by_ids, insert = accounts.by_ids, accounts.insert
+
+    async def hanging_by_ids(ids):
+        if ids == BATCH_IDS[1]:
+            read_ahead_waiting.set()
+            try:
+                await asyncio.Event().wait()  # a lookup that never answers
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+        return await by_ids(ids)
+
+    async def failing_insert(changes):
+        if any(change.account_id == "ra-1" for change in changes):
+            await asyncio.wait_for(read_ahead_waiting.wait(), 5)
+            raise RuntimeError("insert failed")
+        return await insert(changes)
+
+    accounts.by_ids, accounts.insert = hanging_by_ids, failing_insert
+    run = await claimed(app, client)
+    before = asyncio.all_tasks()
+
+    with pytest.raises(RuntimeError, match="insert failed"):
+        await runner_over(app, accounts).run(run)
+
+    assert cancelled == [True]
+    assert stray_tasks(before) == set()
+
+
+@pytest.mark.parametrize("in_batch", [2, 3])
+async def test_a_crash_in_a_batch_write_leaves_the_checkpoint_at_the_batch_before(client, app, database, in_batch):
+    run_id = await queue(client, FILE, "CREATE")
+    accounts = AccountBatchRepository(database)
+    accounts.insert = crash_on_call(in_batch, accounts.insert)
+    await crash(make_worker(app, accounts=accounts, lease_seconds=0.001))
+    stored = await database.collection(IMPORT_RUNS).find_one({"_id": run_id})
+    assert (stored["status"], stored["processed_rows"]) == ("RUNNING", BATCH * (in_batch - 1))
+    assert stored["position"] == 1 + BATCH * (in_batch - 1)
+
+    await resume(client, app, run_id)
+
+    await assert_run_exact(client, database, run_id)
