@@ -251,8 +251,8 @@ def store_documents(count: int, now_ms: int | None = None) -> Iterator[tuple[str
             yield name, pending[name]
 
 
-async def load_store(uri: str, database: str, count: int, log) -> float:
-    """Seconds to load `count` accounts with their credit and build the service's indexes."""
+async def load_store(uri: str, database: str, count: int, log) -> tuple[float, str]:
+    """Seconds to load `count` accounts with their credit and build the service's indexes, and what was loaded."""
     db = connect(uri, database, timeout_ms=120_000)
     try:
         for name in COLLECTIONS:
@@ -264,9 +264,10 @@ async def load_store(uri: str, database: str, count: int, log) -> float:
             loaded[name] += len(batch)
             if name == ACCOUNTS and loaded[name] % (100 * BATCH) == 0:
                 log(f"lists: {loaded[name]:,} of {count:,} accounts loaded ({time.perf_counter() - started:.0f} s)")
-        log("lists: loaded " + ", ".join(f"{loaded[name]:,} {name}" for name in COLLECTIONS))
+        what = ", ".join(f"{loaded[name]:,} {name}" for name in COLLECTIONS)
+        log(f"lists: loaded {what}")
         await db.create_indexes()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, what
     finally:
         db.close()
 
