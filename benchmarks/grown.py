@@ -45,7 +45,7 @@ CALLS = [
 ]
 
 # The exact totals of the same lists: they read every match on the embedded server, so they are recorded, not
-# graded (as rows 7j–7l).
+# graded (as rows 7s–7u).
 EXACT_INFO = [
     ListCall("8f", "`accounts`, no filter", "totalCount", accounts_page("totalCount")),
     ListCall(

@@ -5,12 +5,17 @@ The stores are loaded outside the timing by the fastest honest path: the service
 (`documents.account_documents`) written with `insert_many` in batches of 1,000, the indexes the service
 declares created after the load (as `serve` would create them on start). Every tenth account is closed the
 way a close leaves it: status CLOSED, its `closed_key`, and no unique keys (`email_key`, `document_key`).
+Another tenth of the accounts (every tenth, from the first) has one credit transaction settled in 3
+installments (`documents.SettledCredit`: the service's own planners and document functions, the account's
+ledger fields moved as the service moves them): per such account 1 transaction, 3 invoices and 3 to 5
+statement entries; of the invoices about 40% PAID, 20% overdue and 40% due in the coming months.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -21,7 +26,13 @@ import csvgen
 import documents
 import harness
 from customer_credit.persistence.accounts import CLOSED_KEY, CLOSED_MARK
-from customer_credit.persistence.database import ACCOUNTS, connect
+from customer_credit.persistence.database import (
+    ACCOUNTS,
+    CREDIT_TRANSACTIONS,
+    INVOICES,
+    STATEMENT_ENTRIES,
+    connect,
+)
 
 BATCH = 1_000
 WARMUP_CALLS = 3
@@ -30,6 +41,14 @@ GOAL_MS = 300
 GOAL_GROWTH = 1.5
 
 NODES = "nodes { id email status creditLimit }"
+
+CREDIT_EVERY = 10  # accounts 0, 10, 20, … have settled credit (and are open: the closed ones are 3, 13, …)
+OPENED_DAYS_AGO = 200  # before the oldest settlement (150 days ago)
+COLLECTIONS = (ACCOUNTS, CREDIT_TRANSACTIONS, INVOICES, STATEMENT_ENTRIES)
+
+# The account the per-account credit lists name: the 14th with credit (every store has it), settled 92 days
+# ago; its invoices PAID, overdue, PAID; 5 statement entries.
+CREDIT_ACCOUNT = f"00000000-0000-4000-8000-{13 * CREDIT_EVERY:012d}"
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,32 @@ def accounts_page(total: str, arguments: str = "") -> str:
     return f"{{ accounts({listed}) {{ {total} {NODES} }} }}"
 
 
+# The credit lists as the admin page asks for them (static/admin/js: invoices.js, the Faturas screen; credit.js,
+# an account's page): the Faturas page and its totals are two requests, the list asks for no total.
+NO_TOTAL = ""
+INVOICE = "id accountId installment numberOfInstallments amount status overdue dueDate originalDueDate"
+INVOICE_TOTALS = "count amount openAmount paidAmount"
+ENTRY = "id at kind amount balanceAfter actor note invoiceId"
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+ACCOUNT_LEDGER = (
+    f'{{ account(id: "{CREDIT_ACCOUNT}") {{ '
+    "transactions(first: 50, status: AUTHORIZED) { nodes { id amount installments orderId createdAt expiresAt } } "
+    f"invoices(first: 20) {{ {PAGE_INFO} nodes {{ {INVOICE} }} }} "
+    f"statement(first: 20) {{ {PAGE_INFO} nodes {{ {ENTRY} }} }} }} }}"
+)
+
+
+def invoices_page(arguments: str, total: str = NO_TOTAL, first: int = 20) -> str:
+    """The store's `invoices` with `arguments` (a filter) and the total asked for: the Faturas screen's query."""
+    listed = f"first: {first}, {arguments}" if arguments else f"first: {first}"
+    return f"{{ invoices({listed}) {{ {total} {PAGE_INFO} nodes {{ {INVOICE} }} }} }}"
+
+
+def account_list(field: str, total: str, nodes: str) -> str:
+    """One list of `CREDIT_ACCOUNT` (`field` with its arguments) with the total asked for."""
+    return f'{{ account(id: "{CREDIT_ACCOUNT}") {{ {field} {{ {total} {PAGE_INFO} nodes {{ {nodes} }} }} }} }}'
+
+
 def email_in_other_case(count: int, index: int, tag: str) -> str:
     """The email of generated row `index` (of `csvgen.rows(count, tag=tag)`) in upper case: an exact-email
     filter that matches one account only through the case-insensitive key."""
@@ -59,7 +104,8 @@ def email_in_other_case(count: int, index: int, tag: str) -> str:
 
 
 # Each list as the admin page asks for it: count(limit: 1000) on the accounts list; the exact total where an
-# index answers it (one email) or where the contract asks for it (REST summary.count).
+# index answers it (one email, one account's credit lists) or where the contract asks for it (REST
+# summary.count); the credit lists as the admin page and an integration ask for them.
 CALLS = [
     ListCall("7a", "`accounts(first: 50)`, no filter", COUNTED, accounts_page(COUNTED)),
     ListCall("7b", "`accounts` by status CLOSED (10%)", COUNTED, accounts_page(COUNTED, "filter: {status: CLOSED}")),
@@ -93,60 +139,135 @@ CALLS = [
     ),
     ListCall(
         "7i",
-        "`invoices(first: 20)`, overdue (no invoices in the store)",
+        "Faturas: `invoices(first: 20)`, no filter (its totals: 7j)",
+        NO_TOTAL,
+        invoices_page(""),
+    ),
+    ListCall(
+        "7j",
+        "Faturas: `invoiceTotals`, no filter",
+        INVOICE_TOTALS,
+        f"{{ invoiceTotals {{ {INVOICE_TOTALS} }} }}",
+    ),
+    ListCall(
+        "7k",
+        "Faturas: `invoices(first: 20)`, overdue (about 20% of invoices; its totals: 7l)",
+        NO_TOTAL,
+        invoices_page("filter: {overdue: true}"),
+    ),
+    ListCall(
+        "7l",
+        "Faturas: `invoiceTotals`, overdue",
+        INVOICE_TOTALS,
+        f"{{ invoiceTotals(filter: {{overdue: true}}) {{ {INVOICE_TOTALS} }} }}",
+    ),
+    ListCall(
+        "7m",
+        "`invoices(first: 20)`, overdue",
         COUNTED,
-        f"{{ invoices(first: 20, filter: {{overdue: true}}) {{ {COUNTED} nodes {{ id }} }} }}",
+        invoices_page("filter: {overdue: true}", COUNTED),
+    ),
+    ListCall(
+        "7n",
+        "`invoices(first: 20)` of one account",
+        "totalCount",
+        invoices_page(f'filter: {{accountId: "{CREDIT_ACCOUNT}"}}', "totalCount"),
+    ),
+    ListCall(
+        "7o",
+        "Faturas: `invoiceTotals` of one account",
+        INVOICE_TOTALS,
+        f'{{ invoiceTotals(filter: {{accountId: "{CREDIT_ACCOUNT}"}}) {{ {INVOICE_TOTALS} }} }}',
+    ),
+    ListCall(
+        "7p",
+        "an account's credit on the admin page: its holds, `invoices(first: 20)`, `statement(first: 20)`",
+        NO_TOTAL,
+        ACCOUNT_LEDGER,
+    ),
+    ListCall(
+        "7q",
+        "an account's `statement(first: 50)`",
+        "totalCount",
+        account_list("statement(first: 50)", "totalCount", ENTRY),
+    ),
+    ListCall(
+        "7r",
+        "an account's `transactions(first: 20)`",
+        "totalCount",
+        account_list("transactions(first: 20)", "totalCount", "id amount status createdAt"),
     ),
 ]
 
-# Exact totals that read every matching account (or index entry) on the embedded server: measured for the
-# record, no goal (README, Performance).
+# Exact totals that read every matching account, invoice (or index entry) on the embedded server: measured for
+# the record, no goal (README, Performance).
 EXACT_INFO = [
-    ListCall("7j", "`accounts`, no filter, exact `totalCount`", "totalCount", accounts_page("totalCount")),
+    ListCall("7s", "`accounts`, no filter, exact `totalCount`", "totalCount", accounts_page("totalCount")),
     ListCall(
-        "7k",
+        "7t",
         "`accounts` by status CLOSED, exact `totalCount`",
         "totalCount",
         accounts_page("totalCount", "filter: {status: CLOSED}"),
     ),
     ListCall(
-        "7l",
+        "7u",
         '`accounts` by search "marina", exact `totalCount`',
         "totalCount",
         accounts_page("totalCount", 'filter: {search: "marina"}'),
     ),
+    ListCall(
+        "7v",
+        "`invoices(first: 50)`, overdue, exact `totalCount` (README's example)",
+        "totalCount",
+        invoices_page("filter: {overdue: true}", "totalCount", first=50),
+    ),
 ]
 
 
-def store_documents(count: int) -> Iterator[list[dict]]:
-    """The store's accounts in batches; every tenth closed."""
-    batch: list[dict] = []
-    for index, document in enumerate(documents.account_documents(csvgen.rows(count, tag="lst"), run_id="lists")):
+def store_documents(count: int, now_ms: int | None = None) -> Iterator[tuple[str, list[dict]]]:
+    """The store's documents in batches of up to `BATCH`, each with its collection: the accounts, every tenth
+    closed, and the credit of every tenth (`documents.SettledCredit`)."""
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    credit = documents.SettledCredit(now)
+    opened = now - OPENED_DAYS_AGO * documents.DAY_MS
+    pending: dict[str, list[dict]] = defaultdict(list)
+    rows = csvgen.rows(count, tag="lst")
+    for index, document in enumerate(documents.account_documents(rows, run_id="lists", opened_ms=opened)):
         if index % 10 == 3:
             document.update(status="CLOSED", **{CLOSED_KEY: CLOSED_MARK})
             document.pop("email_key", None)
             document.pop("document_key", None)
-        batch.append(document)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        elif index % CREDIT_EVERY == 0:
+            credit.add(document, index // CREDIT_EVERY)
+            for name, made in zip(COLLECTIONS[1:], credit.take()):
+                pending[name].extend(made)
+        pending[ACCOUNTS].append(document)
+        for name in COLLECTIONS:
+            if len(pending[name]) >= BATCH:
+                yield name, pending[name][:BATCH]
+                del pending[name][:BATCH]
+    for name in COLLECTIONS:
+        if pending[name]:
+            yield name, pending[name]
 
 
-async def load_store(uri: str, database: str, count: int, log) -> float:
-    """Seconds to load `count` accounts and build the service's indexes."""
+async def load_store(uri: str, database: str, count: int, log) -> tuple[float, str]:
+    """Seconds to load `count` accounts with their credit and build the service's indexes, and what was loaded."""
     db = connect(uri, database, timeout_ms=120_000)
     try:
-        accounts = db.collection(ACCOUNTS)
-        await accounts.drop()
+        for name in COLLECTIONS:
+            await db.collection(name).drop()
         started = time.perf_counter()
-        for n, batch in enumerate(store_documents(count), start=1):
-            await accounts.insert_many(batch, ordered=False)
-            if n % 100 == 0:
-                log(f"lists: {n * BATCH:,} of {count:,} accounts loaded ({time.perf_counter() - started:.0f} s)")
+        loaded: dict[str, int] = defaultdict(int)
+        for name, batch in store_documents(count):
+            await db.collection(name).insert_many(batch, ordered=False)
+            loaded[name] += len(batch)
+            if name == ACCOUNTS and loaded[name] % (100 * BATCH) == 0:
+                log(f"lists: {loaded[name]:,} of {count:,} accounts loaded ({time.perf_counter() - started:.0f} s)")
+        what = ", ".join(f"{loaded[name]:,} {name}" for name in COLLECTIONS)
+        log(f"lists: loaded {what}")
         await db.create_indexes()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, what
     finally:
         db.close()
 
