@@ -24,6 +24,7 @@ from tests.support.credit import (
     codes,
     credit_account,
     ledger,
+    make_overdue,
     settled,
     succeed,
 )
@@ -252,3 +253,35 @@ async def test_a_paid_up_account_closes_and_its_ledger_stays_readable(client):
     )
     found = await graphql(client, INVOICE_BY_ID, id=f"{transaction['id']}-01")
     assert found["data"]["invoice"]["status"] == "PAID"
+
+
+def invoice_ids(result: dict) -> list[str]:
+    assert "errors" not in result, result["errors"]
+    return [invoice["id"] for invoice in result["data"]["invoices"]["nodes"]]
+
+
+async def test_overdue_invoices_are_the_open_ones_due_before_today(client, database):
+    account_id = await credit_account(client)
+    first, second, third = (await settled(client, account_id, "30.00", installments=3))["invoices"]
+    await make_overdue(database, account_id, first["id"], days=40)
+    await make_overdue(database, account_id, second["id"], days=10)
+    await succeed(client, PAY, "payInvoice", invoiceId=second["id"])
+
+    overdue = await graphql(client, INVOICES, filter={"accountId": account_id, "overdue": True})
+    not_overdue = await graphql(client, INVOICES, filter={"accountId": account_id, "overdue": False})
+
+    assert invoice_ids(overdue) == [first["id"]]
+    assert invoice_ids(not_overdue) == [second["id"], third["id"]]
+
+
+async def test_invoices_between_two_due_dates_are_paged_within_them(client):
+    account_id = await credit_account(client)
+    invoices = (await settled(client, account_id, "40.00", installments=4))["invoices"]
+    between = {"accountId": account_id, "dueFrom": invoices[1]["dueDate"], "dueTo": invoices[2]["dueDate"]}
+
+    first = await graphql(client, INVOICES, filter=between, first=1)
+    after = first["data"]["invoices"]["pageInfo"]["endCursor"]
+    rest = await graphql(client, INVOICES, filter=between, first=5, after=after)
+
+    assert (invoice_ids(first), invoice_ids(rest)) == ([invoices[1]["id"]], [invoices[2]["id"]])
+    assert rest["data"]["invoices"]["totalCount"] == 2

@@ -5,10 +5,9 @@ invoice due in the past)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from .browser import Service
-from .credit import AUTHORIZE, LEDGER, SETTLE, UPDATE_SETTINGS
+from .credit import AUTHORIZE, LEDGER, SETTLE, UPDATE_SETTINGS, overdue_changes
 from .processes import embedded_uri, mongo
 
 
@@ -50,16 +49,12 @@ def update_settings(service: Service, **values) -> None:
 
 
 def make_overdue(service: Service, account_id: str, invoice_id: str, days: int = 40) -> str:
-    """Move an OPEN invoice's due date `days` before today, as if that time had passed since it was
-    due; both copies of it (the invoice and the account's open invoices) move. The new due date."""
-    due = (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
+    """`overdue_changes` written to the service's store; the new due date."""
+    due, invoice, account = overdue_changes(account_id, invoice_id, days)
     client, database = mongo(embedded_uri(service.data_dir))
     try:
-        database["invoices"].update_one(
-            {"_id": invoice_id},
-            {"$set": {"due_date": due, "original_due_date": due, "due_sort": f"{due.replace('-', '')}|{invoice_id}"}},
-        )
-        database["accounts"].update_one({"_id": account_id}, {"$set": {f"open_invoices.{invoice_id}.d": due}})
+        database["invoices"].update_one({"_id": invoice_id}, invoice)
+        database["accounts"].update_one({"_id": account_id}, account)
     finally:
         client.close()
     return due

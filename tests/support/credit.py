@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -148,3 +149,19 @@ async def ledger(client: httpx.AsyncClient, account_id: str) -> dict:
 
 def money(value: str) -> Decimal:
     return Decimal(value)
+
+
+def overdue_changes(account_id: str, invoice_id: str, days: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """What moves an OPEN invoice's due date `days` before today, as if that time had passed since it was
+    due: the new due date, the invoice's `$set` and its account's (both copies of the due date move)."""
+    due = (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
+    invoice = {"due_date": due, "original_due_date": due, "due_sort": f"{due.replace('-', '')}|{invoice_id}"}
+    return due, {"$set": invoice}, {"$set": {f"open_invoices.{invoice_id}.d": due}}
+
+
+async def make_overdue(database: Any, account_id: str, invoice_id: str, days: int = 40) -> str:
+    """`overdue_changes` written to the test's database; the new due date."""
+    due, invoice, account = overdue_changes(account_id, invoice_id, days)
+    await database.collection("invoices").update_one({"_id": invoice_id}, invoice)
+    await database.collection("accounts").update_one({"_id": account_id}, account)
+    return due

@@ -58,11 +58,16 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     IMPORT_CHUNKS: [IndexModel([("run_id", ASCENDING), ("n", ASCENDING)], unique=True, name="run_chunk")],
     IMPORT_ROW_ERRORS: [IndexModel([("run_id", ASCENDING), ("row", ASCENDING), ("seq", ASCENDING)], name="run_row")],
+    # An account's transactions and invoices: the embedded server plans an equality only from a one-field
+    # index (on `account_id, …` it read the whole collection: 8 ms a page at 20,000 accounts with credit,
+    # growing with the store); MongoDB pages them along the two-field one.
     CREDIT_TRANSACTIONS: [
+        IndexModel([("account_id", ASCENDING)], name="account"),
         IndexModel([("account_id", ASCENDING), ("created_sort", DESCENDING)], name="account_created"),
         IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)], name="status_expiry"),
     ],
     INVOICES: [
+        IndexModel([("account_id", ASCENDING)], name="account"),
         IndexModel([("account_id", ASCENDING), ("due_sort", ASCENDING)], name="account_due"),
         IndexModel([("due_sort", ASCENDING)], name="due"),
         IndexModel([("transaction_id", ASCENDING)], name="transaction"),

@@ -23,7 +23,7 @@ refundable, and two headrooms (spendingLimit − held + balance, with and withou
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -520,7 +520,7 @@ class LedgerRepository:
         """By due date, then id."""
         conditions = invoice_conditions(query, today)
         if after is not None:
-            conditions["due_sort"] = {"$gt": after}
+            conditions["due_sort"] = {**conditions.get("due_sort", {}), "$gt": after}
         cursor = self.invoices.find(conditions).sort("due_sort", ASCENDING).limit(limit)
         return [(d["due_sort"], invoice_from_document(d)) async for d in cursor]
 
@@ -605,19 +605,20 @@ def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
     ):
         if value is not None:
             conditions[key] = value
+    # Due dates as `due_sort` ranges (`YYYYMMDD|id`): `due_date` is in no index.
     due: dict[str, str] = {}
     if query.due_from is not None:
-        due["$gte"] = query.due_from.isoformat()
+        due["$gte"] = f"{query.due_from:%Y%m%d}"
     if query.due_to is not None:
-        due["$lte"] = query.due_to.isoformat()
+        due["$lt"] = f"{query.due_to + timedelta(days=1):%Y%m%d}"
     if query.overdue is True:
         if conditions.setdefault("status", InvoiceStatus.OPEN.value) != InvoiceStatus.OPEN.value:
             return {"_id": {"$in": []}}  # overdue invoices are OPEN: nothing else can be overdue
-        due["$lt"] = today.isoformat()
+        due["$lt"] = min(due.get("$lt", "99999999"), f"{today:%Y%m%d}")
     elif query.overdue is False:
-        conditions["$or"] = [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_date": {"$gte": today.isoformat()}}]
+        conditions["$or"] = [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_sort": {"$gte": f"{today:%Y%m%d}"}}]
     if due:
-        conditions["due_date"] = due
+        conditions["due_sort"] = due
     return conditions
 
 
