@@ -184,6 +184,12 @@ async def test_other_document_type_is_written_other(client):
     assert (account["document"], account["documentType"]) == ("AB123", "Other")
 
 
+async def test_an_empty_document_type_is_not_given(client):
+    account = await opened(client, "acc-1", json.dumps({"email": "g@example.com", "documentType": ""}))
+
+    assert (account["document"], account["documentType"]) == (None, None)
+
+
 async def test_unicode_text_round_trips_as_utf8(client):
     account = await opened(client, "acc-1", UNICODE_BODY)
     response = await client.get(account_url("acc-1"))

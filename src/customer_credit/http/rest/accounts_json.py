@@ -248,9 +248,10 @@ REQUEST_FIELDS: tuple[InputField, ...] = (
         AccountErrorCode.INVALID_DOCUMENT_TYPE.value,
         {
             "type": ["string", "null"],
-            "enum": [*DOCUMENT_TYPE_TEXT.values(), None],
+            "enum": [*DOCUMENT_TYPE_TEXT.values(), "", None],
             "examples": ["CPF"],
-            "description": "CPF, CNPJ or Other (any case); required with a document.",
+            "description": 'CPF, CNPJ or Other (any case); required with a document. "" or null: not given '
+            "(a change keeps the current type).",
         },
         attribute="document_type",
     ),
