@@ -285,3 +285,19 @@ async def test_invoices_between_two_due_dates_are_paged_within_them(client):
 
     assert (invoice_ids(first), invoice_ids(rest)) == ([invoices[1]["id"]], [invoices[2]["id"]])
     assert rest["data"]["invoices"]["totalCount"] == 2
+
+
+async def test_overdue_invoices_due_up_to_a_date_are_those_due_by_both_that_date_and_before_today(client, database):
+    account_id = await credit_account(client)
+    first, second, third = (await settled(client, account_id, "30.00", installments=3))["invoices"]
+    long_ago = await make_overdue(database, account_id, first["id"], days=40)
+    await make_overdue(database, account_id, second["id"], days=10)
+
+    def overdue_due_by(day: str) -> dict:
+        return {"accountId": account_id, "overdue": True, "dueTo": day}
+
+    assert invoice_ids(await graphql(client, INVOICES, filter=overdue_due_by(long_ago))) == [first["id"]]
+    assert invoice_ids(await graphql(client, INVOICES, filter=overdue_due_by(third["dueDate"]))) == [
+        first["id"],
+        second["id"],
+    ]

@@ -157,7 +157,12 @@ def due_sort(due_date: date, invoice_id: str) -> str:
     """The invoices' keyset position: the due date as `YYYYMMDD`, then the id. Not the ISO date:
     the embedded server compares text that starts like a date as a date, and `2027-03-01|…` as
     neither, so a range over it would match nothing."""
-    return f"{due_date:%Y%m%d}|{invoice_id}"
+    return f"{due_day(due_date)}|{invoice_id}"
+
+
+def due_day(day: date) -> str:
+    """The start of `due_sort` for invoices due on `day`: a bound of a due-date range."""
+    return f"{day:%Y%m%d}"
 
 
 def invoice_from_document(d: dict[str, Any]) -> Invoice:
@@ -608,15 +613,15 @@ def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
     # Due dates as `due_sort` ranges (`YYYYMMDD|id`): `due_date` is in no index.
     due: dict[str, str] = {}
     if query.due_from is not None:
-        due["$gte"] = f"{query.due_from:%Y%m%d}"
+        due["$gte"] = due_day(query.due_from)
     if query.due_to is not None:
-        due["$lt"] = f"{query.due_to + timedelta(days=1):%Y%m%d}"
+        due["$lt"] = due_day(query.due_to + timedelta(days=1))
     if query.overdue is True:
         if conditions.setdefault("status", InvoiceStatus.OPEN.value) != InvoiceStatus.OPEN.value:
             return {"_id": {"$in": []}}  # overdue invoices are OPEN: nothing else can be overdue
-        due["$lt"] = min(due.get("$lt", "99999999"), f"{today:%Y%m%d}")
+        due["$lt"] = min(due.get("$lt", due_day(today)), due_day(today))
     elif query.overdue is False:
-        conditions["$or"] = [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_sort": {"$gte": f"{today:%Y%m%d}"}}]
+        conditions["$or"] = [{"status": {"$ne": InvoiceStatus.OPEN.value}}, {"due_sort": {"$gte": due_day(today)}}]
     if due:
         conditions["due_sort"] = due
     return conditions
