@@ -168,7 +168,7 @@ async def test_totals_by_status_hold_with_more_accounts_of_each_status_than_are_
 
 
 async def test_search_by_a_date_like_id_prefix_finds_it(client):
-    """The embedded server reads date-like strings in a range as dates; a search text may look like one."""
+    """A search text may look like a date; its range is compared as text."""
     await open_account(client, id="2024-01-15-a", email="d@x.com")
     await open_account(client, id="2024-02-15-b", email="e@x.com")
 

@@ -185,6 +185,19 @@ async def test_pages_step_through_ties_on_the_sort_key(client):
     assert [node_id for page in pages for node_id in ids(page)] == [f"tie-{n}" for n in range(7)]
 
 
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_pages_by_email_step_past_emails_that_start_like_a_date(client, direction):
+    """A bound that starts like a date (`2024-01-15…`) is compared as text, not read as a date."""
+    emails = ["01-02-2024@x.com", "2024-01-15.a@x.com", "2024-01-15.b@x.com", "2024/01/16@x.com", "zed@x.com"]
+    for n, email in enumerate(emails):
+        await open_account(client, id=f"dated-{n}", email=email)
+
+    pages = await all_pages(client, 1, orderBy={"field": "EMAIL", "direction": direction})
+
+    expected = [f"dated-{n}" for n in range(len(emails))]
+    assert [node_id for page in pages for node_id in ids(page)] == (expected if direction == "ASC" else expected[::-1])
+
+
 # --- pagination ------------------------------------------------------------------------
 
 

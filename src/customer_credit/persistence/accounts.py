@@ -61,9 +61,6 @@ SORT_FIELDS = {
 # Strings that start with a prefix sort below prefix + this (the last code point; UTF-8 and code point order agree).
 LAST_CHARACTER = chr(0x10FFFF)
 
-# What the embedded server takes for a date at the start of a string (neosqlite's DATETIME_PATTERNS).
-DATE_LIKE = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}|\d{2}[-/]\d{2}[-/]\d{4}")
-
 # How many accounts one way of matching a search must match before a page walks its order instead of
 # reading them all. Reading the range costs each match, walking about 50 x store / matches accounts, at about
 # the same cost per account on the embedded server (~4 us): they break even near 7 x sqrt(store) matches
@@ -281,10 +278,7 @@ def projection(fields: set[str] | None, *extra: str) -> list[str] | None:
 
 def prefix_range(prefix: str) -> dict[str, str]:
     """Every string that starts with `prefix`, as one index range (an anchored `$regex` scans on the
-    embedded server). The embedded server reads a bound that starts like a date (`2024-01-15…`) as a
-    date and matches nothing; such a prefix is an anchored `$regex` instead (correct, not indexed)."""
-    if DATE_LIKE.match(prefix):
-        return prefix_test(prefix)
+    embedded server)."""
     return {"$gte": prefix, "$lt": prefix + LAST_CHARACTER}
 
 
@@ -506,10 +500,9 @@ class AccountRepository:
         """One way of matching a search. Its range costs the embedded server every match (read whole, then
         sorted); once it holds `walk_from_matches` of them, walking the page's order and testing the prefix
         on each account stops after `limit` matches, which for a frequent prefix reads far fewer documents
-        (README, Performance). The same accounts either way. A date-like prefix is a test already
-        (`prefix_range`)."""
+        (README, Performance). The same accounts either way."""
         ranged = [*conditions, {field: prefix_range(prefix)}]
-        if not DATE_LIKE.match(prefix) and await at_least(self.accounts, all_of(ranged), self.walk_from_matches):
+        if await at_least(self.accounts, all_of(ranged), self.walk_from_matches):
             return await self.find_matches(query, [*conditions, {field: prefix_test(prefix)}], limit, keep)
         return await self.find_matches(query, ranged, limit, keep)
 

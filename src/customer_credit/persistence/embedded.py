@@ -413,7 +413,14 @@ def _launcher(log_path: Path, max_bytes: int) -> str:
     need not sit next to sys.executable (user installs, distro Pythons), so the child
     imports the entry point itself: same interpreter, same environment as the service.
     Logging is configured first, size-bounded, which makes nx-27017's own basicConfig a
-    no-op."""
+    no-op.
+
+    Text is compared as text. nx-27017 0.8 reads any string that starts like a date
+    (`2024-01-15-a`, `01/02/2024@x.com`) in an equality, `$in` or range as a date, so an
+    account with such an id was opened but then never found, changed or closed, and a page
+    after such an email was empty. The service stores no date as text (times are epoch
+    milliseconds), so the child turns that reading off for strings, as MongoDB does; BSON
+    dates keep it."""
     return f"""\
 import logging, os, sys
 from logging.handlers import RotatingFileHandler
@@ -427,6 +434,9 @@ class Log(RotatingFileHandler):
 log = Log({str(log_path)!r}, maxBytes={max_bytes}, backupCount=1)
 log.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - [%(process)d] - %(message)s"))
 logging.basicConfig(level=logging.INFO, handlers=[log])
+import neosqlite.collection.datetime_utils as dates
+reads_a_date = dates.is_datetime_value
+dates.is_datetime_value = lambda value: not isinstance(value, str) and reads_a_date(value)
 from nx_27017.nx_27017 import main
 sys.exit(main())
 """

@@ -154,9 +154,8 @@ def invoice_document(i: Invoice) -> dict[str, Any]:
 
 
 def due_sort(due_date: date, invoice_id: str) -> str:
-    """The invoices' keyset position: the due date as `YYYYMMDD`, then the id. Not the ISO date:
-    the embedded server compares text that starts like a date as a date, and `2027-03-01|…` as
-    neither, so a range over it would match nothing."""
+    """The invoices' keyset position: the due date as `YYYYMMDD`, then the id, so that text order is
+    due-date order and a due-date range is one range of its index."""
     return f"{due_day(due_date)}|{invoice_id}"
 
 
