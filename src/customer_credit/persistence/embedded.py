@@ -32,7 +32,7 @@ for it. Then:
 
 The log is bounded: nx-27017 has no log-size option and logs two WARNING lines per
 count_documents (about 340 bytes), so a long-running `serve` would fill the disk.
-The child's launcher installs a RotatingFileHandler (10 MB, one backup) before
+The child (embedded_process.py) installs a RotatingFileHandler (10 MB, one backup) before
 nx-27017 configures logging, and points its stdout/stderr at the new file after a
 rollover, so crash tracebacks land there too: at most about 20 MB, at any uptime.
 """
@@ -409,37 +409,14 @@ async def embedded_store(data_dir: Path) -> AsyncIterator[str]:
 
 
 def _launcher(log_path: Path, max_bytes: int) -> str:
-    """The child's program. nx-27017 ships no `__main__` module and its console script
-    need not sit next to sys.executable (user installs, distro Pythons), so the child
-    imports the entry point itself: same interpreter, same environment as the service.
-    Logging is configured first, size-bounded, which makes nx-27017's own basicConfig a
-    no-op.
-
-    Text is compared as text. nx-27017 0.8 reads any string that starts like a date
-    (`2024-01-15-a`, `01/02/2024@x.com`) in an equality, `$in` or range as a date, so an
-    account with such an id was opened but then never found, changed or closed, and a page
-    after such an email was empty. The service stores no date as text (times are epoch
-    milliseconds), so the child turns that reading off for strings, as MongoDB does; BSON
-    dates keep it."""
-    return f"""\
-import logging, os, sys
-from logging.handlers import RotatingFileHandler
-
-class Log(RotatingFileHandler):
-    def doRollover(self):
-        super().doRollover()
-        for fd in (1, 2):
-            os.dup2(self.stream.fileno(), fd)
-
-log = Log({str(log_path)!r}, maxBytes={max_bytes}, backupCount=1)
-log.setFormatter(logging.Formatter("%(asctime)s - %(name)s - %(levelname)s - [%(process)d] - %(message)s"))
-logging.basicConfig(level=logging.INFO, handlers=[log])
-import neosqlite.collection.datetime_utils as dates
-reads_a_date = dates.is_datetime_value
-dates.is_datetime_value = lambda value: not isinstance(value, str) and reads_a_date(value)
-from nx_27017.nx_27017 import main
-sys.exit(main())
-"""
+    """The child's program (`embedded_process.py`). nx-27017 ships no `__main__` module and its
+    console script need not sit next to sys.executable (user installs, distro Pythons), so the child
+    imports it: same interpreter, same environment as the service."""
+    return (
+        "import sys\n"
+        "from customer_credit.persistence.embedded_process import serve_nx_27017\n"
+        f"sys.exit(serve_nx_27017({str(log_path)!r}, {max_bytes}))\n"
+    )
 
 
 def _uri(host: str, port: int) -> str:
