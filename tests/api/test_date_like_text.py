@@ -45,22 +45,10 @@ async def test_a_document_that_starts_like_a_date_is_found_by_the_document_filte
 async def test_a_date_like_idempotency_key_answers_a_retry_with_the_first_transaction(client):
     await open_account(client, id="2024-01-15-shopper", email="shopper@x.com", creditLimit="500")
 
-    first = await succeed(
-        client,
-        AUTHORIZE,
-        "authorizeCredit",
-        accountId="2024-01-15-shopper",
-        amount="10.00",
-        idempotencyKey="2024-01-15-order-1",
-    )
-    retry = await call(
-        client,
-        AUTHORIZE,
-        "authorizeCredit",
-        accountId="2024-01-15-shopper",
-        amount="10.00",
-        idempotencyKey="2024-01-15-order-1",
-    )
+    attempt = {"accountId": "2024-01-15-shopper", "amount": "10.00", "idempotencyKey": "2024-01-15-order-1"}
+
+    first = await succeed(client, AUTHORIZE, "authorizeCredit", **attempt)
+    retry = await call(client, AUTHORIZE, "authorizeCredit", **attempt)
 
     assert retry["errors"] == [] and retry["transaction"]["id"] == first["transaction"]["id"]
     assert retry["account"]["heldCredit"] == "10.00"

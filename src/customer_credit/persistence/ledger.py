@@ -599,7 +599,7 @@ class LedgerRepository:
 
 def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
     """One flat condition (no `$and`: the embedded server mis-pages an `$and` sorted on an index).
-    Overdue is OPEN and due before today; due dates are ISO text, which sorts as dates do."""
+    Overdue is OPEN and due before today: a `due_sort` range."""
     conditions: dict[str, Any] = {}
     for key, value in (
         ("account_id", query.account_id),
