@@ -274,6 +274,37 @@ async def test_overdue_invoices_are_the_open_ones_due_before_today(client, datab
     assert invoice_ids(not_overdue) == [second["id"], third["id"]]
 
 
+async def test_an_overdue_invoice_cancelled_or_postponed_past_today_is_no_longer_overdue(client, database):
+    account_id = await credit_account(client)
+    first, second, third = (await settled(client, account_id, "30.00", installments=3))["invoices"]
+    for invoice in (first, second, third):
+        await make_overdue(database, account_id, invoice["id"], days=5)
+    await succeed(client, CANCEL_INVOICE, "cancelInvoice", invoiceId=first["id"])
+    await succeed(client, POSTPONE, "postponeInvoice", invoiceId=second["id"], days=30)
+
+    overdue = await graphql(client, INVOICES, filter={"accountId": account_id, "overdue": True})
+
+    assert invoice_ids(overdue) == [third["id"]]
+    assert overdue["data"]["invoices"]["totalCount"] == 1
+
+
+async def test_overdue_invoices_are_paged_by_due_date(client, database):
+    account_id = await credit_account(client)
+    invoices = (await settled(client, account_id, "40.00", installments=4))["invoices"]
+    for days, invoice in zip((30, 20, 10), invoices, strict=False):
+        await make_overdue(database, account_id, invoice["id"], days=days)
+
+    pages, after = [], None
+    for _ in range(4):
+        page = await graphql(client, INVOICES, filter={"overdue": True}, first=1, after=after)
+        pages.append(invoice_ids(page))
+        after = page["data"]["invoices"]["pageInfo"]["endCursor"]
+        if not page["data"]["invoices"]["pageInfo"]["hasNextPage"]:
+            break
+
+    assert pages == [[invoices[0]["id"]], [invoices[1]["id"]], [invoices[2]["id"]]]
+
+
 async def test_invoices_between_two_due_dates_are_paged_within_them(client):
     account_id = await credit_account(client)
     invoices = (await settled(client, account_id, "40.00", installments=4))["invoices"]

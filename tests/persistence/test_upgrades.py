@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from customer_credit.persistence.accounts import AccountRepository
-from customer_credit.persistence.database import ACCOUNTS, STATEMENT_ENTRIES
+from customer_credit.persistence.database import ACCOUNTS, INVOICES, STATEMENT_ENTRIES
 from customer_credit.persistence.ledger import LedgerRepository
 from customer_credit.persistence.upgrades import run_once
 from tests.support.accounts import close_account, open_account
-from tests.support.credit import ADJUST, credit_account, ledger, succeed
+from tests.support.credit import ADJUST, PAY, credit_account, ledger, make_overdue, settled, succeed
+from tests.support.credit import INVOICES as INVOICE_LIST
+from tests.support.graphql import graphql
 
 
 def counting_upgrade(calls: list[int], brought: int):
@@ -93,3 +95,19 @@ async def test_statement_entries_written_before_entry_keys_get_theirs_once_and_a
     assert await repository.add_entry_keys() == 3
     assert await repository.add_entry_keys() == 0
     assert [e["note"] for e in (await ledger(client, account_id))["statement"]["nodes"]] == ["3.00", "2.00", "1.00"]
+
+
+async def test_open_invoices_written_before_open_dues_get_theirs_once_and_are_overdue_again(client, database):
+    account_id = await credit_account(client)
+    first, second, third = (await settled(client, account_id, "30.00", installments=3))["invoices"]
+    for invoice in (first, second):
+        await make_overdue(database, account_id, invoice["id"], days=10)
+    await succeed(client, PAY, "payInvoice", invoiceId=second["id"])
+    invoices = database.collection(INVOICES)
+    await invoices.update_many({}, {"$unset": {"open_due": ""}})
+    repository = LedgerRepository(database)
+
+    assert await repository.add_open_dues() == 2  # the open ones: first and third
+    assert await repository.add_open_dues() == 0
+    overdue = await graphql(client, INVOICE_LIST, filter={"overdue": True})
+    assert [invoice["id"] for invoice in overdue["data"]["invoices"]["nodes"]] == [first["id"]]

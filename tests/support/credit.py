@@ -155,7 +155,8 @@ def overdue_changes(account_id: str, invoice_id: str, days: int) -> tuple[str, d
     """What moves an OPEN invoice's due date `days` before today, as if that time had passed since it was
     due: the new due date, the invoice's `$set` and its account's (both copies of the due date move)."""
     due = (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
-    invoice = {"due_date": due, "original_due_date": due, "due_sort": f"{due.replace('-', '')}|{invoice_id}"}
+    due_sort = f"{due.replace('-', '')}|{invoice_id}"
+    invoice = {"due_date": due, "original_due_date": due, "due_sort": due_sort, "open_due": due_sort}
     return due, {"$set": invoice}, {"$set": {f"open_invoices.{invoice_id}.d": due}}
 
 

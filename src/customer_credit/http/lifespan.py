@@ -73,6 +73,7 @@ def lifespan(
             await run_once(connected, "id-keys", services.accounts.add_id_keys)
             await run_once(connected, "closed-keys", services.accounts.add_closed_keys)
             await run_once(connected, "entry-keys", services.ledger.add_entry_keys)
+            await run_once(connected, "open-dues", services.ledger.add_open_dues)
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)

@@ -77,6 +77,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("status", ASCENDING), ("due_sort", ASCENDING), ("amount_cents", ASCENDING)], name="status_due_amount"
         ),
         IndexModel([("transaction_id", ASCENDING)], name="transaction"),
+        # OPEN invoices only (sparse): the overdue ones as one range (persistence/ledger.py: OPEN_DUE).
+        IndexModel([("open_due", ASCENDING)], sparse=True, name="open_due"),
     ],
     IDEMPOTENCY_KEYS: [IndexModel([("at", ASCENDING)], name="at")],
     # An account's statement, one range (persistence/ledger.py: ENTRY_KEY).

@@ -34,13 +34,29 @@ async def add_missing_field(
     collection: AsyncIOMotorCollection[Any], field: str, values_of: Callable[[str], dict[str, Any]]
 ) -> int:
     """`$set` `values_of(_id)` on each document without `field`, a batch at a time; returns how many."""
-    added = 0
+    return await update_each(
+        collection,
+        {field: {"$exists": False}},
+        ["_id"],
+        lambda document: UpdateOne({"_id": document["_id"]}, {"$set": values_of(document["_id"])}),
+    )
+
+
+async def update_each(
+    collection: AsyncIOMotorCollection[Any],
+    condition: dict[str, Any],
+    fields: list[str],
+    update_of: Callable[[dict[str, Any]], UpdateOne],
+) -> int:
+    """`update_of(document)` for each document that meets `condition` (read with `fields`), a batch at
+    a time; returns how many changed."""
+    changed = 0
     batch: list[UpdateOne] = []
-    async for document in collection.find({field: {"$exists": False}}, ["_id"]):
-        batch.append(UpdateOne({"_id": document["_id"]}, {"$set": values_of(document["_id"])}))
+    async for document in collection.find(condition, fields):
+        batch.append(update_of(document))
         if len(batch) == UPGRADE_BATCH:
-            added += (await collection.bulk_write(batch, ordered=False)).modified_count
+            changed += (await collection.bulk_write(batch, ordered=False)).modified_count
             batch = []
     if batch:
-        added += (await collection.bulk_write(batch, ordered=False)).modified_count
-    return added
+        changed += (await collection.bulk_write(batch, ordered=False)).modified_count
+    return changed
