@@ -55,6 +55,8 @@ def serve_nx_27017(log_path: str, max_bytes: int) -> int:
 
 
 def compare_text_as_text() -> None:
+    """Strings are never read as dates (module docstring). Like nx-27017 itself, imported only once
+    logging is set up."""
     from neosqlite.collection import datetime_utils
 
     reads_a_date = datetime_utils.is_datetime_value
@@ -66,6 +68,8 @@ def compare_text_as_text() -> None:
 
 
 def commit_each_write_command_once() -> None:
+    """Each insert, update or delete command in one SQLite transaction (module docstring), taken under
+    the database's own lock, which the handler takes again (it is reentrant)."""
     from nx_27017 import handler
 
     def body(msg: dict[str, Any]) -> dict[str, Any]:
