@@ -370,7 +370,7 @@ async def open_credit_accounts(uri: str, database: str, ids: list[str]) -> None:
     """Accounts written by the service's own code (`plan_open`, `AccountBatchRepository.insert`, as an
     import writes them), each with CREDIT_LIMIT of credit, no tolerance and an empty ledger, in a
     database with the service's indexes."""
-    from customer_credit.persistence.account_batches import AccountBatchRepository
+    from customer_credit.persistence.account_batches import AccountBatchRepository, encoded_opening
 
     db = connect(uri, database)
     try:
@@ -384,7 +384,8 @@ async def open_credit_accounts(uri: str, database: str, ids: list[str]) -> None:
             for account_id in ids
         ]
         for start in range(0, len(changes), FLOOR_BATCH):
-            failures = await batches.insert(changes[start : start + FLOOR_BATCH])
+            part = changes[start : start + FLOOR_BATCH]
+            failures = await batches.insert(part, [encoded_opening(change) for change in part])
             if failures:
                 raise RuntimeError(f"could not open the credit accounts: {failures}")
     finally:

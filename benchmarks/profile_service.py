@@ -341,7 +341,7 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
     phases.wrap_async(batches, "open_by_document_keys", "db: lookup by document_key ($in)")
     phases.wrap_async(batches, "claim", "write:   of which email claims")
     phases.wrap_async(batches, "insert", "write: insert (claims + accounts insert_many)")
-    phases.wrap_sync(account_batches, "account_document", "cpu:   of which account_document")
+    phases.wrap_sync(account_batches, "account_document", "cpu:   of which account_document (built ahead)")
     phases.wrap_sync(reader_module.RecordReader, "feed", "cpu: CSV reader feed (decode + csv.reader)")
     phases.wrap_sync(runner_module, "map_row", "cpu: map_row (cells -> request)")
     phases.wrap_sync(seen_module.SeenKeys, "add", "cpu: SeenKeys.add (duplicates in file)")
@@ -427,10 +427,10 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "cpu:     of which normalize_document (stdnum)",
         "cpu:   of which diff (the event's changes)",
         "db: lookup by _id ($in)",
+        "cpu:   of which account_document (built ahead)",
         "write (lease, documents, bulk writes)",
         "db: lease renewal (update_one import_runs)",
         "write: insert (claims + accounts insert_many)",
-        "cpu:   of which account_document",
         "write:   of which email claims",
         "db: lookup by email_key ($in)",
         "db: lookup by document_key ($in)",
@@ -448,7 +448,7 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "db: lookup by _id ($in)": 2,
         "db: lease renewal (update_one import_runs)": 1,
         "write: insert (claims + accounts insert_many)": 1,
-        "cpu:   of which account_document": 2,
+        "cpu:   of which account_document (built ahead)": 2,
         "write:   of which email claims": 2,
         "db: lookup by email_key ($in)": 1,
         "db: lookup by document_key ($in)": 1,

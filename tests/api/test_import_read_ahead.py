@@ -7,15 +7,18 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from bson import decode
 
 from customer_credit.domain.clock import now_ms
-from customer_credit.persistence.account_batches import AccountBatchRepository
+from customer_credit.persistence.account_batches import AccountBatchRepository, encoded_opening
+from customer_credit.persistence.accounts import account_document
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
 from customer_credit.persistence.imports import ImportRunRepository
+from customer_credit.worker import runner as runner_module
 from customer_credit.worker.runner import ImportRunner
 from tests.support.crashes import BATCH, crash, crash_on_call, make_worker, queue, resume
 from tests.support.csv_files import csv_file, row
-from tests.support.imports import counts, error_triples, wait_for_run
+from tests.support.imports import counts, error_triples, upload_csv, wait_for_run
 
 # Nine data rows, three batches of three (rows 2-4, 5-7, 8-10); every batch gives ids, and the failures
 # (one bad cell, duplicates of rows of earlier batches) sit in the later batches.
@@ -99,7 +102,7 @@ async def test_the_next_batch_is_planned_while_the_current_one_is_written(client
             next_batch_planned.set()
         return await by_ids(ids)
 
-    async def slow_insert(changes):
+    async def slow_insert(changes, documents):
         events.append(("insert", sorted(change.account_id for change in changes)))
         if not planned_during_the_first_write:
             # The first batch's write holds here until the second batch has been planned: one batch at a
@@ -110,7 +113,7 @@ async def test_the_next_batch_is_planned_while_the_current_one_is_written(client
                 planned_during_the_first_write.append(False)
             else:
                 planned_during_the_first_write.append(True)
-        return await insert(changes)
+        return await insert(changes, documents)
 
     async def watched_checkpoint(run_id, owner, **fields):
         events.append(("checkpoint", fields["position"]))
@@ -169,11 +172,11 @@ async def test_an_error_in_a_write_cancels_the_read_ahead_and_leaves_nothing_run
                 raise
         return await by_ids(ids)
 
-    async def failing_insert(changes):
+    async def failing_insert(changes, documents):
         if any(change.account_id == "ra-1" for change in changes):
             await asyncio.wait_for(read_ahead_waiting.wait(), 5)
             raise RuntimeError("insert failed")
-        return await insert(changes)
+        return await insert(changes, documents)
 
     accounts.by_ids, accounts.insert = hanging_by_ids, failing_insert
     run = await claimed(app, client)
@@ -199,3 +202,40 @@ async def test_a_crash_in_a_batch_write_leaves_the_checkpoint_at_the_batch_befor
     await resume(client, app, run_id)
 
     await assert_run_exact(client, database, run_id)
+
+
+async def test_each_account_a_run_opens_is_encoded_once_and_written_as_encoded(client, app, database, monkeypatch):
+    encoded: list[str] = []
+
+    def counted(change):
+        encoded.append(change.account_id)
+        return encoded_opening(change)
+
+    monkeypatch.setattr(runner_module, "encoded_opening", counted)
+    accounts = AccountBatchRepository(database)
+    insert = accounts.insert
+    written: list[bool] = []
+
+    async def watched_insert(changes, documents):
+        written.extend(decode(d.raw) == account_document(c) for c, d in zip(changes, documents, strict=True))
+        return await insert(changes, documents)
+
+    accounts.insert = watched_insert
+    run = await claimed(app, client)
+
+    await runner_over(app, accounts).run(run)
+
+    assert sorted(encoded) == sorted(a["_id"] for a in await database.collection(ACCOUNTS).find({}).to_list(None))
+    assert written == [True] * len(CREATED_ROWS)
+    await assert_run_exact(client, database, run.id)
+
+
+async def test_a_dry_run_encodes_no_document(client, app, database, monkeypatch):
+    encoded: list[str] = []
+    monkeypatch.setattr(runner_module, "encoded_opening", lambda change: encoded.append(change.account_id))
+    run_id = (await upload_csv(client, FILE, "CREATE", dry_run=True))["data"]["importCsv"]["importRun"]["id"]
+
+    await resume(client, app, run_id)
+
+    assert encoded == []
+    assert await database.collection(ACCOUNTS).count_documents({}) == 0

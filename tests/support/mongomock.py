@@ -15,6 +15,8 @@ import inspect
 import uuid
 from typing import Any
 
+from bson import decode
+from bson.raw_bson import RawBSONDocument
 from mongomock_motor import AsyncMongoMockClient
 
 from customer_credit.persistence.database import Database
@@ -62,6 +64,12 @@ class InterleavingCollection:
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
         return yielding(attribute) if inspect.iscoroutinefunction(attribute) else attribute
+
+    async def insert_many(self, documents: Any, *args: Any, **kwargs: Any) -> Any:
+        """mongomock takes no `RawBSONDocument`, which PyMongo sends as it is: decoded here."""
+        await asyncio.sleep(0)
+        plain = [decode(d.raw) if isinstance(d, RawBSONDocument) else d for d in documents]
+        return await self._collection.insert_many(plain, *args, **kwargs)
 
     def find(self, *args: Any, **kwargs: Any) -> InterleavingCursor:
         return InterleavingCursor(self._collection.find(*args, **kwargs))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bson import encode
+from bson.raw_bson import RawBSONDocument
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError
 
@@ -23,6 +26,14 @@ from customer_credit.persistence.errors import bulk_write_failures
 
 # What a failed write clashed on, in the request's terms: `id`, `email` or `document` (None: not a clash).
 CLASH_FIELDS = {"_id": "id", "email_key": "email", "document_key": "document"}
+
+
+def encoded_opening(change: AccountChange) -> RawBSONDocument:
+    """The document that opens the account, BSON-encoded. A CREATE batch is encoded while it is planned
+    ahead, beside the write of the batch before it, so its own write sends the bytes as they are instead
+    of building and encoding 2,000 documents while the database waits (import 1.95x -> about 1.77x the
+    floor, README Performance)."""
+    return RawBSONDocument(encode(account_document(change)))
 
 
 class AccountBatchRepository:
@@ -93,9 +104,11 @@ class AccountBatchRepository:
             change = changes[position]
             await self.claims.undo(change.account_id, change.new_keys, change.version)
 
-    async def insert(self, changes: list[AccountChange]) -> dict[int, str | None]:
+    async def insert(
+        self, changes: list[AccountChange], documents: Sequence[Mapping[str, Any]]
+    ) -> dict[int, str | None]:
         """Open accounts, unordered, their emails claimed first; the failed positions with the field
-        each clashed on.
+        each clashed on. `documents` are the changes' documents (`encoded_opening`), in their order.
 
         An opened account's first event stays in the account (`last_event`) and is not inserted into
         the events collection here: its first change or history read stores it (the repair that covers
@@ -104,11 +117,11 @@ class AccountBatchRepository:
             return {}
         failures = await self.claim(changes)
         positions = [i for i in range(len(changes)) if i not in failures]
-        documents = [account_document(changes[i]) for i in positions]
+        written = [documents[i] for i in positions]
         refused: dict[int, str | None] = {}
-        if documents:
+        if written:
             try:
-                await self.accounts.insert_many(documents, ordered=False)
+                await self.accounts.insert_many(written, ordered=False)
             except BulkWriteError as exc:
                 refused = {positions[index]: field for index, field in clashes(exc).items()}
         await self.undo_claims(changes, set(refused))

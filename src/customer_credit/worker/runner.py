@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +33,7 @@ from customer_credit.domain.imports import (
 )
 from customer_credit.domain.messages import message
 from customer_credit.observability.metrics import Metrics
-from customer_credit.persistence.account_batches import AccountBatchRepository
+from customer_credit.persistence.account_batches import AccountBatchRepository, encoded_opening
 from customer_credit.persistence.imports import ImportRunRepository
 from customer_credit.usecases.credit import Ledgers
 from customer_credit.worker.invoice_rows import InvoiceRows
@@ -293,6 +293,8 @@ class AccountRows:
         self.accounts = accounts
         self.check_lease = check_lease
         self.plans_ahead = run.mode is ImportMode.CREATE
+        # The documents of the accounts the next batch opens, encoded while it was planned, by row.
+        self.encoded: dict[int, Mapping[str, Any]] = {}
 
     def read(self, record: Record) -> RowPlan | None:
         """Notes (the template's example row) are not data rows."""
@@ -320,6 +322,12 @@ class AccountRows:
         given = {plan.account_id for plan in opening if plan.command.account_id and plan.account_id}
         existing = await self.accounts.by_ids(given)
         planner.refuse_existing(opening, existing)
+        if not self.run.dry_run:
+            for start in range(0, len(opening), SLICE):
+                for plan in opening[start : start + SLICE]:
+                    if plan.to_write and plan.change is not None and plan.change.before is None:
+                        self.encoded[plan.row] = encoded_opening(plan.change)
+                await pause()
         if self.run.dry_run:
             # Nothing will be written, so nothing would reject a taken email or document: ask first.
             # A real run leaves that to the unique indexes and asks only about the rows they rejected.
@@ -353,7 +361,11 @@ class AccountRows:
         await self.check_lease()
         planner = self.planner
         opening = [plan for plan in batch if plan.to_write and plan.change and plan.change.before is None]
-        failures = await self.accounts.insert([changed(plan) for plan in opening])
+        documents = [
+            self.encoded.pop(plan.row) if plan.row in self.encoded else encoded_opening(changed(plan))
+            for plan in opening
+        ]
+        failures = await self.accounts.insert([changed(plan) for plan in opening], documents)
         taken = [opening[index] for index, field in failures.items() if field in ("email", "document")]
         await self.report_in_use(taken)
         for index, field in failures.items():
