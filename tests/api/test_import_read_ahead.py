@@ -88,7 +88,9 @@ async def test_any_batch_size_gives_the_same_accounts_counts_and_errors(client, 
     await assert_run_exact(client, database, run_id)
 
 
-async def test_the_next_batch_is_planned_while_the_current_one_is_written(client, app, database):
+async def test_the_next_batch_is_planned_and_encoded_while_the_current_one_is_written(
+    client, app, database, monkeypatch
+):
     events: list[tuple[str, object]] = []
     next_batch_planned = asyncio.Event()
     planned_during_the_first_write: list[bool] = []
@@ -98,15 +100,19 @@ async def test_the_next_batch_is_planned_while_the_current_one_is_written(client
 
     async def watched_by_ids(ids):
         events.append(("lookup", set(ids)))
-        if ids == BATCH_IDS[1]:
-            next_batch_planned.set()
         return await by_ids(ids)
+
+    def watched_encoding(change):
+        events.append(("encode", change.account_id))
+        if change.account_id == "ra-4":  # the one account the second batch opens
+            next_batch_planned.set()
+        return encoded_opening(change)
 
     async def slow_insert(changes, documents):
         events.append(("insert", sorted(change.account_id for change in changes)))
         if not planned_during_the_first_write:
-            # The first batch's write holds here until the second batch has been planned: one batch at a
-            # time, that never happens, and the write gives up after a second.
+            # The first batch's write holds here until the second batch has been planned and its account
+            # encoded: one batch at a time, that never happens, and the write gives up after a second.
             try:
                 await asyncio.wait_for(next_batch_planned.wait(), 1.0)
             except TimeoutError:
@@ -120,6 +126,7 @@ async def test_the_next_batch_is_planned_while_the_current_one_is_written(client
         return await checkpoint(run_id, owner, **fields)
 
     accounts.by_ids, accounts.insert, runs.checkpoint = watched_by_ids, slow_insert, watched_checkpoint
+    monkeypatch.setattr(runner_module, "encoded_opening", watched_encoding)
     run = await claimed(app, client)
 
     await runner_over(app, accounts, runs).run(run)
@@ -127,7 +134,10 @@ async def test_the_next_batch_is_planned_while_the_current_one_is_written(client
     assert planned_during_the_first_write == [True]
     kinds = [(kind, value) for kind, value in events if kind != "lookup" or value]
     first_insert, second_insert, _ = (i for i, (kind, _) in enumerate(kinds) if kind == "insert")
-    assert kinds[first_insert + 1] == ("lookup", BATCH_IDS[1])  # planned during the write...
+    assert kinds[first_insert + 1 : first_insert + 3] == [
+        ("lookup", BATCH_IDS[1]),
+        ("encode", "ra-4"),
+    ]  # during the write...
     assert ("checkpoint", 4) in kinds[first_insert + 1 : second_insert]  # ...written after the checkpoint
     assert [value for kind, value in kinds if kind == "checkpoint"] == [4, 7, 10]
     await assert_run_exact(client, database, run.id)

@@ -4,6 +4,7 @@ SQL traced; the same behaviour over the wire is in tests/api (both backends)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def test_a_read_is_not_wrapped_in_a_transaction(handler):
 
 def test_text_that_starts_like_a_date_is_not_a_date(handler):
     assert not datetime_utils.is_datetime_value("2024-01-15-a")
-    assert datetime_utils.is_datetime_value({"$date": datetime_utils.datetime.datetime(2024, 1, 15)})
+    assert datetime_utils.is_datetime_value({"$date": datetime(2024, 1, 15)})
 
 
 @pytest.mark.integration

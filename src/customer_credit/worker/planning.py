@@ -83,6 +83,11 @@ class RowPlan:
     def to_write(self) -> bool:
         return self.change is not None and self.outcome is not None and not self.failed
 
+    @property
+    def opens_account(self) -> bool:
+        """To be written as a new account."""
+        return self.to_write and self.change is not None and self.change.before is None
+
     def row_errors(self, run_id: str) -> list[ImportRowError]:
         return stored_row_errors(run_id, self.row, self.command.errors, self.cells)
 

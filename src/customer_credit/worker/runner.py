@@ -322,16 +322,16 @@ class AccountRows:
         given = {plan.account_id for plan in opening if plan.command.account_id and plan.account_id}
         existing = await self.accounts.by_ids(given)
         planner.refuse_existing(opening, existing)
-        if not self.run.dry_run:
-            for start in range(0, len(opening), SLICE):
-                for plan in opening[start : start + SLICE]:
-                    if plan.to_write and plan.change is not None and plan.change.before is None:
-                        self.encoded[plan.row] = encoded_opening(plan.change)
-                await pause()
         if self.run.dry_run:
             # Nothing will be written, so nothing would reject a taken email or document: ask first.
             # A real run leaves that to the unique indexes and asks only about the rows they rejected.
             await self.report_in_use([plan for plan in opening if plan.to_write])
+            return
+        for start in range(0, len(opening), SLICE):
+            for plan in opening[start : start + SLICE]:
+                if plan.opens_account:
+                    self.encoded[plan.row] = encoded_opening(changed(plan))
+            await pause()
 
     async def plan_updates(self, batch: list[RowPlan], applied: dict[int, int]) -> None:
         planner = self.planner
@@ -360,7 +360,7 @@ class AccountRows:
     async def write(self, batch: list[RowPlan]) -> None:
         await self.check_lease()
         planner = self.planner
-        opening = [plan for plan in batch if plan.to_write and plan.change and plan.change.before is None]
+        opening = [plan for plan in batch if plan.opens_account]
         documents = [
             self.encoded.pop(plan.row) if plan.row in self.encoded else encoded_opening(changed(plan))
             for plan in opening
