@@ -76,6 +76,8 @@ ENTRY_KEY = "entry_key"
 # invoices paid or cancelled before them too (a count to 1,000 of 60,000 overdue: 12 ms at 300,000
 # invoices, growing with them).
 OPEN_DUE = "open_due"
+# Fields an invoice has in some states only: a write of its state removes those its document lacks.
+INVOICE_STATE_FIELDS = (OPEN_DUE,)
 HEADROOM = "headroom_cents"  # with tolerance
 HEADROOM_PLAIN = "headroom_plain_cents"  # without: the store setting toleranceEnabled picks one
 
@@ -408,8 +410,9 @@ class LedgerRepository:
         if op.transaction is not None:
             await self._write_state(self.transactions, op.transaction.id, transaction_document(op.transaction), op)
         for invoice in op.invoices:
-            closed = () if invoice.status is InvoiceStatus.OPEN else (OPEN_DUE,)
-            await self._write_state(self.invoices, invoice.id, invoice_document(invoice), op, removed=closed)
+            document = invoice_document(invoice)
+            absent = [field for field in INVOICE_STATE_FIELDS if field not in document]
+            await self._write_state(self.invoices, invoice.id, document, op, removed=absent)
         if op.entries:
             try:
                 await self.entries.insert_many([entry_document(e) for e in op.entries], ordered=False)
