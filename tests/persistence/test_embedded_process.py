@@ -1,5 +1,6 @@
 """The embedded server's process: each write command is one SQLite transaction whose documents still
-succeed or fail one by one, and text is never read as a date. The handler runs in this process, its
+succeed or fail one by one, text is never read as a date, and an aggregation does not count the whole
+collection first. The handler runs in this process, its
 SQL traced; the same behaviour over the wire is in tests/api (both backends)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
 from neosqlite.collection import datetime_utils
+from neosqlite.collection.aggregation_cursor import AggregationCursor
 from nx_27017.handler import NeoSQLiteHandler
 
 from customer_credit.persistence import embedded_process
@@ -21,8 +23,10 @@ def handler(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> NeoSQLiteHandler
     for name in ("handle_insert", "handle_command"):
         monkeypatch.setattr(NeoSQLiteHandler, name, getattr(NeoSQLiteHandler, name))
     monkeypatch.setattr(datetime_utils, "is_datetime_value", datetime_utils.is_datetime_value)
+    monkeypatch.setattr(AggregationCursor, "_estimate_result_size", AggregationCursor._estimate_result_size)
     embedded_process.commit_each_write_command_once()
     embedded_process.compare_text_as_text()
+    embedded_process.aggregate_without_counting_the_collection()
     return NeoSQLiteHandler(data_dir=str(tmp_path))
 
 
@@ -87,6 +91,17 @@ def test_a_read_is_not_wrapped_in_a_transaction(handler):
 def test_text_that_starts_like_a_date_is_not_a_date(handler):
     assert not datetime_utils.is_datetime_value("2024-01-15-a")
     assert datetime_utils.is_datetime_value({"$date": datetime(2024, 1, 15)})
+
+
+def test_an_aggregation_reads_what_it_matches_without_counting_the_collection(handler):
+    handler.handle_insert(command({"insert": "c"}, documents=[{"_id": n, "k": n % 2} for n in range(4)]))
+    statements = traced(handler)
+    pipeline = [{"$match": {"k": 1}}, {"$count": "n"}]
+
+    _, answer = handler.handle_command(command({"aggregate": "c", "pipeline": pipeline, "cursor": {}}))
+
+    assert answer["cursor"]["firstBatch"] == [{"n": 2}]
+    assert [s for s in statements if s.startswith("SELECT COUNT(1) FROM c")] == []
 
 
 @pytest.mark.integration
