@@ -32,6 +32,7 @@ import asyncio
 import collections
 import contextlib
 import functools
+import gc
 import importlib.metadata
 import os
 import re
@@ -44,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from pymongo import monitoring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -248,6 +250,7 @@ class Phases:
         self.trace: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
         self.spans: collections.defaultdict[str, list[tuple[float, float]]] = collections.defaultdict(list)
         self.cpu: dict[str, float] = {}
+        self.in_flight = 0.0  # seconds some database command of the runner was in flight
 
     def add(self, label: str, seconds: float) -> None:
         self.seconds[label] += seconds
@@ -313,7 +316,46 @@ class Phases:
         setattr(owner, name, timed)
 
 
+class CommandsInFlight(monitoring.CommandListener):
+    """When the runner's database commands were in flight: the time the database server had work from it."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, int]] = []
+
+    def started(self, event) -> None:
+        self.events.append((time.perf_counter(), 1))
+
+    def succeeded(self, event) -> None:
+        self.events.append((time.perf_counter(), -1))
+
+    def failed(self, event) -> None:
+        self.events.append((time.perf_counter(), -1))
+
+    def seconds(self, start: float, end: float) -> float:
+        """How long at least one command was in flight between `start` and `end`."""
+        busy, in_flight, since = 0.0, 0, start
+        for at, change in sorted(self.events):
+            if in_flight > 0:
+                busy += max(0.0, min(at, end) - max(since, start))
+            in_flight, since = in_flight + change, at
+        return busy
+
+
+@contextlib.contextmanager
+def listened(listener: monitoring.CommandListener):
+    """Clients made by the service's `connect` meanwhile report their commands to `listener`."""
+    from customer_credit.persistence import database as database_module
+
+    client_class = database_module.AsyncIOMotorClient
+    database_module.AsyncIOMotorClient = functools.partial(client_class, event_listeners=[listener])
+    try:
+        yield
+    finally:
+        database_module.AsyncIOMotorClient = client_class
+
+
 async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> tuple[float, Phases, dict]:
+    from customer_credit.cli.serve import tune_garbage_collector
     from customer_credit.csv import reader as reader_module
     from customer_credit.domain import account_planner as planner_module
     from customer_credit.domain import accounts as domain_accounts
@@ -355,7 +397,11 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
     phases.wrap_async(runner_module.AccountRows, "write", "write (lease, documents, bulk writes)")
     phases.wrap_async(runner, "record", "record (counters, row errors, checkpoint)")
 
-    db = connect(uri, database)
+    commands = CommandsInFlight()
+    with listened(commands):
+        db = connect(uri, database)
+    thresholds = gc.get_threshold()
+    tune_garbage_collector()  # as `serve` does before it serves
     try:
         await db.create_indexes()
         runs_repo = runs(db)
@@ -384,6 +430,7 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
         t0 = time.perf_counter()
         status = await worker.run(claimed)
         wall = time.perf_counter() - t0
+        phases.in_flight = commands.seconds(t0, t0 + wall)
         phases.cpu["this process (runner, driver threads)"] = time.process_time() - cpu0
         if db_cpu0 is not None:
             phases.cpu["database server"] = (harness.cpu_seconds(db_pid) or 0.0) - db_cpu0
@@ -396,6 +443,8 @@ async def runner_phases(uri: str, database: str, csv_path: Path, rows: int) -> t
             {"status": status.value, "created": counters.created_count, "failed": counters.failed_count},
         )
     finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
         db.close()
 
 
@@ -410,6 +459,13 @@ def phase_table(wall: float, phases: Phases, rows: int) -> str:
         "(none here). The next batch is read and planned in a task while the current one is written: the",
         f"read-ahead ran {hidden:.2f} s of its {phases.seconds.get(ahead, 0.0):.2f} s beside a write, and the writes'",
         "time includes what its CPU held them up.",
+        "",
+        f"Some database command of the runner was in flight {phases.in_flight / wall:.0%} of the run"
+        + (
+            f"; the database server's CPU was busy {phases.cpu['database server'] / wall:.0%} of it."
+            if "database server" in phases.cpu
+            else "."
+        ),
         "",
         "| phase | wall s | share of run | calls | per call |",
         "|---|---|---|---|---|",
