@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from customer_credit.persistence.ledger import OPEN_DUE, due_sort
 from tests.support.accounts import open_account
 from tests.support.graphql import graphql, payload_of
 
@@ -154,9 +155,9 @@ def money(value: str) -> Decimal:
 def overdue_changes(account_id: str, invoice_id: str, days: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """What moves an OPEN invoice's due date `days` before today, as if that time had passed since it was
     due: the new due date, the invoice's `$set` and its account's (both copies of the due date move)."""
-    due = (datetime.now(UTC).date() - timedelta(days=days)).isoformat()
-    due_sort = f"{due.replace('-', '')}|{invoice_id}"
-    invoice = {"due_date": due, "original_due_date": due, "due_sort": due_sort, "open_due": due_sort}
+    due_date = datetime.now(UTC).date() - timedelta(days=days)
+    due, position = due_date.isoformat(), due_sort(due_date, invoice_id)
+    invoice = {"due_date": due, "original_due_date": due, "due_sort": position, OPEN_DUE: position}
     return due, {"$set": invoice}, {"$set": {f"open_invoices.{invoice_id}.d": due}}
 
 

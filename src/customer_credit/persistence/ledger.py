@@ -142,6 +142,7 @@ def transaction_from_document(d: dict[str, Any]) -> CreditTransaction:
 
 
 def invoice_document(i: Invoice) -> dict[str, Any]:
+    position = due_sort(i.due_date, i.id)
     return {
         "account_id": i.account_id,
         "transaction_id": i.transaction_id,
@@ -152,12 +153,12 @@ def invoice_document(i: Invoice) -> dict[str, Any]:
         "original_amount_cents": i.original_amount_cents,
         "status": i.status.value,
         "due_date": i.due_date.isoformat(),
-        "due_sort": due_sort(i.due_date, i.id),
+        "due_sort": position,
         "original_due_date": i.original_due_date.isoformat(),
         "created_at": i.created_at_ms,
         "paid_at": i.paid_at_ms,
         "cancelled_at": i.cancelled_at_ms,
-        **({OPEN_DUE: due_sort(i.due_date, i.id)} if i.status is InvoiceStatus.OPEN else {}),
+        **({OPEN_DUE: position} if i.status is InvoiceStatus.OPEN else {}),
     }
 
 
