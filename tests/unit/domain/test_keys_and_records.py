@@ -138,7 +138,13 @@ def test_a_single_violation_carries_one_error():
 def test_each_row_counts_as_processed_and_under_its_outcome(outcome, expected):
     before = ImportCounters(processed_rows=10, created_count=1, updated_count=2, unchanged_count=3, failed_count=4)
 
-    assert before.counted(outcome) == expected
+    assert before.counted([outcome]) == expected
+
+
+def test_a_batch_counts_each_of_its_rows_under_its_outcome():
+    outcomes = [RowOutcome.CREATED, None, RowOutcome.CREATED, RowOutcome.UNCHANGED, RowOutcome.UPDATED, None]
+
+    assert ImportCounters(processed_rows=2, created_count=2).counted(outcomes) == ImportCounters(8, 4, 1, 1, 2)
 
 
 @pytest.mark.parametrize(
