@@ -11,7 +11,7 @@ service's own document functions write them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 
 import csvgen
@@ -37,11 +37,20 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 
 
+def sequential_id(index: int) -> str:
+    """`00000000-0000-4000-8000-<index>`: shaped like a generated id (a lower-case UUID) but in order, so
+    each insert appends to the indexes of `_id` and `id_key` instead of landing anywhere in them."""
+    return f"00000000-0000-4000-8000-{index:012d}"
+
+
 def account_documents(
-    rows: Iterable[csvgen.Row], *, run_id: str = "floor", opened_ms: int | None = None
+    rows: Iterable[csvgen.Row],
+    *,
+    run_id: str = "floor",
+    opened_ms: int | None = None,
+    account_id: Callable[[int], str] = sequential_id,
 ) -> Iterator[dict]:
-    """One document per row, ids `00000000-0000-4000-8000-<index>` (generated ids are lower-case UUIDs),
-    opened from `opened_ms` on (default: now)."""
+    """One document per row, the row's id `account_id(index)`, opened from `opened_ms` on (default: now)."""
     now = int(time.time() * 1000) if opened_ms is None else opened_ms  # about two rows per ms, as an import
     for index, row in enumerate(rows):
         request = AccountRequest(
@@ -59,7 +68,7 @@ def account_documents(
             import_run_id=run_id,
             import_row=index + 2,
         )
-        yield account_document(plan_open(f"00000000-0000-4000-8000-{index:012d}", request, origin))
+        yield account_document(plan_open(account_id(index), request, origin))
 
 
 class SettledCredit:
