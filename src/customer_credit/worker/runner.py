@@ -229,10 +229,11 @@ class ImportRunner:
         run = state.run
         reader = RecordReader(CsvFormat(encoding=run.layout.encoding, delimiter=run.layout.delimiter))
         batch: list[PlannedRow] = []
-        # Nothing is written while the first batch is read and planned, and each next one is read and
-        # planned while the one before it is written (in less time than its writes take, rows for rows):
-        # so the first is short and each next one half as long again as the one before, up to the batch size.
-        size = min(self.batch_size, FIRST_BATCH_SIZE)
+        # A kind that plans ahead writes nothing while its first batch is read and planned, and reads and
+        # plans each next one while the one before it is written (in less time than its writes take, rows
+        # for rows): so its first batch is short and each next one half as long again as the one before,
+        # up to the batch size.
+        size = min(self.batch_size, FIRST_BATCH_SIZE) if state.rows.plans_ahead else self.batch_size
         async for chunk in self.runs.file_chunks(run.id):
             for record in reader.feed(chunk):
                 if not self.admit(state, record, batch):
