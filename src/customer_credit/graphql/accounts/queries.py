@@ -18,7 +18,7 @@ from customer_credit.graphql.accounts.types import (
 )
 from customer_credit.graphql.core.connection import Connection
 from customer_credit.graphql.core.errors import RequestError
-from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor, fingerprint
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, fingerprint
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.core.selection import connection_selection, field_names
 from customer_credit.usecases.accounts import account_by_email, list_accounts
@@ -113,9 +113,9 @@ class AccountQueries:
             fields=fields_for(node_fields),
         )
         pii = context.can_read_pii
-        nodes = [(encode_cursor(query_id, [key]), Account.of(account, pii=pii)) for key, account in page.entries]
+        nodes = [([key], Account.of(account, pii=pii)) for key, account in page.entries]
 
         async def counter(limit: int | None) -> int:
             return await context.services.accounts.count(query, limit)
 
-        return Connection.of(nodes, has_next_page=page.has_next_page, after=after, counter=counter)
+        return Connection.of(nodes, scope=query_id, has_next_page=page.has_next_page, after=after, counter=counter)

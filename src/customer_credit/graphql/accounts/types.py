@@ -23,7 +23,7 @@ from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_de
 from customer_credit.domain.pii import mask_document, mask_email
 from customer_credit.graphql.core.connection import Connection, known
 from customer_credit.graphql.core.errors import rendered
-from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.core.time import from_epoch_ms
 from customer_credit.graphql.credit.lists import invoices_page, statement_of, transactions_of
@@ -208,7 +208,7 @@ class Account:
         pii = context.can_read_pii
         found = [
             (
-                encode_cursor(scope, [event.version]),
+                [event.version],
                 AccountEvent(
                     at=from_epoch_ms(event.at_ms),
                     version=event.version,
@@ -220,7 +220,9 @@ class Account:
             )
             for event in events[:first]
         ]
-        return Connection.of(found, has_next_page=len(events) > first, after=after, counter=known(self.record.version))
+        return Connection.of(
+            found, scope=scope, has_next_page=len(events) > first, after=after, counter=known(self.record.version)
+        )
 
 
 @strawberry.input

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
-from customer_credit.graphql.core.pagination import PageInfo
+from customer_credit.graphql.core.pagination import PageInfo, encode_cursor
 
 NodeType = TypeVar("NodeType")
 
@@ -49,10 +49,33 @@ class Edge(Generic[NodeType]):
 
 @strawberry.type
 class Connection(Generic[NodeType]):
-    edges: list[Edge[NodeType]]
+    """A page of nodes. Their cursors are encoded only for the edges and page info a query selects: a
+    page of 50 accounts asked for `nodes` alone spent 4% of its CPU on 50 cursors nobody read."""
+
     nodes: list[NodeType]
-    page_info: PageInfo
+    positions: strawberry.Private[list[list[Any]]]  # each node's position in the list's order
+    scope: strawberry.Private[str]  # the cursors' query fingerprint (`pagination.fingerprint`) or scope
+    has_next_page: strawberry.Private[bool]
+    after: strawberry.Private[str | None]
     counter: strawberry.Private[Counter]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[NodeType]]:
+        return [
+            Edge(cursor=encode_cursor(self.scope, position), node=node)
+            for position, node in zip(self.positions, self.nodes, strict=True)
+        ]
+
+    @strawberry.field
+    def page_info(self) -> PageInfo:
+        """Forward paging: a page reached through a cursor has one before it."""
+        cursors = [encode_cursor(self.scope, self.positions[i]) for i in (0, -1)] if self.positions else [None, None]
+        return PageInfo(
+            has_next_page=self.has_next_page,
+            has_previous_page=self.after is not None,
+            start_cursor=cursors[0],
+            end_cursor=cursors[1],
+        )
 
     @strawberry.field(description="The exact number of items the filter matches (all pages).")
     async def total_count(self) -> int:
@@ -78,18 +101,21 @@ class Connection(Generic[NodeType]):
     @classmethod
     def of(
         cls,
-        page: list[tuple[str, NodeType]],
+        page: list[tuple[list[Any], NodeType]],
         *,
+        scope: str,
         has_next_page: bool,
         after: str | None,
         counter: Counter,
     ) -> Connection[NodeType]:
-        """A page of (cursor, node) pairs; `counter` runs only if the query selects a total."""
-        edges = [Edge(cursor=cursor, node=node) for cursor, node in page]
+        """A page of (position, node) pairs, its cursors made in `scope`; `counter` runs only if the
+        query selects a total."""
         return cls(
-            edges=edges,
-            nodes=[edge.node for edge in edges],
-            page_info=PageInfo.of(edges, has_next_page=has_next_page, after=after),
+            nodes=[node for _, node in page],
+            positions=[position for position, _ in page],
+            scope=scope,
+            has_next_page=has_next_page,
+            after=after,
             counter=counter,
         )
 

@@ -28,16 +28,6 @@ class PageInfo:
     start_cursor: str | None
     end_cursor: str | None
 
-    @classmethod
-    def of(cls, edges: list[Any], *, has_next_page: bool, after: str | None) -> PageInfo:
-        """Forward paging: a page reached through a cursor has one before it."""
-        return cls(
-            has_next_page=has_next_page,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        )
-
 
 def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -11,7 +11,7 @@ from customer_credit.domain.clock import now_ms
 from customer_credit.domain.credit import CreditTransactionStatus
 from customer_credit.domain.credit_records import InvoiceQuery
 from customer_credit.graphql.core.connection import Connection
-from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor, fingerprint
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, fingerprint
 from customer_credit.graphql.credit.types import CreditTransaction, Invoice, StatementEntry
 from customer_credit.usecases.credit import complete_pending, today_utc
 
@@ -31,12 +31,12 @@ async def transactions_of(
     await complete_pending(ledger, account_id)
     found = await ledger.transactions_page(account_id, status=status, after=position, limit=size + 1) if size else []
     now = now_ms()
-    page = [(encode_cursor(query_id, [key]), CreditTransaction.of(t, now)) for key, t in found[:size]]
+    page = [([key], CreditTransaction.of(t, now)) for key, t in found[:size]]
 
     async def counter(limit: int | None) -> int:
         return await ledger.count_transactions(account_id, status, limit)
 
-    return Connection.of(page, has_next_page=len(found) > size, after=after, counter=counter)
+    return Connection.of(page, scope=query_id, has_next_page=len(found) > size, after=after, counter=counter)
 
 
 async def invoices_page(
@@ -51,12 +51,12 @@ async def invoices_page(
         await complete_pending(ledger, query.account_id)
     today = today_utc()
     found = await ledger.invoices_page(query, today=today, after=position, limit=size + 1) if size else []
-    page = [(encode_cursor(query_id, [key]), Invoice.of(invoice)) for key, invoice in found[:size]]
+    page = [([key], Invoice.of(invoice)) for key, invoice in found[:size]]
 
     async def counter(limit: int | None) -> int:
         return await ledger.count_invoices(query, today=today, limit=limit)
 
-    return Connection.of(page, has_next_page=len(found) > size, after=after, counter=counter)
+    return Connection.of(page, scope=query_id, has_next_page=len(found) > size, after=after, counter=counter)
 
 
 async def statement_of(
@@ -80,9 +80,9 @@ async def statement_of(
         if size
         else []
     )
-    page = [(encode_cursor(query_id, [entry.id]), StatementEntry.of(entry)) for entry in found[:size]]
+    page = [([entry.id], StatementEntry.of(entry)) for entry in found[:size]]
 
     async def counter(limit: int | None) -> int:
         return await ledger.count_entries(account_id, from_ms, to_ms, limit)
 
-    return Connection.of(page, has_next_page=len(found) > size, after=after, counter=counter)
+    return Connection.of(page, scope=query_id, has_next_page=len(found) > size, after=after, counter=counter)

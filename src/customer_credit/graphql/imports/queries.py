@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from customer_credit.graphql.core.connection import Connection
-from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor, fingerprint
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, fingerprint
 from customer_credit.graphql.core.permissions import requires
 from customer_credit.graphql.imports.types import ImportRun, ImportRunFilter
 
@@ -41,9 +41,9 @@ class ImportQueries:
             if first
             else []
         )
-        page = [(encode_cursor(query_id, [run.created_at_ms, run.id]), ImportRun.of(run)) for run in found[:first]]
+        page = [([run.created_at_ms, run.id], ImportRun.of(run)) for run in found[:first]]
 
         async def counter(limit: int | None) -> int:
             return await runs.count(status=status, mode=mode, kind=kind, limit=limit)
 
-        return Connection.of(page, has_next_page=len(found) > first, after=after, counter=counter)
+        return Connection.of(page, scope=query_id, has_next_page=len(found) > first, after=after, counter=counter)

@@ -16,7 +16,7 @@ from customer_credit.domain.imports import ImportStatus
 from customer_credit.domain.messages import Message
 from customer_credit.graphql.core.connection import Connection
 from customer_credit.graphql.core.errors import rendered
-from customer_credit.graphql.core.pagination import check_page_size, decode_cursor, encode_cursor
+from customer_credit.graphql.core.pagination import check_page_size, decode_cursor
 from customer_credit.graphql.core.time import from_epoch_ms
 
 strawberry.enum(ImportCsvErrorCode, name="ImportCsvErrorCode")
@@ -105,7 +105,7 @@ class ImportRun:
         errors = await runs.row_errors_page(str(self.id), limit=first + 1, after=position) if first else []
         page = [
             (
-                encode_cursor(scope, [error.row, error.seq]),
+                [error.row, error.seq],
                 ImportRowError(
                     row=error.row,
                     column=error.column,
@@ -120,7 +120,7 @@ class ImportRun:
         async def counter(limit: int | None) -> int:
             return await runs.count_row_errors(str(self.id), limit)
 
-        return Connection.of(page, has_next_page=len(errors) > first, after=after, counter=counter)
+        return Connection.of(page, scope=scope, has_next_page=len(errors) > first, after=after, counter=counter)
 
 
 @strawberry.input
