@@ -3,7 +3,17 @@ list of them shows (the original's invoices screen summed only the page). Needs 
 
 from __future__ import annotations
 
-from tests.support.credit import CANCEL_INVOICE, INVOICES, PAY, credit_account, settled, succeed
+from customer_credit.persistence.ledger import OPEN_DUE
+from tests.support.credit import (
+    CANCEL_INVOICE,
+    INVOICES,
+    PAY,
+    credit_account,
+    make_overdue,
+    overdue_changes,
+    settled,
+    succeed,
+)
 from tests.support.graphql import error_codes, graphql, payload_of
 
 TOTALS = """
@@ -24,6 +34,15 @@ async def two_accounts(client) -> tuple[str, str]:
     second = await credit_account(client)
     await settled(client, second, "50.00")
     return first, second
+
+
+async def invoices_of(client, account_id: str) -> list[dict]:
+    return payload_of(await graphql(client, INVOICES, filter={"accountId": account_id}, first=10), "invoices")["nodes"]
+
+
+def without_open_due(update: dict) -> dict:
+    """An invoice's due date moved, as for one that is not OPEN (only OPEN invoices have `open_due`)."""
+    return {key: value for key, value in update["$set"].items() if key != OPEN_DUE}
 
 
 async def totals(client, **filter) -> dict:
@@ -69,6 +88,35 @@ async def test_totals_of_nothing_are_zero(client):
         "paidAmount": "0.00",
     }
     assert (await totals(client, overdue=False))["count"] == 4
+
+
+async def test_totals_of_the_overdue_invoices_are_those_of_the_open_ones_due_before_today(client, database):
+    first, second = await two_accounts(client)
+    open_first = [i for i in await invoices_of(client, first) if i["status"] == "OPEN"]
+    (open_second,) = await invoices_of(client, second)
+    await make_overdue(database, first, open_first[0]["id"], days=10)
+    await make_overdue(database, second, open_second["id"], days=40)
+    # Paid and cancelled invoices due before today are not overdue.
+    for invoice in await invoices_of(client, first):
+        if invoice["status"] != "OPEN":
+            _, moved, _ = overdue_changes(first, invoice["id"], days=20)
+            await database.collection("invoices").update_one({"_id": invoice["id"]}, {"$set": without_open_due(moved)})
+
+    assert await totals(client, overdue=True) == {
+        "count": 2,
+        "amount": "150.00",
+        "openCount": 2,
+        "openAmount": "150.00",
+        "paidAmount": "0.00",
+    }
+    assert await totals(client, overdue=True, accountId=second) == {
+        "count": 1,
+        "amount": "50.00",
+        "openCount": 1,
+        "openAmount": "50.00",
+        "paidAmount": "0.00",
+    }
+    assert (await totals(client, overdue=True, status="PAID"))["count"] == 0
 
 
 async def test_totals_need_credit_read(client, client_with):

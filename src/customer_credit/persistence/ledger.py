@@ -658,12 +658,18 @@ def invoice_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
 
 
 def totals_conditions(query: InvoiceQuery, today: date) -> dict[str, Any]:
-    """`invoice_conditions` with overdue as OPEN and a range of `due_sort`: the `$group` of the totals is
-    answered from the (status, due_sort, amount_cents) index alone, reading no invoice."""
+    """`invoice_conditions` with overdue as OPEN and a range of `due_sort`, and a status as the range of
+    that one value: the `$group` of the totals is answered from the (status, due_sort, amount_cents)
+    index alone, reading no invoice. The embedded server reads that index for a range of `status` but
+    not for an equality: 20,000 overdue invoices of 100,000 took 48 ms with `status: "OPEN"` and 5.6 ms
+    with the range; MongoDB gives both the same index bounds."""
     conditions = invoice_conditions(query, today)
     if OPEN_DUE in conditions:
         conditions["status"] = InvoiceStatus.OPEN.value
         conditions["due_sort"] = conditions.pop(OPEN_DUE)
+    status = conditions.get("status")
+    if isinstance(status, str):
+        conditions["status"] = {"$gte": status, "$lte": status}
     return conditions
 
 
