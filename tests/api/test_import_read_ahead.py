@@ -47,14 +47,16 @@ CREATED_ROWS = [2, 3, 4, 5, 8, 10]
 BATCH_IDS = [{"ra-1", "ra-3"}, {"ra-4"}, {"ra-7"}]  # the given ids each batch looks up (row 9's failed)
 
 
-def runner_over(app, accounts: AccountBatchRepository, runs: ImportRunRepository | None = None) -> ImportRunner:
+def runner_over(
+    app, accounts: AccountBatchRepository, runs: ImportRunRepository | None = None, *, batch_size: int = BATCH
+) -> ImportRunner:
     services = app.state.services
     return ImportRunner(
         runs or services.imports,
         accounts,
         services.ledgers,
         owner="read-ahead-test",
-        batch_size=BATCH,
+        batch_size=batch_size,
         lease_ms=30_000,
         default_credit_limit_cents=100_00,
     )
@@ -135,15 +137,50 @@ async def test_the_next_batch_is_planned_and_encoded_while_the_current_one_is_wr
     kinds = [(kind, value) for kind, value in events if kind != "lookup" or value]
     first_insert, second_insert, _ = (i for i, (kind, _) in enumerate(kinds) if kind == "insert")
     # The second batch is looked up once the first one's write has begun (its lease renewal comes before
-    # the insert, so the lookup may come before it), and encoded while the first batch's insert is held...
-    assert kinds.index(("lookup", BATCH_IDS[0])) < kinds.index(("lookup", BATCH_IDS[1])) < first_insert + 2
-    assert kinds[first_insert + 1] == ("encode", "ra-4") or kinds[first_insert + 1 : first_insert + 3] == [
-        ("lookup", BATCH_IDS[1]),
-        ("encode", "ra-4"),
-    ]
-    assert ("checkpoint", 4) in kinds[first_insert + 1 : second_insert]  # ...and written after the checkpoint
+    # the insert, so the lookup may come before it), encoded while the first batch's insert is held, and
+    # written after the first batch's checkpoint.
+    encoded = kinds.index(("encode", "ra-4"))
+    assert kinds.index(("lookup", BATCH_IDS[0])) < kinds.index(("lookup", BATCH_IDS[1])) < encoded
+    assert first_insert < encoded < kinds.index(("checkpoint", 4)) < second_insert
     assert [value for kind, value in kinds if kind == "checkpoint"] == [4, 7, 10]
     await assert_run_exact(client, database, run.id)
+
+
+def noting_checkpoints(database) -> tuple[ImportRunRepository, list[int]]:
+    """The runs' repository, the position of each checkpoint noted."""
+    runs = ImportRunRepository(database)
+    positions: list[int] = []
+    checkpoint = runs.checkpoint
+
+    async def noted(run_id, owner, **fields):
+        positions.append(fields["position"])
+        return await checkpoint(run_id, owner, **fields)
+
+    runs.checkpoint = noted  # type: ignore[method-assign]
+    return runs, positions
+
+
+async def test_a_create_run_starts_with_a_short_batch_and_makes_each_next_one_half_as_long_again(
+    client, app, database, monkeypatch
+):
+    monkeypatch.setattr(runner_module, "FIRST_BATCH_SIZE", 2)
+    runs, positions = noting_checkpoints(database)
+    run = await claimed(app, client)
+
+    await runner_over(app, AccountBatchRepository(database), runs, batch_size=4).run(run)
+
+    assert positions == [3, 6, 10]  # rows 2-3, then 3 rows, then 4: the batch size
+    await assert_run_exact(client, database, run.id)
+
+
+async def test_an_update_run_keeps_whole_batches(client, app, database, monkeypatch):
+    monkeypatch.setattr(runner_module, "FIRST_BATCH_SIZE", 2)
+    runs, positions = noting_checkpoints(database)
+    run = await claimed(app, client, "UPDATE")
+
+    await runner_over(app, AccountBatchRepository(database), runs, batch_size=4).run(run)
+
+    assert positions == [5, 9, 10]
 
 
 async def test_an_error_while_planning_ahead_is_raised_by_the_run_after_the_batch_before_it(client, app, database):

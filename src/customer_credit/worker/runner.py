@@ -72,7 +72,9 @@ class PlannedRow(Protocol):
     @property
     def outcome(self) -> RowOutcome | None: ...
 
-    def row_errors(self, run_id: str) -> list[ImportRowError]: ...
+    def row_errors(self, run_id: str) -> list[ImportRowError]:
+        """The row's errors as the history keeps them: none unless it `failed`."""
+        ...
 
 
 class RowKind(Protocol):

@@ -69,13 +69,15 @@ class Connection(Generic[NodeType]):
     @strawberry.field
     def page_info(self) -> PageInfo:
         """Forward paging: a page reached through a cursor has one before it."""
-        cursors = [encode_cursor(self.scope, self.positions[i]) for i in (0, -1)] if self.positions else [None, None]
         return PageInfo(
             has_next_page=self.has_next_page,
             has_previous_page=self.after is not None,
-            start_cursor=cursors[0],
-            end_cursor=cursors[1],
+            start_cursor=self.cursor_at(0),
+            end_cursor=self.cursor_at(-1),
         )
+
+    def cursor_at(self, index: int) -> str | None:
+        return encode_cursor(self.scope, self.positions[index]) if self.positions else None
 
     @strawberry.field(description="The exact number of items the filter matches (all pages).")
     async def total_count(self) -> int:
