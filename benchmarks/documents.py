@@ -19,6 +19,7 @@ from customer_credit.domain.account_planner import Origin, plan_open
 from customer_credit.domain.accounts import AccountRequest, EventSource
 from customer_credit.domain.credit import AuthorizationInput, utc_date
 from customer_credit.domain.credit_records import Invoice, LedgerEffect, LedgerOp, OpKind
+from customer_credit.domain.invoice_totals import Buckets, added, totals_change
 from customer_credit.domain.ledger_planner import plan_authorization, plan_invoice_settlement, plan_settle
 from customer_credit.domain.money import cents_to_decimal, tolerance_units_to_decimal
 from customer_credit.domain.settings_rules import StoreSettings
@@ -80,6 +81,7 @@ class SettledCredit:
 
     The result is what `customer-credit check` holds the account against: the balance is the sum of the
     entries, each `balance_after` the running sum, nothing held, the invoices adding up to the settlement.
+    The invoice totals of every account added (`invoice_totals`) are those the service keeps, once flushed.
     The ids are fixed (`…-9000-<number>` for the transaction, `…-a00<k>-<number>` for later operations), so
     two loads of a store are the same; the account keeps its decided operations in `done`, as a store does
     within `FORGET_AFTER_MS` of them, and no `pending_at` (as the background worker leaves it).
@@ -96,6 +98,7 @@ class SettledCredit:
         self.entries: list[dict] = []
         self._transactions: dict[str, dict] = {}  # the account's, by id, while `add` writes them
         self._invoices: dict[str, dict] = {}
+        self.invoice_totals: Buckets = {}  # of every invoice so far, as the flushes leave them kept
 
     def take(self) -> tuple[list[dict], list[dict], list[dict]]:
         """The documents kept so far, and forget them."""
@@ -165,6 +168,9 @@ class SettledCredit:
         """What `LedgerRepository._apply` and then `complete` leave: the effect applied (the revision moved on
         for every operation but an authorization, decided operations older than `FORGET_AFTER_MS`
         forgotten), the operation done, and its documents in their state after it."""
+        self.invoice_totals = added(
+            self.invoice_totals, totals_change(ledger_from_document(account).open_invoices, op.invoices)
+        )
         inc, sets, unset = effect_update(effect)
         unset.update({f"done.{o}": "" for o, d in account["done"].items() if d["t"] < op.at_ms - FORGET_AFTER_MS})
         if op.kind is not OpKind.AUTHORIZE:

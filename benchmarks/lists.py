@@ -8,7 +8,8 @@ way a close leaves it: status CLOSED, its `closed_key`, and no unique keys (`ema
 Another tenth of the accounts (every tenth, from the first) has one credit transaction settled in 3
 installments (`documents.SettledCredit`: the service's own planners and document functions, the account's
 ledger fields moved as the service moves them): per such account 1 transaction, 3 invoices and 3 to 5
-statement entries; of the invoices about 40% PAID, 20% overdue and 40% due in the coming months.
+statement entries; of the invoices about 40% PAID, 20% overdue and 40% due in the coming months. Their
+invoice totals are loaded as the service keeps them once its sweeper has flushed every account's changes.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from customer_credit.persistence.database import (
     STATEMENT_ENTRIES,
     connect,
 )
+from customer_credit.persistence.database import INVOICE_TOTALS as KEPT_TOTALS
+from customer_credit.persistence.invoice_totals import TOTALS_ID
 
 BATCH = 1_000
 WARMUP_CALLS = 3
@@ -249,13 +252,15 @@ def store_documents(count: int, now_ms: int | None = None) -> Iterator[tuple[str
     for name in COLLECTIONS:
         if pending[name]:
             yield name, pending[name]
+    kept = {key: {"n": count, "c": cents} for key, (count, cents) in credit.invoice_totals.items()}
+    yield KEPT_TOTALS, [{"_id": TOTALS_ID, "v": 0, "b": kept}]
 
 
 async def load_store(uri: str, database: str, count: int, log) -> tuple[float, str]:
     """Seconds to load `count` accounts with their credit and build the service's indexes, and what was loaded."""
     db = connect(uri, database, timeout_ms=120_000)
     try:
-        for name in COLLECTIONS:
+        for name in (*COLLECTIONS, KEPT_TOTALS):
             await db.collection(name).drop()
         started = time.perf_counter()
         loaded: dict[str, int] = defaultdict(int)

@@ -20,6 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from customer_credit.http.app import create_app
 from customer_credit.persistence.database import Database, connect
 from customer_credit.persistence.embedded import EmbeddedMongo
+from customer_credit.persistence.invoice_totals import InvoiceTotalsRepository
 from customer_credit.settings import Settings
 from tests.support.clients import http_client, make_key
 from tests.support.mongomock import in_memory_database
@@ -60,6 +61,7 @@ async def database(backend: str, request: pytest.FixtureRequest) -> AsyncIterato
     else:
         db = connect(request.getfixturevalue("embedded_uri"), name, timeout_ms=5000)
     await db.create_indexes()
+    await InvoiceTotalsRepository(db).build()  # as the first start of `serve` does
     yield db
     if backend != "mongomock":
         await db.client.drop_database(name)

@@ -3,7 +3,8 @@ list of them shows (the original's invoices screen summed only the page). Needs 
 
 from __future__ import annotations
 
-from customer_credit.persistence.ledger import OPEN_DUE
+from decimal import Decimal
+
 from tests.support.credit import (
     CANCEL_INVOICE,
     INVOICES,
@@ -40,9 +41,8 @@ async def invoices_of(client, account_id: str) -> list[dict]:
     return payload_of(await graphql(client, INVOICES, filter={"accountId": account_id}, first=10), "invoices")["nodes"]
 
 
-def without_open_due(update: dict) -> dict:
-    """An invoice's due date moved, as for one that is not OPEN (only OPEN invoices have `open_due`)."""
-    return {key: value for key, value in update["$set"].items() if key != OPEN_DUE}
+def cents(amount: str) -> int:
+    return int(Decimal(amount) * 100)
 
 
 async def totals(client, **filter) -> dict:
@@ -99,8 +99,10 @@ async def test_totals_of_the_overdue_invoices_are_those_of_the_open_ones_due_bef
     # Paid and cancelled invoices due before today are not overdue.
     for invoice in await invoices_of(client, first):
         if invoice["status"] != "OPEN":
-            _, moved, _ = overdue_changes(first, invoice["id"], days=20)
-            await database.collection("invoices").update_one({"_id": invoice["id"]}, {"$set": without_open_due(moved)})
+            was = (invoice["status"], cents(invoice["amount"]), invoice["dueDate"])
+            _, moved, account = overdue_changes(first, invoice["id"], days=20, was=was)
+            await database.collection("invoices").update_one({"_id": invoice["id"]}, moved)
+            await database.collection("accounts").update_one({"_id": first}, account)
 
     assert await totals(client, overdue=True) == {
         "count": 2,

@@ -16,7 +16,9 @@ API only:
 - no overdraw: heldCredit − balance ≤ spendingLimit while only authorizations have raised what the
   account uses (no debit adjustment, no limit lowered, tolerance not turned off), and after every
   successful authorization;
-- the four numbers, every transaction, every invoice and the statement (oldest first) are the model's.
+- the four numbers, every transaction, every invoice and the statement (oldest first) are the model's;
+- `invoiceTotals`, overall and by status, are the sums of every account's invoices, at any point of the
+  flushes of the kept totals into their document (a rule of its own, as the credit sweeper does them).
 
 Holds use the default expiry (120 hours), so time plays no part. Each example gets a fresh database;
 the machine runs on mongomock-motor and, with fewer examples, on the embedded server.
@@ -47,6 +49,7 @@ from hypothesis.stateful import (
 
 from customer_credit.http.app import create_app
 from customer_credit.persistence.database import Database, connect
+from customer_credit.persistence.invoice_totals import InvoiceTotalsRepository
 from customer_credit.settings import Settings
 from tests.support.accounts import OPEN_OR_CHANGE
 from tests.support.clients import http_client, make_key
@@ -82,6 +85,11 @@ from tests.support.mongomock import in_memory_database
 
 MAX_ACCOUNTS = 3
 PAGE = 100
+INVOICE_TOTALS = """
+query Totals($filter: InvoiceFilter) {
+  invoiceTotals(filter: $filter) { count amount openCount openAmount paidAmount }
+}
+"""
 
 # mutation → (document, the payload field that names its outcome)
 MUTATIONS = {
@@ -207,6 +215,7 @@ def mongomock_backend() -> Iterator[Backend]:
     async def open_database() -> Database:
         database = in_memory_database(f"machine_{uuid.uuid4().hex[:12]}")
         await database.create_indexes()
+        await InvoiceTotalsRepository(database).build()
         return database
 
     async def close_database(database: Database) -> None:
@@ -228,6 +237,7 @@ def embedded_backend(uri: str) -> Iterator[Backend]:
     async def open_database() -> Database:
         database = Database(client=holder.client, db=holder.client[f"machine_{uuid.uuid4().hex[:12]}"])
         await database.create_indexes()
+        await InvoiceTotalsRepository(database).build()
         return database
 
     async def close_database(database: Database) -> None:
@@ -606,12 +616,34 @@ class CreditLedgerMachine(RuleBasedStateMachine):
         )
         assert by_account["totalCount"] == len(self.model.invoice_ids_of(account_id))
 
+    @rule()
+    def flush_invoice_totals(self) -> None:
+        """What the credit sweeper does every second: the accounts' changes of the totals moved into them."""
+        self.run(InvoiceTotalsRepository(self.database).flush())
+
     # --- invariants ----------------------------------------------------------------------------
 
     @invariant()
     def ledgers_add_up_and_match_the_model(self) -> None:
-        for account_id, api in self.run(full_ledgers(self.client, self.account_ids)).items():
+        ledgers = self.run(full_ledgers(self.client, self.account_ids))
+        for account_id, api in ledgers.items():
             self.check_account(account_id, api)
+        self.check_invoice_totals([invoice for api in ledgers.values() for invoice in api["invoices"]])
+
+    def check_invoice_totals(self, invoices: list[dict]) -> None:
+        """`invoiceTotals` (kept as invoices change) are the sums of every invoice, whatever was flushed."""
+        for status in (None, "OPEN", "PAID", "CANCELLED"):
+            matching = [i for i in invoices if status is None or i["status"] == status]
+            filter = {"status": status} if status else {}
+            totals = payload_of(self.run(graphql(self.client, INVOICE_TOTALS, filter=filter)), "invoiceTotals")
+            open_ones = [i for i in matching if i["status"] == "OPEN"]
+            assert totals == {
+                "count": len(matching),
+                "amount": money(sum(cents_of(i["amount"]) for i in matching)),
+                "openCount": len(open_ones),
+                "openAmount": money(sum(cents_of(i["amount"]) for i in open_ones)),
+                "paidAmount": money(sum(cents_of(i["amount"]) for i in matching if i["status"] == "PAID")),
+            }, f"invoiceTotals of {filter}"
 
     def check_account(self, account_id: str, api: dict) -> None:
         model = self.model

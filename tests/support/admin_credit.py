@@ -50,9 +50,13 @@ def update_settings(service: Service, **values) -> None:
 
 def make_overdue(service: Service, account_id: str, invoice_id: str, days: int = 40) -> str:
     """`overdue_changes` written to the service's store; the new due date."""
-    due, invoice, account = overdue_changes(account_id, invoice_id, days)
     client, database = mongo(embedded_uri(service.data_dir))
     try:
+        open_invoice = database["accounts"].find_one({"_id": account_id}, ["open_invoices"])["open_invoices"][
+            invoice_id
+        ]
+        was = ("OPEN", open_invoice["a"], open_invoice["d"])
+        due, invoice, account = overdue_changes(account_id, invoice_id, days, was=was)
         database["invoices"].update_one({"_id": invoice_id}, invoice)
         database["accounts"].update_one({"_id": account_id}, account)
     finally:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from customer_credit.domain.credit import InvoiceStatus
+from customer_credit.domain.invoice_totals import added, bucket_key
+from customer_credit.persistence.invoice_totals import delta_update
 from customer_credit.persistence.ledger import OPEN_DUE, due_sort
 from tests.support.accounts import open_account
 from tests.support.graphql import graphql, payload_of
@@ -152,18 +155,36 @@ def money(value: str) -> Decimal:
     return Decimal(value)
 
 
-def overdue_changes(account_id: str, invoice_id: str, days: int) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """What moves an OPEN invoice's due date `days` before today, as if that time had passed since it was
-    due: the new due date, the invoice's `$set` and its account's (both copies of the due date move)."""
+def overdue_changes(
+    account_id: str, invoice_id: str, days: int, *, was: tuple[str, int, str]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """What moves an invoice's due date `days` before today, as if that time had passed since it was due:
+    the new due date, the invoice's update and its account's. `was`: the invoice's status, amount in cents
+    and due date before. The account's copy of an OPEN invoice's due date moves too, and the invoice moves
+    between the invoice totals' buckets as an operation would move it (`persistence/invoice_totals.py`)."""
+    status, cents, before = was
     due_date = datetime.now(UTC).date() - timedelta(days=days)
     due, position = due_date.isoformat(), due_sort(due_date, invoice_id)
-    invoice = {"due_date": due, "original_due_date": due, "due_sort": position, OPEN_DUE: position}
-    return due, {"$set": invoice}, {"$set": {f"open_invoices.{invoice_id}.d": due}}
+    invoice = {"due_date": due, "original_due_date": due, "due_sort": position}
+    if status == "OPEN":
+        invoice[OPEN_DUE] = position
+    state = InvoiceStatus(status)
+    change = added(
+        {bucket_key(state, date.fromisoformat(before)): (-1, -cents)}, {bucket_key(state, due_date): (1, cents)}
+    )
+    inc, sets = delta_update(change, 0)
+    if status == "OPEN":
+        sets[f"open_invoices.{invoice_id}.d"] = due
+    return due, {"$set": invoice}, {"$set": sets, "$inc": inc}
 
 
 async def make_overdue(database: Any, account_id: str, invoice_id: str, days: int = 40) -> str:
-    """`overdue_changes` written to the test's database; the new due date."""
-    due, invoice, account = overdue_changes(account_id, invoice_id, days)
+    """`overdue_changes` of an OPEN invoice written to the test's database; the new due date."""
+    account = await database.collection("accounts").find_one({"_id": account_id}, ["open_invoices"])
+    open_invoice = account["open_invoices"][invoice_id]
+    due, invoice, changes = overdue_changes(
+        account_id, invoice_id, days, was=("OPEN", open_invoice["a"], open_invoice["d"])
+    )
     await database.collection("invoices").update_one({"_id": invoice_id}, invoice)
-    await database.collection("accounts").update_one({"_id": account_id}, account)
+    await database.collection("accounts").update_one({"_id": account_id}, changes)
     return due

@@ -16,6 +16,7 @@ from customer_credit.persistence.database import Database, connect
 from customer_credit.persistence.embedded import EmbeddedMongo
 from customer_credit.persistence.upgrades import run_once
 from customer_credit.settings import Settings
+from customer_credit.usecases.credit import keep_invoice_totals
 from customer_credit.worker.credit_sweeper import CreditSweeper
 from customer_credit.worker.import_worker import ImportWorker
 
@@ -74,6 +75,7 @@ def lifespan(
             await run_once(connected, "closed-keys", services.accounts.add_closed_keys)
             await run_once(connected, "entry-keys", services.ledger.add_entry_keys)
             await run_once(connected, "open-dues", services.ledger.add_open_dues)
+            await run_once(connected, "invoice-totals", lambda: keep_invoice_totals(services.ledger))
             services.import_worker = import_worker(services)
             services.import_worker.start()
             stack.push_async_callback(services.import_worker.stop)

@@ -27,6 +27,7 @@ STATEMENT_ENTRIES = "statement_entries"
 IDEMPOTENCY_KEYS = "idempotency_keys"
 EMAIL_CLAIMS = "email_claims"  # `_id`: an email key; its unique `_id` index is the one it needs (email_claims.py)
 STORE_SETTINGS = "store_settings"  # one document, `_id: "store"`; no index beyond `_id`
+INVOICE_TOTALS = "invoice_totals"  # one document, `_id: "invoices"`; no index beyond `_id` (invoice_totals.py)
 UPGRADES = "upgrades"  # `_id`: the name of a start-up upgrade that has completed (upgrades.py)
 
 INDEXES: dict[str, list[IndexModel]] = {
@@ -45,6 +46,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("limit_sort", ASCENDING)], name="limit_sort"),
         # Accounts with a money operation whose documents may not be written yet (persistence/ledger.py).
         IndexModel([("pending_at", ASCENDING)], sparse=True, name="pending_at"),
+        # Accounts with a change of the invoice totals not yet flushed (persistence/invoice_totals.py).
+        IndexModel([("totals_at", ASCENDING)], sparse=True, name="totals_at"),
         # Closed accounts only (sparse): what counts them (persistence/accounts.py, CLOSED_BY_INDEX).
         IndexModel([("closed_key", ASCENDING)], sparse=True, name="closed_key"),
     ],

@@ -44,6 +44,7 @@ from customer_credit.domain.credit_records import (
     OpKind,
     StatementEntry,
 )
+from customer_credit.domain.invoice_totals import kept_for, totals_change, totals_of
 from customer_credit.domain.messages import Message, verbatim
 from customer_credit.persistence.counting import count
 from customer_credit.persistence.database import (
@@ -55,6 +56,7 @@ from customer_credit.persistence.database import (
     Database,
 )
 from customer_credit.persistence.errors import DUPLICATE_KEY
+from customer_credit.persistence.invoice_totals import InvoiceTotalsRepository, delta_update
 from customer_credit.persistence.upgrades import add_missing_field, update_each
 
 LEDGER_KEYS = [
@@ -323,6 +325,7 @@ class LedgerRepository:
         self.invoices = database.collection(INVOICES)
         self.entries = database.collection(STATEMENT_ENTRIES)
         self.keys = database.collection(IDEMPOTENCY_KEYS)
+        self.totals = InvoiceTotalsRepository(database)
 
     # --- decisions ------------------------------------------------------------------------------
 
@@ -356,7 +359,8 @@ class LedgerRepository:
         condition: dict[str, Any] = {"_id": op.account_id, "rev": ledger.revision, **undecided(op.id)}
         if require_open:
             condition["status"] = "OPEN"
-        return await self._apply(condition, op, effect, bump=True, forget=forget or [])
+        totals = delta_update(totals_change(ledger.open_invoices, op.invoices), op.at_ms)
+        return await self._apply(condition, op, effect, bump=True, forget=forget or [], totals=totals)
 
     async def _apply(
         self,
@@ -365,9 +369,14 @@ class LedgerRepository:
         effect: LedgerEffect,
         bump: bool = False,
         forget: Iterable[str] = (),
+        totals: tuple[dict[str, int], dict[str, Any]] = ({}, {}),
     ) -> bool:
+        """The operation applied and recorded as pending, with its change of the invoice totals (`totals`:
+        every operation that changes invoices reads the account first, so `apply` gives it)."""
         inc, sets, unset = effect_update(effect)
         unset.update({f"done.{o}": "" for o in forget})
+        inc.update(totals[0])
+        sets.update(totals[1])
         if bump:
             inc["rev"] = 1
         sets[f"pending.{op.id}"] = op_document(op)
@@ -562,6 +571,14 @@ class LedgerRepository:
         return await count(self.invoices, invoice_conditions(query, today), limit)
 
     async def invoice_totals(self, query: InvoiceQuery, *, today: date) -> InvoiceTotals:
+        """From the kept totals where they answer the query (`persistence/invoice_totals.py`), else summed."""
+        if kept_for(query):
+            buckets = await self.totals.read()
+            if buckets is not None:
+                return totals_of(buckets, query, today)
+        return await self.summed_invoice_totals(query, today=today)
+
+    async def summed_invoice_totals(self, query: InvoiceQuery, *, today: date) -> InvoiceTotals:
         """One `$group` by status (grouping on a computed key does not work on the embedded
         server); the statuses' sums then add up to the totals."""
         pipeline = [

@@ -497,10 +497,35 @@ async def sweep(ledger: LedgerRepository, *, batch: int = 200) -> int:
     released = 0
     for transaction in await ledger.expired_authorizations(now_ms(), batch):
         released += await expire(ledger, transaction)
-    for account_id in await ledger.stale_pending(now_ms() - 10_000, batch):
+    await follow_through(ledger, await ledger.stale_pending(now_ms() - 10_000, batch))
+    await ledger.expire_keys(now_ms() - IDEMPOTENCY_TTL_MS)
+    return released
+
+
+async def flush_invoice_totals(ledger: LedgerRepository, *, rounds: int = 10) -> int:
+    """Move the invoice totals' changes accounts carry into the kept totals, a batch at a time, until
+    none is left or `rounds` batches have moved; how many accounts' changes moved."""
+    moved = 0
+    for _ in range(rounds):
+        batch = await ledger.totals.flush()
+        moved += batch
+        if batch == 0:
+            break
+    return moved
+
+
+async def keep_invoice_totals(ledger: LedgerRepository) -> int:
+    """Start keeping invoice totals on a store written before they were kept (a start-up upgrade, run
+    before this process applies any operation): the documents of every operation still pending are
+    written, so that the invoices show them, then the invoices are counted. How many were counted."""
+    await follow_through(ledger, await ledger.stale_pending(now_ms() + 1, 0))
+    return await ledger.totals.build()
+
+
+async def follow_through(ledger: LedgerRepository, account_ids: list[str]) -> None:
+    """Write the documents of the accounts' pending operations, and forget their pending marks."""
+    for account_id in account_ids:
         seen = await ledger.pending_mark(account_id)
         await complete_pending(ledger, account_id)
         if seen is not None:
             await ledger.clear_pending_mark(account_id, seen)
-    await ledger.expire_keys(now_ms() - IDEMPOTENCY_TTL_MS)
-    return released
