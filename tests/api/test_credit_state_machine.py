@@ -563,6 +563,13 @@ class CreditLedgerMachine(RuleBasedStateMachine):
         input = dict(call.input)
         if loosely and "amount" in input:
             input["amount"] = loose_money(cents_of(input["amount"]))
+        if not call.claimed:
+            # An input error took no key: the retry is judged afresh (a store setting, such as
+            # maxInstallments, may have changed since, and the same input may now be valid).
+            self.calls.remove(call)
+            self.used_keys.discard((call.mutation, call.key))
+            self.perform(call.mutation, **input)
+            return
         payload = self.send(call.mutation, input)
         codes = [error["code"] for error in payload["errors"]]
         assert codes == call.codes, f"retry of {call}: {payload['errors']}"

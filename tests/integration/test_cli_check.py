@@ -67,3 +67,21 @@ def test_a_balance_that_is_not_the_sum_of_the_entries_is_printed_and_exits_1(lau
     assert result.returncode == 1
     assert f"account {account_id}: balance is -89.99 but its 3 statement entries add up to -90.00" in result.stdout
     assert result.stdout.splitlines()[-1] == "Checked 1 accounts: 1 with drift."
+
+
+def test_kept_invoice_totals_that_are_not_what_the_invoices_add_up_to_are_printed_and_exit_1(launcher, settled_account):
+    data_dir, _ = settled_account
+    uri = running_server_uri(data_dir)
+    assert uri is not None
+    with MongoClient(uri) as client:
+        kept = client["customer_credit"]["invoice_totals"]
+        kept.update_one({"_id": "invoices"}, {"$set": {"b.PAID|2020-01-01": {"n": 1, "c": 500}}})
+
+    result = check(launcher, data_dir)
+
+    assert result.returncode == 1
+    assert "invoice totals PAID|2020-01-01: kept 1 invoices of 5.00 but the invoices are 0 of 0.00" in result.stdout
+    assert result.stdout.splitlines()[-2:] == [
+        "Checked 1 accounts: 0 with drift.",
+        "Kept invoice totals: 1 bucket(s) with drift.",
+    ]

@@ -15,7 +15,7 @@ from customer_credit.persistence.invoice_totals import TOTALS_AT, TOTALS_ID, Inv
 from customer_credit.persistence.ledger import LedgerRepository
 from customer_credit.usecases.credit import flush_invoice_totals, keep_invoice_totals, today_utc
 from customer_credit.worker.credit_sweeper import CreditSweeper
-from tests.support.credit import CANCEL_INVOICE, PAY, credit_account, settled, succeed
+from tests.support.credit import CANCEL_INVOICE, PAY, REFUND, UPDATE_SETTINGS, credit_account, settled, succeed
 from tests.support.graphql import graphql, payload_of
 
 TOTALS = """
@@ -93,6 +93,22 @@ async def test_the_kept_totals_are_those_summed_from_the_invoices(client, databa
     kept = await ledger.invoice_totals(InvoiceQuery(), today=today_utc())
     assert kept == await summed(database)
     assert kept.paid_amount_cents == 200_01
+
+
+async def test_a_refund_cancelling_every_invoice_of_48_is_kept_and_flushed_whole(client, database):
+    """96 buckets change at once (48 leave OPEN, 48 join CANCELLED): on the embedded server an `$inc` of 64
+    fields or more is written as flat dotted keys, which the totals never use."""
+    settings = await graphql(client, UPDATE_SETTINGS, input={"maxInstallments": 48})
+    assert payload_of(settings, "updateStoreSettings")["errors"] == []
+    account_id = await credit_account(client)
+    transaction = await settled(client, account_id, "480.00", installments=48)
+    await succeed(client, REFUND, "refundCredit", transactionId=transaction["id"], amount="480.00")
+    cancelled = {"count": 48, "amount": "0.00", "openCount": 0, "openAmount": "0.00", "paidAmount": "0.00"}
+
+    assert await totals(client) == cancelled
+    assert await InvoiceTotalsRepository(database).flush() == 1
+    assert await totals(client) == cancelled
+    assert await totals(client, status="OPEN") == {**cancelled, "count": 0}
 
 
 async def test_a_change_made_while_a_flush_runs_stays_on_its_account_until_the_next(client, database, monkeypatch):
@@ -199,6 +215,31 @@ async def test_a_read_while_a_flush_moves_changes_reads_again(client, database, 
 
     assert reads == 2  # the first read saw the totals move under it
     assert kept == await summed(database)
+
+
+async def test_a_flush_overtaken_by_another_after_it_read_adds_nothing(client, database):
+    first = await credit_account(client)
+    await settled(client, first, "100.00")
+    late = InvoiceTotalsRepository(database)
+    totals_collection = late.totals
+
+    class Overtaken:
+        """The totals, as seen by a flush that another process overtakes before its first write."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(totals_collection, name)
+
+        async def update_one(self, *args: Any, **kwargs: Any) -> Any:
+            second = await credit_account(client)
+            await settled(client, second, "50.00")
+            assert await InvoiceTotalsRepository(database).flush() == 2  # the race: it moved both accounts
+            return await totals_collection.update_one(*args, **kwargs)
+
+    late.totals = Overtaken()  # type: ignore[assignment]
+
+    assert await late.flush() == 0
+    assert (await totals(client))["amount"] == "150.00"
+    assert await accounts_waiting(database) == 0
 
 
 async def test_two_flushes_at_once_move_each_change_once(client, database):

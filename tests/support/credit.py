@@ -11,7 +11,7 @@ import httpx
 
 from customer_credit.domain.credit import InvoiceStatus
 from customer_credit.domain.invoice_totals import added, bucket_key
-from customer_credit.persistence.invoice_totals import delta_update
+from customer_credit.persistence.invoice_totals import change_update
 from customer_credit.persistence.ledger import OPEN_DUE, due_sort
 from tests.support.accounts import open_account
 from tests.support.graphql import graphql, payload_of
@@ -172,10 +172,10 @@ def overdue_changes(
     change = added(
         {bucket_key(state, date.fromisoformat(before)): (-1, -cents)}, {bucket_key(state, due_date): (1, cents)}
     )
-    inc, sets = delta_update(change, 0)
+    sets = change_update(f"moved-{uuid.uuid4().hex}", change, 0)
     if status == "OPEN":
         sets[f"open_invoices.{invoice_id}.d"] = due
-    return due, {"$set": invoice}, {"$set": sets, "$inc": inc}
+    return due, {"$set": invoice}, {"$set": sets}
 
 
 async def make_overdue(database: Any, account_id: str, invoice_id: str, days: int = 40) -> str:

@@ -56,7 +56,7 @@ from customer_credit.persistence.database import (
     Database,
 )
 from customer_credit.persistence.errors import DUPLICATE_KEY
-from customer_credit.persistence.invoice_totals import InvoiceTotalsRepository, delta_update
+from customer_credit.persistence.invoice_totals import InvoiceTotalsRepository, change_update
 from customer_credit.persistence.upgrades import add_missing_field, update_each
 
 LEDGER_KEYS = [
@@ -359,7 +359,7 @@ class LedgerRepository:
         condition: dict[str, Any] = {"_id": op.account_id, "rev": ledger.revision, **undecided(op.id)}
         if require_open:
             condition["status"] = "OPEN"
-        totals = delta_update(totals_change(ledger.open_invoices, op.invoices), op.at_ms)
+        totals = change_update(op.id, totals_change(ledger.open_invoices, op.invoices), op.at_ms)
         return await self._apply(condition, op, effect, bump=True, forget=forget or [], totals=totals)
 
     async def _apply(
@@ -369,14 +369,13 @@ class LedgerRepository:
         effect: LedgerEffect,
         bump: bool = False,
         forget: Iterable[str] = (),
-        totals: tuple[dict[str, int], dict[str, Any]] = ({}, {}),
+        totals: dict[str, Any] | None = None,
     ) -> bool:
         """The operation applied and recorded as pending, with its change of the invoice totals (`totals`:
         every operation that changes invoices reads the account first, so `apply` gives it)."""
         inc, sets, unset = effect_update(effect)
         unset.update({f"done.{o}": "" for o in forget})
-        inc.update(totals[0])
-        sets.update(totals[1])
+        sets.update(totals or {})
         if bump:
             inc["rev"] = 1
         sets[f"pending.{op.id}"] = op_document(op)

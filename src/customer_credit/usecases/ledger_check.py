@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from customer_credit.domain.clock import now_ms
 from customer_credit.domain.ledger import ledger_drift
+from customer_credit.domain.money import cents_to_decimal
 from customer_credit.persistence.ledger import LedgerRepository
 
 
@@ -35,3 +36,22 @@ async def check_ledgers(ledger: LedgerRepository) -> AsyncIterator[AccountCheck]
             now_ms=now,
         )
         yield AccountCheck(account_id, drift, len(state.pending))
+
+
+async def invoice_totals_drift(ledger: LedgerRepository) -> list[str]:
+    """Each bucket of the kept invoice totals (`persistence/invoice_totals.py`) that differs from what
+    the invoices add up to, one line each; none if the totals are not kept yet. An operation pending on
+    an account is in the kept totals before its invoices are written: it is reported above, with it."""
+    kept = await ledger.totals.read()
+    if kept is None:
+        return []
+    summed = await ledger.totals.summed()
+    lines = []
+    for key in sorted(set(kept) | set(summed)):
+        (kept_count, kept_cents), (count, cents) = kept.get(key, (0, 0)), summed.get(key, (0, 0))
+        if (kept_count, kept_cents) != (count, cents):
+            lines.append(
+                f"invoice totals {key}: kept {kept_count} invoices of {cents_to_decimal(kept_cents)}"
+                f" but the invoices are {count} of {cents_to_decimal(cents)}"
+            )
+    return lines
