@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from customer_credit.domain.credit import InvoiceStatus
-from customer_credit.domain.credit_records import InvoiceQuery, Ledger, OpKind
+from customer_credit.domain.credit_records import Invoice, InvoiceQuery, Ledger, LedgerEffect, LedgerOp, OpKind
 from customer_credit.domain.invoice_totals import added, bucket_key, kept_for, negated, totals_change, totals_of
 from customer_credit.domain.ledger_planner import (
     plan_invoice_settlement,
@@ -22,10 +22,10 @@ OPEN, PAID, CANCELLED = InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.CA
 TODAY = date(2026, 3, 1)
 
 
-def settled_ledger() -> tuple[Ledger, list]:
-    """The account after settling 100.00 in three invoices (33.34, 33.33, 33.33), and those invoices."""
+def settlement() -> tuple[LedgerOp, LedgerEffect]:
+    """100.00 of an authorization settled in three invoices (33.34, 33.33, 33.33)."""
     transaction = authorized()
-    op, effect = plan_settle(
+    return plan_settle(
         holding(transaction),
         transaction,
         Decimal("100.00"),
@@ -34,23 +34,17 @@ def settled_ledger() -> tuple[Ledger, list]:
         actor="shop",
         now_ms=NOW,
     )
+
+
+def settled_ledger() -> tuple[Ledger, list[Invoice]]:
+    """The account after `settlement`, and its invoices."""
+    op, effect = settlement()
     open_invoices = {i.invoice_id: i for i in effect.set_open_invoices}
-    return Ledger("acc-1", revision=1, open_invoices=open_invoices, refundable={transaction.id: 100_00}), list(
-        op.invoices
-    )
+    return Ledger("acc-1", revision=1, open_invoices=open_invoices, refundable={"t1": 100_00}), list(op.invoices)
 
 
 def test_a_settlement_adds_each_new_invoice_to_the_open_bucket_of_its_due_day():
-    transaction = authorized()
-    op, _ = plan_settle(
-        holding(transaction),
-        transaction,
-        Decimal("100.00"),
-        op_id="op-1",
-        settings=StoreSettings(),
-        actor="shop",
-        now_ms=NOW,
-    )
+    op, _ = settlement()
 
     assert totals_change({}, op.invoices) == {
         bucket_key(OPEN, DUES[0]): (1, 33_34),
