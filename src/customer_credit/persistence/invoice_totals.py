@@ -148,7 +148,9 @@ class InvoiceTotalsRepository:
             return 0
         await self.accounts.update_many({TOTALS_AT: {"$gte": 0}}, {"$unset": {TOTALS_OPS: "", TOTALS_AT: ""}})
         buckets = await self.summed()
-        await self.start(buckets)
+        await self.totals.update_one(
+            {"_id": TOTALS_ID}, {"$setOnInsert": {"v": 0, "b": stored_buckets(buckets)}}, upsert=True
+        )
         return sum(count for count, _ in buckets.values())
 
     async def summed(self) -> Buckets:
@@ -163,12 +165,6 @@ class InvoiceTotalsRepository:
                 key = bucket_key(status, date.fromisoformat(group["_id"]))
                 buckets[key] = (int(group["n"]), int(group["c"]))
         return added(buckets)
-
-    async def start(self, buckets: Buckets) -> None:
-        """The totals document, holding `buckets` (an empty store's: none), unless there is one."""
-        await self.totals.update_one(
-            {"_id": TOTALS_ID}, {"$setOnInsert": {"v": 0, "b": stored_buckets(buckets)}}, upsert=True
-        )
 
 
 def _journaled(journal: dict[str, Any] | None) -> set[tuple[str, str]]:
