@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from customer_credit.persistence.accounts import AccountRepository
-from customer_credit.persistence.database import ACCOUNTS, CREDIT_TRANSACTIONS
+from customer_credit.persistence.database import ACCOUNTS, CREDIT_TRANSACTIONS, INVOICE_TOTALS
+from customer_credit.persistence.invoice_totals import TOTALS_AT, TOTALS_OPS
 from customer_credit.persistence.ledger import LedgerRepository
-from customer_credit.usecases.credit import sweep
+from customer_credit.usecases.credit import keep_invoice_totals, sweep
 from tests.support.credit import SETTLE, authorize, call, credit_account, key, ledger, succeed
 
 
@@ -67,6 +68,21 @@ async def test_a_settlement_cut_off_before_its_invoices_is_completed_by_the_next
     assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert numbers["balance"] == "-90.00"
     assert (numbers["invoices"]["totalCount"], numbers["statement"]["totalCount"]) == (3, 3)
+
+
+async def test_keeping_invoice_totals_first_writes_the_invoices_of_a_cut_off_settlement(lenient, crash, database):
+    account_id = await credit_account(lenient)
+    transaction = await authorize(lenient, account_id, "90.00", installments=3)
+    crash.arm()
+    settle = {"transactionId": transaction["id"], "amount": "90.00", "idempotencyKey": key()}
+    await lenient.post("/graphql", json={"query": SETTLE, "variables": {"input": settle}})
+    assert crash.tripped == 1
+    # The store as an earlier version left it: no kept totals, no change recorded on the account.
+    await database.collection(INVOICE_TOTALS).delete_many({})
+    await database.collection(ACCOUNTS).update_one({"_id": account_id}, {"$unset": {TOTALS_OPS: "", TOTALS_AT: ""}})
+
+    assert await keep_invoice_totals(LedgerRepository(database)) == 3
+    assert (await LedgerRepository(database).totals.read()) == await LedgerRepository(database).totals.summed()
 
 
 async def test_a_retry_of_a_cut_off_settlement_answers_it_and_applies_nothing_again(lenient, crash):

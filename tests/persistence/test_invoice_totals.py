@@ -244,11 +244,34 @@ async def test_a_flush_overtaken_by_another_after_it_read_adds_nothing(client, d
 
 async def test_two_flushes_at_once_move_each_change_once(client, database):
     await some_activity(client)
+    both_read = asyncio.Barrier(2)
 
-    moved = await asyncio.gather(*(InvoiceTotalsRepository(database).flush() for _ in range(2)))
+    def flush_that_waits_for_the_other() -> InvoiceTotalsRepository:
+        repository = InvoiceTotalsRepository(database)
+        totals_collection = repository.totals
+
+        class Racing:
+            """The totals, written only once both flushes have read the accounts they would move."""
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(totals_collection, name)
+
+            waited = False
+
+            async def update_one(self, *args: Any, **kwargs: Any) -> Any:
+                if not self.waited:  # the first write, step 2
+                    self.waited = True
+                    await asyncio.wait_for(both_read.wait(), 5)  # the race: times out unless both got here
+                return await totals_collection.update_one(*args, **kwargs)
+
+        repository.totals = Racing()  # type: ignore[assignment]
+        return repository
+
+    moved = await asyncio.gather(*(flush_that_waits_for_the_other().flush() for _ in range(2)))
 
     assert sorted(moved) == [0, 2]
     assert await all_totals(client) == EXPECTED
+    assert await accounts_waiting(database) == 0
 
 
 async def test_without_kept_totals_the_invoices_are_summed(client, database):

@@ -38,22 +38,16 @@ def added(*parts: Mapping[str, tuple[int, int]]) -> Buckets:
     return {key: value for key, value in total.items() if value != (0, 0)}
 
 
-def negated(part: Mapping[str, tuple[int, int]]) -> Buckets:
-    return {key: (-count, -cents) for key, (count, cents) in part.items()}
-
-
 def totals_change(open_invoices: Mapping[str, OpenInvoice], invoices: Iterable[Invoice]) -> Buckets:
     """What writing `invoices` changes in the totals, given the account's OPEN invoices before: each one
     leaves the bucket it was in (none, for a new one) and joins the bucket of its new state."""
-    change: Buckets = {}
+    moves: list[Buckets] = []
     for invoice in invoices:
-        parts: list[Buckets] = [change]
         before = open_invoices.get(invoice.id)
         if before is not None:
-            parts.append({bucket_key(InvoiceStatus.OPEN, before.due_date): (-1, -before.amount_cents)})
-        parts.append({bucket_key(invoice.status, invoice.due_date): (1, invoice.amount_cents)})
-        change = added(*parts)
-    return change
+            moves.append({bucket_key(InvoiceStatus.OPEN, before.due_date): (-1, -before.amount_cents)})
+        moves.append({bucket_key(invoice.status, invoice.due_date): (1, invoice.amount_cents)})
+    return added(*moves)
 
 
 def kept_for(query: InvoiceQuery) -> bool:

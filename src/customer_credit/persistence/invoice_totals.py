@@ -40,6 +40,7 @@ TOTALS_AT = "totals_at"  # on an account with changes (sparse index): when the l
 FLUSH_BATCH = 500
 MOST_WAITING = 1_000  # accounts with changes a read adds up; with more waiting, the invoices are summed
 READ_ATTEMPTS = 3
+WITH_CHANGES = {TOTALS_AT: {"$gte": 0}}  # the accounts with changes, from the sparse index (`$exists` reads them all)
 
 
 def change_update(op_id: str, change: Buckets, at_ms: int) -> dict[str, Any]:
@@ -91,7 +92,7 @@ class InvoiceTotalsRepository:
 
     async def _waiting(self, limit: int) -> dict[str, dict[str, list[list[Any]]]]:
         """Accounts with changes: each operation's change, by operation id."""
-        cursor = self.accounts.find({TOTALS_AT: {"$gte": 0}}, [TOTALS_OPS]).limit(limit)
+        cursor = self.accounts.find(WITH_CHANGES, [TOTALS_OPS]).limit(limit)
         return {d["_id"]: d.get(TOTALS_OPS) or {} async for d in cursor}
 
     async def flush(self) -> int:
@@ -103,15 +104,12 @@ class InvoiceTotalsRepository:
             kept = await self.totals.find_one({"_id": TOTALS_ID})
         if kept is None or kept.get("j"):
             return 0
-        cursor = self.accounts.find({TOTALS_AT: {"$gte": 0}}, [TOTALS_OPS, "rev"]).limit(FLUSH_BATCH)
-        accounts = [d async for d in cursor]
+        cursor = self.accounts.find(WITH_CHANGES, [TOTALS_OPS, "rev"]).limit(FLUSH_BATCH)
+        accounts = [(d["_id"], d.get("rev"), d.get(TOTALS_OPS) or {}) async for d in cursor]
         if not accounts:
             return 0
-        changes = [change_in(change) for d in accounts for change in (d.get(TOTALS_OPS) or {}).values()]
-        journal = {
-            "s": kept["v"] + 1,
-            "p": [{"a": d["_id"], "r": d.get("rev"), "o": list(d.get(TOTALS_OPS) or {})} for d in accounts],
-        }
+        changes = [change_in(change) for _, _, ops in accounts for change in ops.values()]
+        journal = {"s": kept["v"] + 1, "p": [{"a": a, "r": rev, "o": list(ops)} for a, rev, ops in accounts]}
         started = await self.totals.update_one(
             {"_id": TOTALS_ID, "v": kept["v"], "j": {"$exists": False}},
             {"$set": {"b": stored_buckets(added(buckets_in(kept.get("b")), *changes)), "j": journal}, "$inc": {"v": 1}},
@@ -146,7 +144,7 @@ class InvoiceTotalsRepository:
         invoices show them. Returns how many invoices it counted (0 if the totals were kept already)."""
         if await self.totals.find_one({"_id": TOTALS_ID}, ["_id"]) is not None:
             return 0
-        await self.accounts.update_many({TOTALS_AT: {"$gte": 0}}, {"$unset": {TOTALS_OPS: "", TOTALS_AT: ""}})
+        await self.accounts.update_many(WITH_CHANGES, {"$unset": {TOTALS_OPS: "", TOTALS_AT: ""}})
         buckets = await self.summed()
         await self.totals.update_one(
             {"_id": TOTALS_ID}, {"$setOnInsert": {"v": 0, "b": stored_buckets(buckets)}}, upsert=True

@@ -456,7 +456,8 @@ class LedgerRepository:
         return [op_from_document(o, account_id, p) for o, p in (document.get("pending") or {}).items()]
 
     async def stale_pending(self, before_ms: int, limit: int) -> list[str]:
-        """Accounts with an operation recorded before `before_ms` whose documents may not be written."""
+        """Accounts with an operation recorded before `before_ms` whose documents may not be written
+        (`limit` 0: all of them)."""
         cursor = self.accounts.find({"pending_at": {"$lt": before_ms}}, ["_id"]).limit(limit)
         return [document["_id"] async for document in cursor]
 

@@ -40,8 +40,9 @@ async def check_ledgers(ledger: LedgerRepository) -> AsyncIterator[AccountCheck]
 
 async def invoice_totals_drift(ledger: LedgerRepository) -> list[str]:
     """Each bucket of the kept invoice totals (`persistence/invoice_totals.py`) that differs from what
-    the invoices add up to, one line each; none if the totals are not kept yet. An operation pending on
-    an account is in the kept totals before its invoices are written: it is reported above, with it."""
+    the invoices add up to, one line each; none if the kept totals cannot be read (not built yet, or
+    more changes waiting than a read adds up). An operation pending on an account is in the kept totals
+    before its invoices are written: it is reported with its account."""
     kept = await ledger.totals.read()
     if kept is None:
         return []
