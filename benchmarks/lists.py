@@ -65,6 +65,7 @@ class ListCall:
 
 COUNTED = "count(limit: 1000) { count precision }"
 REST_OPEN_PAGE = "/api/creditcontrol/accounts?status=Open&from=1&to=50"
+REST_COUNTED = "summary.count precision"
 
 
 def accounts_page(total: str, arguments: str = "") -> str:
@@ -106,9 +107,9 @@ def email_in_other_case(count: int, index: int, tag: str) -> str:
     return next(islice(csvgen.rows(count, tag=tag), index, None)).email.upper()
 
 
-# Each list as the admin page asks for it: count(limit: 1000) on the accounts list; the exact total where an
-# index answers it (one email, one account's credit lists) or where the contract asks for it (REST
-# summary.count); the credit lists as the admin page and an integration ask for them.
+# Each list as the admin page asks for it: count(limit: 1000) on the accounts list (REST: countLimit=1000); the
+# exact total where an index answers it (one email, one account's credit lists); the credit lists as the admin
+# page and an integration ask for them.
 CALLS = [
     ListCall("7a", "`accounts(first: 50)`, no filter", COUNTED, accounts_page(COUNTED)),
     ListCall("7b", "`accounts` by status CLOSED (10%)", COUNTED, accounts_page(COUNTED, "filter: {status: CLOSED}")),
@@ -136,7 +137,12 @@ CALLS = [
         "totalCount",
         accounts_page("totalCount", f'filter: {{email: "{email_in_other_case(20, 12, "lst")}"}}'),
     ),
-    ListCall("7g", "REST `GET /accounts?status=Open`, positions 1–50", "summary.count", path=REST_OPEN_PAGE),
+    ListCall(
+        "7g",
+        "REST `GET /accounts?status=Open&countLimit=1000`, positions 1–50",
+        REST_COUNTED,
+        path=f"{REST_OPEN_PAGE}&countLimit=1000",
+    ),
     ListCall(
         "7h", "`importRuns(first: 20)`", "totalCount", "{ importRuns(first: 20) { totalCount nodes { id status } } }"
     ),
@@ -223,6 +229,12 @@ EXACT_INFO = [
         "`invoices(first: 50)`, overdue, exact `totalCount` (README's example)",
         "totalCount",
         invoices_page("filter: {overdue: true}", "totalCount", first=50),
+    ),
+    ListCall(
+        "7w",
+        "REST `GET /accounts?status=Open`, positions 1–50, exact `summary.count` (the original API's)",
+        "summary.count",
+        path=REST_OPEN_PAGE,
     ),
 ]
 

@@ -657,6 +657,28 @@ async def test_bad_list_parameters_are_400_invalid_parameter(client, params):
     assert_error(response, 400, "INVALID_PARAMETER")
 
 
+async def test_every_credit_list_counts_up_to_count_limit_with_its_precision(client):
+    await open_account(client)
+    await settled(client, value="100.00", installments=3)
+    lists = (account_url("acc-1", "statements"), account_url("acc-1", "invoices"), f"{API}/invoices")
+
+    for url in lists:
+        bounded = exact(await client.get(url, params={"countLimit": 2, "limit": 1}))
+        whole = exact(await client.get(url, params={"countLimit": 3}))
+
+        assert bounded["summary"] == {"count": 2, "precision": "AT_LEAST"}, url
+        assert len(bounded["data"]) == 1 and bounded["paging"]["next"], url
+        assert whole["summary"] == {"count": 3, "precision": "EXACT"}, url
+
+
+@pytest.mark.parametrize("count_limit", ["0", "100001", "many"])
+async def test_a_count_limit_out_of_range_is_400_on_every_credit_list(client, count_limit):
+    await open_account(client)
+
+    for url in (account_url("acc-1", "statements"), account_url("acc-1", "invoices"), f"{API}/invoices"):
+        assert_error(await client.get(url, params={"countLimit": count_limit}), 400, "INVALID_PARAMETER", "countLimit")
+
+
 async def test_a_cursor_of_another_list_is_400(client):
     await open_account(client)
     await settled(client, value="10.00", installments=3)

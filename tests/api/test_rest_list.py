@@ -68,6 +68,36 @@ async def test_summary_count_is_every_match_not_the_window(client, listed):
     assert page["summary"] == {"count": SEEDED}
 
 
+@pytest.mark.parametrize(
+    ("count_limit", "summary"),
+    [
+        (SEEDED - 1, {"count": SEEDED - 1, "precision": "AT_LEAST"}),
+        (SEEDED, {"count": SEEDED, "precision": "EXACT"}),
+        (100_000, {"count": SEEDED, "precision": "EXACT"}),
+    ],
+)
+async def test_count_limit_counts_the_matches_up_to_it_with_its_precision(client, listed, count_limit, summary):
+    page = await listing(client, countLimit=count_limit, **{"from": 2, "to": 3})
+
+    assert ids(page) == listed[1:3]
+    assert page["summary"] == summary
+
+
+async def test_count_limit_bounds_the_filtered_set(client, listed):
+    page = await listing(client, status="Open", countLimit=1000)
+
+    assert page["summary"] == {"count": SEEDED - len(CLOSED_IDS), "precision": "EXACT"}
+
+
+@pytest.mark.parametrize("count_limit", ["0", "100001", "-1", "ten", "1.5", ""])
+async def test_count_limit_out_of_range_is_400(client, count_limit):
+    response = await client.get(ACCOUNTS_URL, params={"countLimit": count_limit})
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("INVALID_PARAMETER", "countLimit")
+    assert "countLimit" in response.json()["message"]
+
+
 async def test_window_past_the_end_is_empty_and_still_counts(client, listed):
     page = await listing(client, **{"from": 26, "to": 40})
 

@@ -585,6 +585,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "At most {max} accounts per call: to - from + 1 must be at most {max}.",
         "No máximo {max} contas por chamada: to - from + 1 deve ser no máximo {max}.",
     ),
+    "INVALID_PARAMETER.countLimit": (
+        "countLimit must be a whole number from 1 to {max}.",
+        "countLimit deve ser um número inteiro de 1 a {max}.",
+    ),
     "INVALID_PARAMETER.limit": (
         "limit must be a whole number from 1 to {max}.",
         "limit deve ser um número inteiro de 1 a {max}.",

@@ -11,7 +11,6 @@ its cost is bounded whatever the size of the store. Which list is which: README,
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -19,14 +18,15 @@ import strawberry
 from customer_credit.domain.messages import message
 from customer_credit.graphql.core.errors import RequestError
 from customer_credit.graphql.core.pagination import PageInfo, encode_cursor
+from customer_credit.usecases.counts import (
+    DEFAULT_COUNT_LIMIT,
+    MAX_COUNT_LIMIT,
+    Counter,
+    count_up_to,
+    valid_count_limit,
+)
 
 NodeType = TypeVar("NodeType")
-
-# Counts the list's matching set, stopping after `limit` items when a limit is given.
-Counter = Callable[[int | None], Awaitable[int]]
-
-DEFAULT_COUNT_LIMIT = 1_000
-MAX_COUNT_LIMIT = 100_000
 
 
 @strawberry.enum(description="Whether a bounded count is the exact size of the set or a lower bound.")
@@ -91,14 +91,10 @@ class Connection(Generic[NodeType]):
         )
     )
     async def count(self, limit: int | None = DEFAULT_COUNT_LIMIT) -> Count:
-        if limit is None:
-            return Count(count=await self.counter(None), precision=CountPrecision.EXACT)
-        if not 1 <= limit <= MAX_COUNT_LIMIT:
+        if limit is not None and not valid_count_limit(limit):
             raise RequestError(message("BAD_COUNT_LIMIT", limit=limit, max=MAX_COUNT_LIMIT), "BAD_USER_INPUT")
-        counted = await self.counter(limit + 1)
-        if counted > limit:
-            return Count(count=limit, precision=CountPrecision.AT_LEAST)
-        return Count(count=counted, precision=CountPrecision.EXACT)
+        counted = await count_up_to(self.counter, limit)
+        return Count(count=counted.count, precision=CountPrecision.EXACT if counted.exact else CountPrecision.AT_LEAST)
 
     @classmethod
     def of(

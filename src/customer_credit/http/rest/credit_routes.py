@@ -9,7 +9,7 @@ without it a call is not deduplicated.
 
 Lists are keyset pages: `limit` (1 to 100) entries from the position `after` names (the previous
 page's `paging.next`, an opaque cursor tied to the list's filters), with `summary.count` counting
-every entry that matches the filters, whatever the page.
+every entry that matches the filters, whatever the page (with `countLimit`, up to it: `summary.py`).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from customer_credit.http.rest.requests import (
     services,
 )
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
+from customer_credit.http.rest.summary import COUNT_LIMIT_PARAMETER, count_limit_of, summary_of
 from customer_credit.usecases import credit
 from customer_credit.usecases.accounts import not_found as account_not_found
 
@@ -270,18 +271,21 @@ async def existing_account(request: Request) -> str:
 
 
 async def page_json(
-    rows: Awaitable[list[tuple[str, Any]]], total: Awaitable[int], size: int, query_id: str, write: Callable[[Any], Any]
+    rows: Awaitable[list[tuple[str, Any]]],
+    summary: Awaitable[dict[str, Any]],
+    size: int,
+    query_id: str,
+    write: Callable[[Any], Any],
 ) -> Response:
-    found, count = await asyncio.gather(rows, total)
+    found, counted = await asyncio.gather(rows, summary)
     following = encode_cursor(query_id, [found[size - 1][0]]) if len(found) > size else None
-    return json_response(
-        {"data": [write(row) for _, row in found[:size]], "summary": {"count": count}, "paging": {"next": following}}
-    )
+    page = {"data": [write(row) for _, row in found[:size]], "summary": counted, "paging": {"next": following}}
+    return json_response(page)
 
 
 async def statements(request: Request, caller: Caller) -> Response:
     account_id = await existing_account(request)
-    size = limit_of(request, STATEMENT_LIMIT)
+    size, count_limit = limit_of(request, STATEMENT_LIMIT), count_limit_of(request)
     from_ms, to_ms = moment_of(request, "from"), moment_of(request, "to")
     check_range(from_ms, to_ms)
     query_id = fingerprint("statement", account_id, from_ms, to_ms)
@@ -292,18 +296,21 @@ async def statements(request: Request, caller: Caller) -> Response:
         entries = await ledger.entries_page(account_id, from_ms=from_ms, to_ms=to_ms, after=after, limit=size + 1)
         return [(entry.id, entry) for entry in entries]
 
-    return await page_json(rows(), ledger.count_entries(account_id, from_ms, to_ms), size, query_id, entry_json)
+    async def counted(limit: int | None) -> int:
+        return await ledger.count_entries(account_id, from_ms, to_ms, limit)
+
+    return await page_json(rows(), summary_of(counted, count_limit), size, query_id, entry_json)
 
 
 async def invoice_page(request: Request, query: InvoiceQuery) -> Response:
-    size = limit_of(request, INVOICE_LIMIT)
+    size, count_limit = limit_of(request, INVOICE_LIMIT), count_limit_of(request)
     query_id = fingerprint("invoices", query)
     after = after_of(request, query_id)
     ledger = services(request).ledger
     today = credit.today_utc()
     return await page_json(
         ledger.invoices_page(query, today=today, after=after, limit=size + 1),
-        ledger.count_invoices(query, today=today),
+        summary_of(lambda limit: ledger.count_invoices(query, today=today, limit=limit), count_limit),
         size,
         query_id,
         lambda invoice: invoice_json(invoice, today),
@@ -507,10 +514,11 @@ CREDIT_OPERATIONS: tuple[Operation, ...] = (
             Parameter("to", "query", {"type": "string", "format": "date-time"}, "Entries at or before this moment."),
             limit_parameter(STATEMENT_LIMIT),
             AFTER_PARAMETER,
+            COUNT_LIMIT_PARAMETER,
         ),
         responses={
             200: Outcome("A page of the statement.", "StatementPage"),
-            400: bad_request("INVALID_ID, INVALID_PARAMETER (from, to, limit or after)"),
+            400: bad_request("INVALID_ID, INVALID_PARAMETER (from, to, limit, after or countLimit)"),
             404: NO_ACCOUNT,
         },
     ),
@@ -523,10 +531,16 @@ CREDIT_OPERATIONS: tuple[Operation, ...] = (
         tag=INVOICES_TAG,
         handler=account_invoices,
         scopes=("credit:read",),
-        parameters=(ACCOUNT_ID_PARAMETER, INVOICE_STATUS_PARAMETER, limit_parameter(INVOICE_LIMIT), AFTER_PARAMETER),
+        parameters=(
+            ACCOUNT_ID_PARAMETER,
+            INVOICE_STATUS_PARAMETER,
+            limit_parameter(INVOICE_LIMIT),
+            AFTER_PARAMETER,
+            COUNT_LIMIT_PARAMETER,
+        ),
         responses={
             200: Outcome("A page of the account's invoices.", "InvoicePage"),
-            400: bad_request("INVALID_ID, INVALID_PARAMETER (status, limit or after)"),
+            400: bad_request("INVALID_ID, INVALID_PARAMETER (status, limit, after or countLimit)"),
             404: NO_ACCOUNT,
         },
     ),
@@ -547,10 +561,11 @@ CREDIT_OPERATIONS: tuple[Operation, ...] = (
             Parameter("creditAccountId", "query", ACCOUNT_ID_SCHEMA, "Only this account's invoices."),
             limit_parameter(INVOICE_LIMIT),
             AFTER_PARAMETER,
+            COUNT_LIMIT_PARAMETER,
         ),
         responses={
             200: Outcome("A page of the matching invoices.", "InvoicePage"),
-            400: bad_request("INVALID_PARAMETER (from, to, status, creditAccountId, limit or after)"),
+            400: bad_request("INVALID_PARAMETER (from, to, status, creditAccountId, limit, after or countLimit)"),
         },
     ),
     Operation(

@@ -54,6 +54,22 @@ def ref(component: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{component}"}
 
 
+def summary_schema(what: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["count"],
+        "properties": {
+            "count": {"type": "integer", "minimum": 0, "description": what},
+            "precision": {
+                "type": "string",
+                "enum": ["EXACT", "AT_LEAST"],
+                "description": "Only with countLimit: whether count is every match (EXACT) or countLimit, "
+                "there being more (AT_LEAST).",
+            },
+        },
+    }
+
+
 def page_schema(item: str, order: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -61,13 +77,7 @@ def page_schema(item: str, order: str) -> dict[str, Any]:
         "required": ["data", "summary", "paging"],
         "properties": {
             "data": {"type": "array", "items": ref(item)},
-            "summary": {
-                "type": "object",
-                "required": ["count"],
-                "properties": {
-                    "count": {"type": "integer", "minimum": 0, "description": "Every match, not only this page's."}
-                },
-            },
+            "summary": summary_schema("Every match, not only this page's."),
             "paging": {
                 "type": "object",
                 "required": ["next"],
@@ -102,11 +112,7 @@ def component_schemas() -> dict[str, Any]:
             "required": ["data", "summary"],
             "properties": {
                 "data": {"type": "array", "items": ref("Account")},
-                "summary": {
-                    "type": "object",
-                    "required": ["count"],
-                    "properties": {"count": {"type": "integer", "minimum": 0, "description": "Matching accounts."}},
-                },
+                "summary": summary_schema("Matching accounts."),
             },
         },
         "CreditTransaction": members_schema(

@@ -54,6 +54,7 @@ from customer_credit.http.rest.requests import (
 )
 from customer_credit.http.rest.settings_routes import SETTINGS_OPERATIONS
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
+from customer_credit.http.rest.summary import COUNT_LIMIT_PARAMETER, count_limit_of, summary_of
 from customer_credit.persistence.accounts import AccountRepository
 from customer_credit.usecases.accounts import (
     add_holder,
@@ -184,9 +185,10 @@ async def search_accounts(request: Request, caller: Caller) -> Response:
     offset, size = window_of(request)
     query = list_query(request)
     accounts = services(request).accounts
-    found, count = await asyncio.gather(accounts_window(accounts, query, offset, size), accounts.count(query))
+    counted = summary_of(lambda limit: accounts.count(query, limit), count_limit_of(request))
+    found, summary = await asyncio.gather(accounts_window(accounts, query, offset, size), counted)
     view = await account_view(request, caller)
-    return json_response({"data": [account_json(a, view) for a in found], "summary": {"count": count}})
+    return json_response({"data": [account_json(a, view) for a in found], "summary": summary})
 
 
 # --- the operations ----------------------------------------------------------------------------
@@ -316,7 +318,8 @@ ACCOUNT_OPERATIONS: tuple[Operation, ...] = (
         summary="List accounts by position",
         description=f"Accounts oldest first (creation time, then id). `from` and `to` are 1-based, inclusive "
         f"positions; at most {MAX_WINDOW} accounts per call and `from` at most {MAX_POSITION} (deeper: the "
-        "GraphQL accounts connection or the CSV export). `summary.count` is the number of matching accounts.",
+        "GraphQL accounts connection or the CSV export). `summary.count` is the number of matching accounts "
+        "(with `countLimit`, counted up to it).",
         tag=ACCOUNTS_TAG,
         handler=search_accounts,
         scopes=("accounts:read",),
@@ -340,6 +343,7 @@ ACCOUNT_OPERATIONS: tuple[Operation, ...] = (
                 "Only accounts in this status (any case).",
             ),
             Parameter("email", "query", {"type": "string"}, "Only the accounts with this email (case-insensitive)."),
+            COUNT_LIMIT_PARAMETER,
         ),
         responses={
             200: Outcome("The accounts at the positions asked for, and how many match.", "AccountList"),
