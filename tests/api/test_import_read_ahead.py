@@ -15,6 +15,7 @@ from customer_credit.persistence.accounts import account_document
 from customer_credit.persistence.database import ACCOUNTS, IMPORT_RUNS
 from customer_credit.persistence.imports import ImportRunRepository
 from customer_credit.worker import runner as runner_module
+from customer_credit.worker.planning import BatchPlanner
 from customer_credit.worker.runner import ImportRunner
 from tests.support.crashes import BATCH, crash, crash_on_call, make_worker, queue, resume
 from tests.support.csv_files import csv_file, row
@@ -170,6 +171,30 @@ async def test_a_create_run_starts_with_a_short_batch_and_makes_each_next_one_ha
     await runner_over(app, AccountBatchRepository(database), runs, batch_size=4).run(run)
 
     assert positions == [3, 6, 10]  # rows 2-3, then 3 rows, then 4: the batch size
+    await assert_run_exact(client, database, run.id)
+
+
+async def test_a_create_batch_is_planned_a_slice_at_a_time_with_a_pause_after_each(client, app, database, monkeypatch):
+    steps: list[int | str] = []
+    plan_creates, pause = BatchPlanner.plan_creates, runner_module.pause
+
+    def noted_plan(self, plans, applied, at_ms):
+        steps.append(len(plans))
+        return plan_creates(self, plans, applied, at_ms)
+
+    async def noted_pause():
+        steps.append("pause")
+        await pause()
+
+    monkeypatch.setattr(runner_module, "PLAN_SLICE", 2)
+    monkeypatch.setattr(BatchPlanner, "plan_creates", noted_plan)
+    monkeypatch.setattr(runner_module, "pause", noted_pause)
+    run = await claimed(app, client)
+
+    await runner_over(app, AccountBatchRepository(database), batch_size=BATCH).run(run)
+
+    slices = [(step, steps[i + 1]) for i, step in enumerate(steps) if step != "pause"]
+    assert slices == [(2, "pause"), (1, "pause")] * 3  # three batches of three rows
     await assert_run_exact(client, database, run.id)
 
 

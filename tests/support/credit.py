@@ -161,7 +161,8 @@ def overdue_changes(
     """What moves an invoice's due date `days` before today, as if that time had passed since it was due:
     the new due date, the invoice's update and its account's. `was`: the invoice's status, amount in cents
     and due date before. The account's copy of an OPEN invoice's due date moves too, and the invoice moves
-    between the invoice totals' buckets as an operation would move it (`persistence/invoice_totals.py`)."""
+    between the invoice totals' buckets as an operation would move it (`persistence/invoice_totals.py`),
+    moving the account's `rev` as every write that records a change does."""
     status, cents, before = was
     due_date = datetime.now(UTC).date() - timedelta(days=days)
     due, position = due_date.isoformat(), due_sort(due_date, invoice_id)
@@ -175,7 +176,7 @@ def overdue_changes(
     sets = change_update(f"moved-{uuid.uuid4().hex}", change, 0)
     if status == "OPEN":
         sets[f"open_invoices.{invoice_id}.d"] = due
-    return due, {"$set": invoice}, {"$set": sets}
+    return due, {"$set": invoice}, {"$set": sets, "$inc": {"rev": 1}}
 
 
 async def make_overdue(database: Any, account_id: str, invoice_id: str, days: int = 40) -> str:

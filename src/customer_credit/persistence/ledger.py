@@ -376,7 +376,9 @@ class LedgerRepository:
         inc, sets, unset = effect_update(effect)
         unset.update({f"done.{o}": "" for o in forget})
         sets.update(totals or {})
-        if bump:
+        if bump or totals:
+            # A flush drops an account's whole map of changes when its `rev` has not moved since it read them
+            # (`InvoiceTotalsRepository.flush`): so every write that records a change moves `rev`.
             inc["rev"] = 1
         sets[f"pending.{op.id}"] = op_document(op)
         sets["pending_at"] = op.at_ms
