@@ -200,32 +200,25 @@ def normalize_document(document_type: DocumentType, raw: str) -> str:
 
 
 def credit_limit_cents(value: Decimal) -> int:
-    error = AccountRuleViolation.single(
-        "creditLimit",
-        AccountErrorCode.INVALID_CREDIT_LIMIT,
-        message("INVALID_CREDIT_LIMIT"),
-    )
     try:
         cents = decimal_to_cents(value)
     except (PrecisionError, MagnitudeError, ValueError):
-        raise error from None
+        cents = -1
     if not 0 <= cents <= MAX_CREDIT_LIMIT_CENTS:
-        raise error
+        # Built only when raised: a valid value, every row of an import, renders no message.
+        raise AccountRuleViolation.single(
+            "creditLimit", AccountErrorCode.INVALID_CREDIT_LIMIT, message("INVALID_CREDIT_LIMIT")
+        )
     return cents
 
 
 def tolerance_units(value: Decimal) -> int:
-    error = AccountRuleViolation.single(
-        "tolerance",
-        AccountErrorCode.INVALID_TOLERANCE,
-        message("INVALID_TOLERANCE"),
-    )
     try:
         units = decimal_to_tolerance_units(value)
     except (PrecisionError, MagnitudeError, ValueError):
-        raise error from None
+        units = -1
     if not 0 <= units <= TOLERANCE_SCALE:
-        raise error
+        raise AccountRuleViolation.single("tolerance", AccountErrorCode.INVALID_TOLERANCE, message("INVALID_TOLERANCE"))
     return units
 
 
