@@ -15,7 +15,6 @@ every entry that matches the filters, whatever the page (with `countLimit`, up t
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -54,6 +53,7 @@ from customer_credit.http.rest.requests import (
     idempotency_key_of,
     ledgers_of,
     services,
+    whole_number,
 )
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
 from customer_credit.http.rest.summary import COUNT_LIMIT_PARAMETER, count_limit_of, summary_of
@@ -70,7 +70,6 @@ INVOICES_PATH = f"{PREFIX}/invoices"
 MAX_LIMIT = 100
 STATEMENT_LIMIT = 50
 INVOICE_LIMIT = 20
-NUMBER = re.compile(r"[0-9]{1,9}")
 
 TRANSACTIONS_TAG = "Transactions"
 INVOICES_TAG = "Invoices"
@@ -216,9 +215,10 @@ def limit_of(request: Request, default: int) -> int:
     value = request.query_params.get("limit")
     if value is None:
         return default
-    if not NUMBER.fullmatch(value) or not 1 <= int(value) <= MAX_LIMIT:
+    limit = whole_number(value)
+    if limit is None or not 1 <= limit <= MAX_LIMIT:
         raise invalid_parameter("limit", message("INVALID_PARAMETER.limit", max=MAX_LIMIT))
-    return int(value)
+    return limit
 
 
 def after_of(request: Request, query_id: str) -> str | None:

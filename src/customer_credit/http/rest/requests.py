@@ -3,6 +3,7 @@ an account for this caller, and the `Idempotency-Key` header."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -20,10 +21,16 @@ PREFIX = "/api/creditcontrol"
 ACCOUNTS_PATH = f"{PREFIX}/accounts"
 ACCOUNT_PATH = f"{ACCOUNTS_PATH}/{{accountId}}"
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 ACCOUNT_ID_PARAMETER = Parameter(
     "accountId", "path", ACCOUNT_ID_SCHEMA, "The account's id: 1 to 64 characters of A-Z, a-z, 0-9, _ or -.", True
 )
+
+
+def whole_number(text: str) -> int | None:
+    """A query parameter's whole number: digits only (no sign, no fraction), at most nine; else None."""
+    return int(text) if WHOLE_NUMBER.fullmatch(text) else None
 
 
 def services(request: Request) -> Any:

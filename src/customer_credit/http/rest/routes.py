@@ -19,7 +19,6 @@ GraphQL `accounts` connection (cursors) or `GET /accounts/export.csv`.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -51,6 +50,7 @@ from customer_credit.http.rest.requests import (
     account_id_of,
     account_view,
     services,
+    whole_number,
 )
 from customer_credit.http.rest.settings_routes import SETTINGS_OPERATIONS
 from customer_credit.http.rest.spec import Operation, Outcome, Parameter
@@ -68,7 +68,6 @@ from customer_credit.usecases.accounts import (
 MAX_WINDOW = 100
 DEFAULT_WINDOW = 20
 MAX_POSITION = 10_000
-POSITION = re.compile(r"[0-9]{1,9}")
 
 ACCOUNTS_TAG = "Accounts"
 
@@ -145,9 +144,10 @@ def position(request: Request, name: str, default: int) -> int:
     text = request.query_params.get(name)
     if text is None:
         return default
-    if not POSITION.fullmatch(text) or int(text) < 1:
+    number = whole_number(text)
+    if number is None or number < 1:
         raise invalid_parameter(name, message("INVALID_PARAMETER.position", name=name))
-    return int(text)
+    return number
 
 
 def list_query(request: Request) -> AccountQuery:

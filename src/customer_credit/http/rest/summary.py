@@ -4,17 +4,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.requests import Request
 
 from customer_credit.domain.messages import message
 from customer_credit.http.rest.errors import invalid_parameter
+from customer_credit.http.rest.requests import whole_number
 from customer_credit.http.rest.spec import Parameter
 from customer_credit.usecases.counts import MAX_COUNT_LIMIT, Counter, count_up_to, valid_count_limit
-
-WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 COUNT_LIMIT_PARAMETER = Parameter(
     "countLimit",
@@ -30,9 +28,10 @@ def count_limit_of(request: Request) -> int | None:
     value = request.query_params.get("countLimit")
     if value is None:
         return None
-    if not WHOLE_NUMBER.fullmatch(value) or not valid_count_limit(int(value)):
+    limit = whole_number(value)
+    if limit is None or not valid_count_limit(limit):
         raise invalid_parameter("countLimit", message("INVALID_PARAMETER.countLimit", max=MAX_COUNT_LIMIT))
-    return int(value)
+    return limit
 
 
 async def summary_of(counter: Counter, limit: int | None) -> dict[str, Any]:
