@@ -51,7 +51,8 @@ class SeenKeys:
 
     def _grow(self) -> None:
         """Twice the slots, for more keys than the file's rows promised (a run sizes it from its row count)."""
-        taken = [digest for digest in self.slots if digest]
-        self.slots = array("Q", bytes(16 * len(self.slots)))
-        for digest in taken:
-            self._place(digest)
+        old = self.slots
+        self.slots = array("Q", bytes(16 * len(old)))
+        for digest in old:
+            if digest:
+                self._place(digest)

@@ -40,7 +40,8 @@ def settled_ledger() -> tuple[Ledger, list[Invoice]]:
     """The account after `settlement`, and its invoices."""
     op, effect = settlement()
     open_invoices = {i.invoice_id: i for i in effect.set_open_invoices}
-    return Ledger("acc-1", revision=1, open_invoices=open_invoices, refundable={"t1": 100_00}), list(op.invoices)
+    refundable = {op.result_id: 100_00}  # the settled transaction
+    return Ledger("acc-1", revision=1, open_invoices=open_invoices, refundable=refundable), list(op.invoices)
 
 
 def test_a_settlement_adds_each_new_invoice_to_the_open_bucket_of_its_due_day():
