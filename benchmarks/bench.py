@@ -868,7 +868,8 @@ class Bench:
 
     # 7 -------------------------------------------------------------------------------------------
     async def lists_step(self) -> None:
-        timings: dict[int, dict[str, float]] = {}
+        stores: list[tuple[str, str]] = []
+        services = []
         for rows in (LIST_ROWS_SMALL, LIST_ROWS):
             database = self.server.database(f"{PREFIX}_lists{rows}")
             log(f"lists: loading {rows:,} accounts (outside the timing)")
@@ -876,19 +877,24 @@ class Bench:
             self.notes.append(f"Lists: {loaded} loaded and indexed in {seconds:.0f} s (not timed).")
             key = await harness.create_admin_key(self.server.uri, database)
             service = await self.start_service(database, 1, 0, name=f"service-lists{rows}")
-            log(f"lists: {len(lists.CALLS) + len(lists.EXACT_INFO)} lists × {lists.TIMED_CALLS} calls on {rows:,}")
-            timings[rows] = await lists.time_calls(service.base_url, key, lists.CALLS + lists.EXACT_INFO)
+            services.append(service)
+            stores.append((service.base_url, key))
+        calls = lists.CALLS + lists.EXACT_INFO
+        log(f"lists: {len(calls)} lists × {lists.TIMED_CALLS} calls on {LIST_ROWS_SMALL:,} and on {LIST_ROWS:,}")
+        timings = await lists.time_calls_alternating(stores, calls)
+        for service in services:
             await service.stop()
             self.processes.remove(service)
         self.rows += list_rows(
             lists.CALLS,
             lists.EXACT_INFO,
-            (timings[LIST_ROWS_SMALL], timings[LIST_ROWS]),
+            (timings[0], timings[1]),
             (f"{LIST_ROWS_SMALL:,} accounts", f"{LIST_ROWS:,} accounts"),
         )
         self.notes.append(
-            f"Lists: each list called over HTTP by one sequential client, {lists.WARMUP_CALLS} warm-up calls then "
-            f"{lists.TIMED_CALLS} timed, median; the same service version on both stores, one after the other."
+            f"Lists: each list called over HTTP by one sequential client, {lists.WARMUP_CALLS} warm-up calls on "
+            f"each store, then {lists.TIMED_CALLS} timed on each, in {lists.TIMED_ROUNDS} rounds that alternate "
+            "the two stores (each served by its own process of the same service version), median."
         )
 
     # 8 -------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from itertools import islice
 
@@ -40,6 +41,7 @@ from customer_credit.persistence.invoice_totals import TOTALS_ID
 BATCH = 1_000
 WARMUP_CALLS = 3
 TIMED_CALLS = 21
+TIMED_ROUNDS = 3  # row 7: the timed calls of each list, per store, in rounds alternating the stores
 GOAL_MS = 300
 GOAL_GROWTH = 1.5
 
@@ -289,10 +291,10 @@ async def load_store(uri: str, database: str, count: int, log) -> tuple[float, s
         db.close()
 
 
-async def time_call(client: httpx.AsyncClient, call: ListCall) -> list[float]:
-    """Milliseconds of each timed call (after the warm-up), sequential."""
+async def timed(client: httpx.AsyncClient, call: ListCall, count: int) -> list[float]:
+    """Milliseconds of each of `count` sequential calls."""
     timings = []
-    for attempt in range(WARMUP_CALLS + TIMED_CALLS):
+    for _ in range(count):
         started = time.perf_counter()
         if call.query is not None:
             await harness.graphql(client, call.query)
@@ -300,16 +302,42 @@ async def time_call(client: httpx.AsyncClient, call: ListCall) -> list[float]:
             assert call.path is not None
             response = await client.get(call.path)
             response.raise_for_status()
-        if attempt >= WARMUP_CALLS:
-            timings.append((time.perf_counter() - started) * 1000)
+        timings.append((time.perf_counter() - started) * 1000)
     return timings
 
 
+def list_client(base_url: str, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
+
+
 async def time_calls(base_url: str, key: str, calls: list[ListCall]) -> dict[str, float]:
-    """p50 in milliseconds per call number."""
-    headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as client:
-        return {call.number: statistics.median(await time_call(client, call)) for call in calls}
+    """p50 in milliseconds per call number, after the warm-up."""
+    async with list_client(base_url, key) as client:
+        timings = {}
+        for call in calls:
+            await timed(client, call, WARMUP_CALLS)
+            timings[call.number] = statistics.median(await timed(client, call, TIMED_CALLS))
+        return timings
+
+
+async def time_calls_alternating(stores: list[tuple[str, str]], calls: list[ListCall]) -> list[dict[str, float]]:
+    """p50 in milliseconds per call number on each store (base URL, key), each list's timed calls made in
+    `TIMED_ROUNDS` rounds that alternate the stores: a host whose speed drifts weighs on every store alike,
+    where timing one store minutes after the other measured the drift as growth."""
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(list_client(url, key)) for url, key in stores]
+        timings: list[dict[str, float]] = [{} for _ in stores]
+        for call in calls:
+            samples: list[list[float]] = [[] for _ in stores]
+            for client in clients:
+                await timed(client, call, WARMUP_CALLS)
+            for round_number in range(TIMED_ROUNDS):
+                order = list(enumerate(clients))
+                for index, client in order if round_number % 2 == 0 else reversed(order):
+                    samples[index] += await timed(client, call, TIMED_CALLS // TIMED_ROUNDS)
+            for index, taken in enumerate(samples):
+                timings[index][call.number] = statistics.median(taken)
+        return timings
 
 
 def within_goal(large_ms: float, small_ms: float) -> bool:
