@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     mongodb_uri: str | None = Field(default=None, description="MongoDB to use; unset: the embedded server")
     mongodb_database: str = "customer_credit"
-    mongodb_timeout_ms: int = Field(default=5000, ge=100, description="server selection and socket timeouts")
+    mongodb_timeout_ms: int = Field(
+        default=5000, ge=100, description="server selection, connecting, and an API request's database work"
+    )
     data_dir: Path = Field(default=Path("data"), validation_alias="CUSTOMER_CREDIT_DATA_DIR")
     default_credit_limit: Decimal = Decimal("100.00")
 

@@ -13,6 +13,6 @@
 - served: checks against a service running as a subprocess
 - waiting: polling until a condition holds
 - logs: the service's log as JSON lines
-- faults: marking the assertions an xfail test documents
+- faults: what the driver says in an outage (no client may see it)
 - browser: Playwright helpers for the e2e tests
 """

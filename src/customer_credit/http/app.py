@@ -17,6 +17,7 @@ from customer_credit.http.admin import admin_routes
 from customer_credit.http.auth import ApiKeyMiddleware
 from customer_credit.http.body_size import BodySizeLimit
 from customer_credit.http.csrf import UploadPreflight
+from customer_credit.http.deadline import DatabaseDeadline
 from customer_credit.http.graphql_view import GRAPHQL_PATH, graphql_routes
 from customer_credit.http.imports import import_routes
 from customer_credit.http.lifespan import lifespan
@@ -67,6 +68,7 @@ def create_app(
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=CORS_HEADERS,
         ),
+        Middleware(DatabaseDeadline, seconds=settings.mongodb_timeout_ms / 1000),
         Middleware(ApiKeyMiddleware, unavailable=database_unavailable),
         Middleware(UploadPreflight),
         Middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes),

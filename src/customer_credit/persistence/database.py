@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import pymongo
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorCollection, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import ConnectionFailure, ExecutionTimeout, PyMongoError
@@ -125,6 +128,15 @@ def connect(uri: str, database: str, *, timeout_ms: int = 5000) -> Database:
         uuidRepresentation="standard",
     )
     return Database(client=client, db=client[database])
+
+
+@contextmanager
+def database_deadline(seconds: float) -> Iterator[None]:
+    """Every database operation inside shares one deadline, the driver's client-side operation timeout,
+    retries included: a database that stops answering (a frozen process, a partition without a reset)
+    fails them once it passes, where a socket read would wait for the driver's next heartbeat."""
+    with pymongo.timeout(seconds):
+        yield
 
 
 def wrap(client, database: str) -> Database:
