@@ -1307,7 +1307,8 @@ server, because the machines here are noisy:
    sequential.
 7. **Lists at scale**: p50 of each list over HTTP with the total it asks for, on a large store
    loaded outside the timing (every tenth account with a settled credit transaction: its invoices and
-   statement entries), against the same call on a store of 10,000 accounts.
+   statement entries), against the same call on a store of 10,000 accounts served at the same time, each
+   list's calls alternating between the two stores.
 8. **Lists on a grown store**: p50 of the account lists over HTTP with their totals, on one
    store grown through `importCsv` over HTTP, after its first tenth and again after the rest;
    the notes give each import's rows/s.
