@@ -18,7 +18,7 @@ import pytest
 from tests.support.csv_files import planted_create_file
 from tests.support.graphql import gql, gql_data
 from tests.support.imports import upload_to, wait_for_run_at
-from tests.support.processes import ExternalMongo, Launcher, create_key, embedded_uri, service_env, status
+from tests.support.processes import ExternalMongo, Launcher, Serve, create_key, embedded_uri, service_env, status
 from tests.support.served import COUNT, OPEN, check_created_exactly
 from tests.support.waiting import wait_until
 
@@ -219,21 +219,28 @@ def test_rest_and_plain_routes_during_an_outage_answer_503_in_their_own_envelope
         assert entry["level"] == "WARNING" and "database unavailable" in entry["message"]
 
 
+def served_with_the_next_heartbeat_far(launcher: Launcher, external_db: ExternalMongo, tmp_path: Path) -> Serve:
+    """A service at MONGODB_TIMEOUT_MS=TIMEOUT_MS whose driver's next heartbeat is ~10 s away: the database
+    was restarted under it, and the driver saw it come back at a quick check. A database frozen now is
+    not noticed by a heartbeat for that long."""
+    serve = launcher.serve(tmp_path / "unused", env=service_env(external_db, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS)))
+    external_db.stop()
+    assert status(serve.url, "/readyz", timeout=30) == 503
+    external_db.start()
+    wait_until(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
+    return serve
+
+
 def test_calls_to_a_database_that_stops_answering_do_not_hang(
     launcher: Launcher, external_db: ExternalMongo, tmp_path: Path
 ) -> None:
     """SIGSTOP of the database process: connections stay open and accept bytes, nothing answers.
 
     The driver notices a dead server only at its next heartbeat (every 10 s); an API request's
-    database work has a deadline of MONGODB_TIMEOUT_MS instead. So that a call waiting for the
-    heartbeat would show, the database is first restarted: the driver sees it come back at a
-    quick check, so its next heartbeat is ~10 s away when the database freezes."""
+    database work has a deadline of MONGODB_TIMEOUT_MS instead. The heartbeat is ~10 s away when
+    the database freezes, so that a call waiting for it would show."""
     secret = create_key(external_db)
-    serve = launcher.serve(tmp_path / "unused", env=service_env(external_db, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS)))
-    external_db.stop()
-    assert status(serve.url, "/readyz", timeout=30) == 503
-    external_db.start()
-    wait_until(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
+    serve = served_with_the_next_heartbeat_far(launcher, external_db, tmp_path)
     assert gql_data(serve.url, secret, COUNT)["accounts"]["totalCount"] == 0
 
     external_db.freeze()
@@ -255,14 +262,10 @@ def test_uploads_and_csv_downloads_wait_out_a_pause_longer_than_the_request_dead
     launcher: Launcher, external_db: ExternalMongo, tmp_path: Path
 ) -> None:
     """They stream for as long as their file takes, so the request deadline does not bound them: a
-    database frozen for twice the deadline (and thawed before the driver's next heartbeat, as in the
-    test above) delays them, and both then answer in full."""
+    database frozen for twice the deadline (and thawed long before the driver's next heartbeat) delays
+    them, and both then answer in full."""
     secret = create_key(external_db)
-    serve = launcher.serve(tmp_path / "unused", env=service_env(external_db, MONGODB_TIMEOUT_MS=str(TIMEOUT_MS)))
-    external_db.stop()
-    assert status(serve.url, "/readyz", timeout=30) == 503
-    external_db.start()
-    wait_until(lambda: status(serve.url, "/readyz") == 200, 15, "/readyz back to 200")
+    serve = served_with_the_next_heartbeat_far(launcher, external_db, tmp_path)
     headers = {"Authorization": f"Bearer {secret}"}
     pause = 2 * TIMEOUT_MS / 1000
 
