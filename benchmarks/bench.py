@@ -881,7 +881,7 @@ class Bench:
             stores.append((service.base_url, key))
         calls = lists.CALLS + lists.EXACT_INFO
         log(f"lists: {len(calls)} lists × {lists.TIMED_CALLS} calls on {LIST_ROWS_SMALL:,} and on {LIST_ROWS:,}")
-        timings = await lists.time_calls_alternating(stores, calls)
+        timings = await lists.time_calls(stores, calls)
         for service in services:
             await service.stop()
             self.processes.remove(service)
@@ -918,7 +918,7 @@ class Bench:
                 raise RuntimeError(f"the import of {count:,} rows into a store of {start:,}: {shortfall}")
             imports.append(imported)
             log(f"grown: {count / imported.result.seconds:,.0f} rows/s; {len(calls)} lists × {lists.TIMED_CALLS} calls")
-            timings.append(await lists.time_calls(service.base_url, key, calls))
+            timings += await lists.time_calls([(service.base_url, key)], calls)
         self.rows += list_rows(
             grown.CALLS,
             grown.EXACT_INFO,

@@ -310,20 +310,11 @@ def list_client(base_url: str, key: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
 
 
-async def time_calls(base_url: str, key: str, calls: list[ListCall]) -> dict[str, float]:
-    """p50 in milliseconds per call number, after the warm-up."""
-    async with list_client(base_url, key) as client:
-        timings = {}
-        for call in calls:
-            await timed(client, call, WARMUP_CALLS)
-            timings[call.number] = statistics.median(await timed(client, call, TIMED_CALLS))
-        return timings
-
-
-async def time_calls_alternating(stores: list[tuple[str, str]], calls: list[ListCall]) -> list[dict[str, float]]:
-    """p50 in milliseconds per call number on each store (base URL, key), each list's timed calls made in
-    `TIMED_ROUNDS` rounds that alternate the stores: a host whose speed drifts weighs on every store alike,
-    where timing one store minutes after the other measured the drift as growth."""
+async def time_calls(stores: list[tuple[str, str]], calls: list[ListCall]) -> list[dict[str, float]]:
+    """p50 in milliseconds per call number on each store (base URL, key), after the warm-up; each list's
+    timed calls are made in `TIMED_ROUNDS` rounds that alternate the stores: a host whose speed drifts
+    weighs on every store alike, where timing one store minutes after the other measured the drift as
+    growth. One store is timed in the same rounds."""
     async with AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(list_client(url, key)) for url, key in stores]
         timings: list[dict[str, float]] = [{} for _ in stores]
