@@ -199,13 +199,19 @@ def normalize_document(document_type: DocumentType, raw: str) -> str:
     return document
 
 
-def credit_limit_cents(value: Decimal) -> int:
+def in_range(convert: Callable[[Decimal], int], value: Decimal, highest: int) -> int | None:
+    """`value` converted, if it converts and lies in 0..highest; else None. The callers build their error
+    only when they raise it: a valid value, every row of an import, renders no message."""
     try:
-        cents = decimal_to_cents(value)
+        converted = convert(value)
     except (PrecisionError, MagnitudeError, ValueError):
-        cents = -1
-    if not 0 <= cents <= MAX_CREDIT_LIMIT_CENTS:
-        # Built only when raised: a valid value, every row of an import, renders no message.
+        return None
+    return converted if 0 <= converted <= highest else None
+
+
+def credit_limit_cents(value: Decimal) -> int:
+    cents = in_range(decimal_to_cents, value, MAX_CREDIT_LIMIT_CENTS)
+    if cents is None:
         raise AccountRuleViolation.single(
             "creditLimit", AccountErrorCode.INVALID_CREDIT_LIMIT, message("INVALID_CREDIT_LIMIT")
         )
@@ -213,11 +219,8 @@ def credit_limit_cents(value: Decimal) -> int:
 
 
 def tolerance_units(value: Decimal) -> int:
-    try:
-        units = decimal_to_tolerance_units(value)
-    except (PrecisionError, MagnitudeError, ValueError):
-        units = -1
-    if not 0 <= units <= TOLERANCE_SCALE:
+    units = in_range(decimal_to_tolerance_units, value, TOLERANCE_SCALE)
+    if units is None:
         raise AccountRuleViolation.single("tolerance", AccountErrorCode.INVALID_TOLERANCE, message("INVALID_TOLERANCE"))
     return units
 
